@@ -1,0 +1,1 @@
+"""closebot: Hong Kong market closes, answered in Telegram or a local console."""

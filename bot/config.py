@@ -1,0 +1,89 @@
+"""Settings from environment variables, checked once at start-up with messages people can act on."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from store import DEFAULT_DB_PATH
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+MARKET_CLOSE = time(16, 10)
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = field(default=None, repr=False)
+    db_path: str = DEFAULT_DB_PATH
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Hong_Kong"))
+    push_time: time = time(16, 30)
+    admin_ids: frozenset[int] = frozenset()
+    webhook_url: str | None = None
+    port: int = 8443
+    webhook_secret: str | None = field(default=None, repr=False)
+    api_base_url: str = TELEGRAM_API
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError(
+                "Set TELEGRAM_BOT_TOKEN (from @BotFather), or try `python -m bot console`."
+            )
+        return self.token
+
+
+def parse_time(text: str, *, name: str) -> time:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError(f"{name} must be a time like 16:30, not {text!r}.")
+    return time(int(match[1]), int(match[2]))
+
+
+def _admin_ids(text: str) -> frozenset[int]:
+    ids = [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
+    bad = [part for part in ids if not re.fullmatch(r"-?\d+", part)]
+    if bad:
+        raise ConfigError(f"CLOSEBOT_ADMIN_IDS must be chat ids separated by commas, not {bad[0]!r}.")
+    return frozenset(int(part) for part in ids)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read every setting; raise `ConfigError` naming the first bad one."""
+    env = os.environ if env is None else env
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token and not _TOKEN_SHAPE.match(token):
+        # Never echo the value: a mistyped token is still mostly a secret.
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters); "
+            "copy it again from @BotFather."
+        )
+    tz_name = env.get("CLOSEBOT_TZ", "Asia/Hong_Kong").strip()
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(f"CLOSEBOT_TZ must be a time zone like Asia/Hong_Kong, not {tz_name!r}.") from error
+    port_text = env.get("PORT", "8443").strip()
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"PORT must be a port number (1-65535), not {port_text!r}.")
+    webhook_url = env.get("WEBHOOK_URL", "").strip() or None
+    if webhook_url and not webhook_url.startswith("https://"):
+        raise ConfigError("WEBHOOK_URL must be a public https:// address.")
+    return Settings(
+        token=token,
+        db_path=env.get("CLOSEBOT_DB", "").strip() or DEFAULT_DB_PATH,
+        timezone=timezone,
+        push_time=parse_time(env.get("CLOSEBOT_PUSH_TIME", "16:30"), name="CLOSEBOT_PUSH_TIME"),
+        admin_ids=_admin_ids(env.get("CLOSEBOT_ADMIN_IDS", "")),
+        webhook_url=webhook_url,
+        port=int(port_text),
+        webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
+        api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API,
+    )

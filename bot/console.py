@@ -1,0 +1,48 @@
+"""A local chat with the bot in the terminal: the same answers Telegram users get, no token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handlers.commands import answer_line
+from handlers.render import html_to_text
+from handlers.reply import Button, Reply
+from handlers.services import Services
+
+PROMPT = "you> "
+WELCOME = (
+    "closebot console — type a command such as /close innovent, /sector healthcare or /movers.\n"
+    "Buttons are listed as [1], [2]…: type the number to press one. /quit or Ctrl-D to leave."
+)
+
+
+def render_for_terminal(reply: Reply) -> str:
+    """The reply as plain text, with its buttons numbered so they can be pressed by typing."""
+    lines = [html_to_text(reply.text)]
+    for number, button in enumerate(reply.button_list, start=1):
+        lines.append(f"  [{number}] {button.text}")
+    return "\n".join(lines)
+
+
+def run_console(
+    services: Services,
+    read: Callable[[str], str] = input,
+    write: Callable[[str], None] = print,
+) -> None:
+    write(WELCOME)
+    buttons: list[Button] = []
+    while True:
+        try:
+            line = read(PROMPT).strip()
+        except (EOFError, KeyboardInterrupt):
+            write("")
+            return
+        if line in ("/quit", "/exit", "quit", "exit"):
+            return
+        if not line:
+            continue
+        if line.isdigit() and 1 <= int(line) <= len(buttons):
+            line = buttons[int(line) - 1].command
+        reply = answer_line(services, line)
+        buttons = reply.button_list
+        write(render_for_terminal(reply))

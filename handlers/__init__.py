@@ -1,0 +1,1 @@
+"""Answers to each command: pure functions over the store, with thin Telegram glue."""

@@ -1,0 +1,25 @@
+"""The commands people can use, with the one-line descriptions shown in /help and the menu."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    name: str
+    description: str
+    examples: tuple[str, ...]
+
+
+CATALOG: tuple[CommandInfo, ...] = (
+    CommandInfo(
+        "close",
+        "Hang Seng Index or one stock at the close",
+        ("/close", "/close innovent", "/close 700 3 Jun"),
+    ),
+    CommandInfo("sector", "A sector's move and its stocks", ("/sector healthcare", "/sector")),
+    CommandInfo("movers", "Top gainers and losers", ("/movers", "/movers 10 losers")),
+    CommandInfo("summary", "The day's market summary", ("/summary", "/summary 2025-06-04")),
+    CommandInfo("help", "What I can do", ("/help",)),
+)

@@ -1,0 +1,53 @@
+"""One table from command name to answer, for everything that is not a typed Telegram command:
+the console, `ask`, and "Did you mean" buttons (whose data is a command line)."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from handlers.close import answer_close
+from handlers.help import answer_help, answer_plain_text, answer_unknown_command
+from handlers.movers import answer_movers
+from handlers.reply import Reply
+from handlers.sector import answer_sector
+from handlers.services import Services
+from handlers.summary import answer_summary
+from handlers.telegram_io import Answer, Context, keyboard, services_of
+
+ANSWERS: dict[str, Answer] = {
+    "close": answer_close,
+    "sector": answer_sector,
+    "movers": answer_movers,
+    "summary": answer_summary,
+    "help": answer_help,
+    "start": answer_help,
+}
+_COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\w+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
+
+
+def answer_line(services: Services, line: str) -> Reply:
+    """Answer a line as the bot would: "/close innovent" as a command, anything else as text."""
+    line = line.strip()
+    if not line.startswith("/"):
+        return answer_plain_text(services, line)
+    match = _COMMAND.match(line)
+    answer = ANSWERS.get(match["name"].lower()) if match else None
+    if match is None or answer is None:
+        return answer_unknown_command(services, line)
+    return answer(services, match["args"] or "")
+
+
+async def button_pressed(update: Update, context: Context) -> None:
+    """A "Did you mean" button: answer for the chosen one in place of the question."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    reply = answer_line(services_of(context), query.data or "")
+    await query.edit_message_text(reply.text, parse_mode="HTML", reply_markup=keyboard(reply))
+
+
+HANDLERS = [CallbackQueryHandler(button_pressed)]

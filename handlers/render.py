@@ -1,0 +1,136 @@
+"""Formatting shared by every reply: numbers, dates, arrows, escaping and the 4096 limit.
+
+Every reply is Telegram HTML. Anything that came from data or from a person goes through
+`escape`; replies are built from whole lines so trimming to Telegram's limit never cuts a tag.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from datetime import date
+
+TELEGRAM_LIMIT = 4096
+UP, DOWN, FLAT = "▲", "▼", "▬"
+
+
+def escape(text: object) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def bold(text: object) -> str:
+    return f"<b>{escape(text)}</b>"
+
+
+def italic(text: object) -> str:
+    return f"<i>{escape(text)}</i>"
+
+
+def day_label(day: date) -> str:
+    """"Wed 4 Jun 2025"."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def price(value: float, *, index: bool = False) -> str:
+    """A level or a price: indices and prices ≥ 10 to 2 places, small prices to 3 like HKEX."""
+    places = 2 if index or abs(value) >= 10 else 3
+    return f"{value:,.{places}f}"
+
+
+def money(value: float) -> str:
+    return f"HK${price(value)}"
+
+
+def signed(value: float, places: int = 2) -> str:
+    return f"{value:+,.{places}f}"
+
+
+def percent(value: float) -> str:
+    return f"{value:+.2f}%"
+
+
+def arrow(value: float | None) -> str:
+    if value is None or round(value, 2) == 0:
+        return FLAT
+    return UP if value > 0 else DOWN
+
+
+def move(change: float | None, pct: float | None, *, index: bool = False) -> str:
+    """"▲ +141.54 (+0.60%)", or "no change figure" when the previous close is unknown."""
+    if change is None or pct is None:
+        return "no previous close to compare"
+    places = 2 if index or abs(change) >= 1 else 3
+    return f"{arrow(pct)} {signed(change, places)} ({percent(pct)})"
+
+
+def pct_move(pct: float | None) -> str:
+    """"▲ +3.36%"."""
+    return "n/a" if pct is None else f"{arrow(pct)} {percent(pct)}"
+
+
+def whole(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def compact(value: float) -> str:
+    """Turnover-sized numbers a phone can show: 1.23B, 456.7M, 12.3K."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"{value / size:,.2f}{suffix}"
+    return f"{value:,.0f}"
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def table(rows: Iterable[tuple[str, ...]], aligns: str) -> str:
+    """A monospace block; `aligns` has one '<' or '>' per column."""
+    rows = list(rows)
+    if not rows:
+        return ""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(aligns))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if align == "<" else cell.rjust(width)
+            for cell, width, align in zip(row, widths, aligns, strict=True)
+        ).rstrip()
+        for row in rows
+    ]
+    return "<pre>" + escape("\n".join(lines)) + "</pre>"
+
+
+def fit(blocks: Iterable[str], limit: int = TELEGRAM_LIMIT) -> str:
+    """Join blocks with newlines, dropping whole trailing blocks to stay within `limit`.
+
+    Blocks are self-contained HTML, so dropping one never leaves a tag open. A single block
+    longer than the limit is cut as plain text.
+    """
+    kept: list[str] = []
+    size = 0
+    marker = "…"
+    for block in blocks:
+        extra = utf16_length(block) + (1 if kept else 0)
+        if size + extra > limit - len(marker) - 1:
+            if not kept:
+                kept.append(escape(shorten(html_to_text(block), limit - 2)))
+            else:
+                kept.append(marker)
+            break
+        kept.append(block)
+        size += extra
+    return "\n".join(kept)
+
+
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units, so an emoji counts twice."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(text: str) -> str:
+    """What a person sees of a Telegram HTML message, for the console and for length checks."""
+    return html.unescape(_TAG.sub("", text))

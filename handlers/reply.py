@@ -1,0 +1,23 @@
+"""What every answer returns: Telegram HTML text and optional buttons, free of Telegram types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button; pressing it runs `command` ("close 2269.HK") as if it were typed."""
+
+    text: str
+    command: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+    @property
+    def button_list(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]

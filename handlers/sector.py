@@ -1,0 +1,122 @@
+"""/sector: a sector's move, its stocks ranked, and what the day's summary said about it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from handlers.close import resolve_session
+from handlers.dates import split_trailing_day
+from handlers.figures import sector_move, sector_moves, sentences_about, short_name
+from handlers.match import SECTOR_ALIASES
+from handlers.render import bold, day_label, escape, fit, pct_move, percent, price, shorten, table
+from handlers.reply import Reply
+from handlers.services import Services
+from handlers.suggest import did_you_mean, no_match
+from handlers.telegram_io import Context, answer_command
+from store.models import Quote
+
+MAX_ROWS = 15
+NAME_WIDTH = 20
+EXAMPLES = "/sector healthcare or /sector tech"
+
+
+def answer_sector(services: Services, args: str = "") -> Reply:
+    """The reply to `/sector [QUERY] [DATE]`; without a query, every sector ranked."""
+    store = services.store
+    latest = store.latest_date()
+    if latest is None:
+        return Reply("No closes are loaded yet.")
+    query, asked_day = split_trailing_day(args, today=services.today(), reference=latest)
+    day, note = resolve_session(services, asked_day, latest)
+    if not query:
+        return _all_sectors(services, day, note)
+    result = services.matcher.match(query, kinds=("sector",))
+    suffix = asked_day.isoformat() if asked_day else ""
+    if result.outcome == "ambiguous":
+        return did_you_mean(result, "sector", suffix)
+    if result.outcome == "none" or result.best is None:
+        return no_match(result, "sector", "sector", EXAMPLES, suffix)
+    return _one_sector(services, result.best.key, day, note)
+
+
+def _all_sectors(services: Services, day: date, note: str) -> Reply:
+    store = services.store
+    moves = sector_moves(store.quotes_on(day), store.quotes_on(day, kind="index"))
+    if not moves:
+        return Reply(f"No sector figures for {day_label(day)}.")
+    rows = [(shorten(m.sector, 26), _pct(m.pct_change)) for m in moves]
+    blocks = [note] if note else []
+    blocks += [
+        f"{bold('Sectors')} · {day_label(day)}",
+        table(rows, "<>"),
+        "Moves are the average % change of each sector's stocks unless a sector index is loaded.",
+        "One sector in detail: /sector healthcare",
+    ]
+    return Reply(fit(blocks))
+
+
+def _one_sector(services: Services, sector: str, day: date, note: str) -> Reply:
+    store = services.store
+    stocks = store.sector_quotes(sector, day)
+    if not stocks:
+        return Reply(f"No {escape(sector)} stocks have a close on {day_label(day)}.")
+    moved = sector_move(sector, stocks, store.quotes_on(day, kind="index"))
+    blocks = [note] if note else []
+    blocks += [
+        f"{bold(sector)} · {day_label(day)}",
+        f"{pct_move(moved.pct_change)} ({escape(moved.basis)})",
+        constituents_table(stocks),
+    ]
+    if len(stocks) > MAX_ROWS:
+        blocks.append(f"+{len(stocks) - MAX_ROWS} more")
+    blocks += _summary_lines(services, sector, stocks, day)
+    return Reply(fit(blocks))
+
+
+def constituents_table(quotes: list[Quote]) -> str:
+    rows = [
+        (
+            f"{rank}.",
+            shorten(short_name(q.security), NAME_WIDTH),
+            price(q.close.close),
+            _pct(q.close.pct_change),
+        )
+        for rank, q in enumerate(quotes[:MAX_ROWS], start=1)
+    ]
+    return table(rows, "><>>")
+
+
+def sector_keywords(sector: str, stocks: list[Quote]) -> list[str]:
+    """Words that, in a summary sentence, mean it speaks of this sector."""
+    words = [sector, *(alias for alias, name in SECTOR_ALIASES.items() if name == sector)]
+    for quote in stocks:
+        security = quote.security
+        words += [short_name(security), *security.aliases]
+        if security.name_zh:
+            words.append(security.name_zh)
+    return words
+
+
+def _summary_lines(services: Services, sector: str, stocks: list[Quote], day: date) -> list[str]:
+    summary = services.store.summary(day)
+    if summary is None:
+        return []
+    found = sentences_about(summary.body, sector_keywords(sector, stocks))
+    if not found:
+        return ["", f"The day's summary does not mention {escape(sector)}. Full text: /summary"]
+    return ["", bold("From the day's summary"), *(f"• {escape(s)}" for s in found)]
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else percent(value)
+
+
+async def sector_command(update: Update, context: Context) -> None:
+    """/sector [name] [date]: how a sector moved, its stocks, and the summary's words on it."""
+    await answer_command(update, context, answer_sector)
+
+
+HANDLERS = [CommandHandler("sector", sector_command)]

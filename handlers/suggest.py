@@ -1,0 +1,34 @@
+"""Replies for queries that did not find exactly one thing: "Did you mean…" and "no match"."""
+
+from __future__ import annotations
+
+from handlers.match import MatchResult
+from handlers.render import bold, escape, shorten
+from handlers.reply import Button, Reply
+
+MAX_QUERY_SHOWN = 40
+
+
+def quoted(query: str) -> str:
+    return "‘" + escape(shorten(" ".join(query.split()), MAX_QUERY_SHOWN)) + "’"
+
+
+def choices(result: MatchResult, command: str, suffix: str = "") -> tuple[tuple[Button, ...], ...]:
+    """One button per candidate, each running `command` for it (one per row: easy to tap)."""
+    tail = f" {suffix}" if suffix else ""
+    return tuple(
+        (Button(c.label, f"/{command} {c.key}{tail}"),) for c in result.candidates
+    )
+
+
+def did_you_mean(result: MatchResult, command: str, suffix: str = "") -> Reply:
+    text = f"{quoted(result.query)} could be more than one thing. {bold('Did you mean…')}"
+    return Reply(text, choices(result, command, suffix))
+
+
+def no_match(result: MatchResult, command: str, what: str, examples: str, suffix: str = "") -> Reply:
+    """Say nothing matched, with the nearest names as buttons when there are any."""
+    lines = [f"No {what} matches {quoted(result.query)}. Try {examples}."]
+    if result.candidates:
+        lines.append("Closest names:")
+    return Reply("\n".join(lines), choices(result, command, suffix))

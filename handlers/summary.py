@@ -1,0 +1,45 @@
+"""/summary: the day's market story in full."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from handlers.close import resolve_session
+from handlers.dates import parse_day
+from handlers.render import bold, day_label, escape, fit, italic, shorten
+from handlers.reply import Reply
+from handlers.services import Services
+from handlers.telegram_io import Context, answer_command
+
+USAGE = "Usage: /summary [date], e.g. /summary 2025-06-04 or /summary 3 Jun"
+
+
+def answer_summary(services: Services, args: str = "") -> Reply:
+    """The reply to `/summary [DATE]`."""
+    store = services.store
+    latest = store.latest_date()
+    if latest is None:
+        return Reply("No closes are loaded yet.")
+    asked = None
+    if args.strip():
+        asked = parse_day(args, today=services.today(), reference=latest)
+        if asked is None:
+            return Reply(f"‘{escape(shorten(args.strip(), 40))}’ is not a date.\n{escape(USAGE)}")
+    day, note = resolve_session(services, asked, latest)
+    summary = store.summary(day)
+    if summary is None:
+        return Reply(f"No summary was written for {day_label(day)}. Try /close or /movers.")
+    blocks = [note] if note else []
+    blocks += [bold(summary.headline), italic(day_label(day))]
+    for paragraph in summary.paragraphs:
+        blocks += ["", escape(paragraph)]
+    return Reply(fit(blocks))
+
+
+async def summary_command(update: Update, context: Context) -> None:
+    """/summary [date]: the day's written market summary."""
+    await answer_command(update, context, answer_summary)
+
+
+HANDLERS = [CommandHandler("summary", summary_command)]

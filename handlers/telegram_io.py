@@ -1,0 +1,73 @@
+"""The thin edge between answers and Telegram: read the update, call the answer, send the reply."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import CallbackContext, ExtBot
+
+from handlers.reply import Reply
+from handlers.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+class BotData:
+    """What the application shares between handlers (`context.bot_data`)."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+
+Context = CallbackContext[ExtBot[None], dict, dict, BotData]
+Answer = Callable[[Services, str], Reply]
+
+
+def services_of(context: Context) -> Services:
+    services = context.bot_data.services
+    if services is None:
+        raise RuntimeError("services are opened in post_init; the application is not initialised")
+    return services
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.command) for b in row] for row in reply.buttons]
+    )
+
+
+async def send_reply(update: Update, reply: Reply) -> None:
+    """Answer in the same chat; in groups quote the asking message so the thread stays readable."""
+    message = update.effective_message
+    if message is None:
+        return
+    in_group = message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    await message.reply_text(
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(reply),
+        do_quote=in_group,
+    )
+
+
+async def answer_command(update: Update, context: Context, answer: Answer) -> None:
+    """Run one command's answer on the words after the command and reply, logging the time taken."""
+    started = time.perf_counter()
+    args = " ".join(context.args or [])
+    reply = answer(services_of(context), args)
+    await send_reply(update, reply)
+    log_answered(update, started)
+
+
+def log_answered(update: Update, started: float) -> None:
+    message = update.effective_message
+    command = (message.text or "").split(maxsplit=1)[0] if message and message.text else "?"
+    chat = update.effective_chat.id if update.effective_chat else "?"
+    elapsed = (time.perf_counter() - started) * 1000
+    logger.info("answered chat=%s command=%s ms=%.1f", chat, command[:40], elapsed)

@@ -1,0 +1,423 @@
+"""Loading closes, securities and summaries from files, all-or-nothing.
+
+Everything is read and validated before the first write, and the writes share one
+transaction: a bad file leaves the database exactly as it was, and the error names the file,
+row, column and value so an operator can fix it in one go.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from store.queries import Store
+from store.tickers import canonical_ticker, is_stock_code
+
+CLOSES_REQUIRED = ("date", "ticker", "close")
+CLOSES_OPTIONAL = ("prev_close", "volume", "turnover", "name", "sector")
+SECURITIES_REQUIRED = ("ticker", "name")
+SECURITIES_OPTIONAL = ("name_zh", "sector", "kind", "aliases")
+KINDS = ("stock", "index")
+
+
+class IngestError(ValueError):
+    """A data file cannot be loaded; nothing was written."""
+
+    def __init__(
+        self,
+        file: str | os.PathLike[str],
+        problem: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.file = Path(file).name
+        self.row = row
+        self.column = column
+        self.value = value
+        self.problem = problem
+        where = [self.file]
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column '{column}'")
+        shown = f" (value {value!r})" if value is not None else ""
+        super().__init__(f"{', '.join(where)}: {problem}{shown}")
+
+
+@dataclass
+class IngestReport:
+    dates: list[date] = field(default_factory=list)
+    closes: int = 0
+    closes_changed: int = 0
+    securities: int = 0
+    summaries: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for the operator: "4 Jun 2025: 89 closes, 1 summary"."""
+        parts = []
+        if self.closes:
+            changed = (
+                ""
+                if self.closes_changed == self.closes
+                else (f" ({self.closes_changed} new or changed)")
+            )
+            parts.append(f"{self.closes} closes{changed}")
+        if self.securities:
+            parts.append(_plural(self.securities, "security", "securities"))
+        if self.summaries:
+            parts.append(_plural(self.summaries, "summary", "summaries"))
+        what = ", ".join(parts) or "nothing to load"
+        if self.ignored_columns:
+            what += f"; ignored columns: {', '.join(self.ignored_columns)}"
+        if not self.dates:
+            return what
+        first, last = min(self.dates), max(self.dates)
+        if first == last:
+            return f"{_day(last)}: {what}"
+        return f"{_day(first)} – {_day(last)} ({len(self.dates)} sessions): {what}"
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, required: Sequence[str], optional: Sequence[str]) -> pd.DataFrame:
+    """The file as text columns, with header problems reported by name."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise IngestError(path, f"cannot read the file ({error.strerror})") from error
+    if not raw.strip():
+        raise IngestError(path, "the file is empty")
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            skipinitialspace=True,
+            sep=",",
+        )
+    except UnicodeDecodeError as error:
+        raise IngestError(path, "the file is not UTF-8 text") from error
+    except (pd.errors.ParserError, ValueError) as error:
+        raise IngestError(path, f"not a readable CSV file ({error})") from error
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        found = ", ".join(frame.columns)
+        raise IngestError(
+            path,
+            f"missing required column '{missing[0]}' (the header has: {found}; "
+            f"expected {', '.join(required)})",
+            row=0,
+        )
+    if frame.empty:
+        raise IngestError(path, "the file has a header but no rows")
+    return frame
+
+
+def _ignored(frame: pd.DataFrame, required: Sequence[str], optional: Sequence[str]) -> list[str]:
+    known = set(required) | set(optional)
+    return [c for c in frame.columns if c not in known]
+
+
+def _first_bad(path: Path, frame: pd.DataFrame, column: str, bad: pd.Series, problem: str) -> None:
+    """Raise for the first row flagged in `bad` (rows numbered from 1 after the header)."""
+    if bad.any():
+        position = int(bad.to_numpy().argmax())
+        value = frame[column].iloc[position]
+        raise IngestError(path, problem, row=position + 1, column=column, value=value)
+
+
+def _tickers(path: Path, frame: pd.DataFrame) -> pd.Series:
+    tickers = frame["ticker"].map(lambda t: canonical_ticker(t) or "")
+    _first_bad(path, frame, "ticker", tickers == "", "not a ticker (use 1801.HK, 1801 or HSI)")
+    return tickers
+
+
+def _numbers(
+    path: Path, frame: pd.DataFrame, column: str, *, required: bool, positive: bool
+) -> pd.Series:
+    text = frame[column].str.strip().str.replace(",", "", regex=False)
+    values = pd.to_numeric(text, errors="coerce")
+    blank = text == ""
+    if required:
+        _first_bad(path, frame, column, blank, "a value is required")
+    _first_bad(path, frame, column, values.isna() & ~blank, "not a number")
+    _first_bad(path, frame, column, ~np.isfinite(values) & ~values.isna(), "not a finite number")
+    if positive:
+        _first_bad(path, frame, column, values <= 0, "must be greater than zero")
+    else:
+        _first_bad(path, frame, column, values < 0, "must not be negative")
+    return values
+
+
+def read_closes(path: str | os.PathLike[str], *, today: date) -> tuple[pd.DataFrame, list[str]]:
+    """Validated closes: columns date, ticker, close and whichever optional ones the file has."""
+    path = Path(path)
+    frame = _read_csv(path, CLOSES_REQUIRED, CLOSES_OPTIONAL)
+    ignored = _ignored(frame, CLOSES_REQUIRED, CLOSES_OPTIONAL)
+    out = pd.DataFrame(index=frame.index)
+    dates = pd.to_datetime(frame["date"].str.strip(), format="%Y-%m-%d", errors="coerce")
+    _first_bad(path, frame, "date", dates.isna(), "not a date in YYYY-MM-DD form")
+    out["date"] = dates.dt.date
+    future = out["date"] > today
+    _first_bad(path, frame, "date", future, f"is in the future (today is {today.isoformat()})")
+    out["ticker"] = _tickers(path, frame)
+    out["close"] = _numbers(path, frame, "close", required=True, positive=True)
+    if "prev_close" in frame:
+        out["prev_close"] = _numbers(path, frame, "prev_close", required=False, positive=True)
+    for column in ("volume", "turnover"):
+        if column in frame:
+            out[column] = _numbers(path, frame, column, required=False, positive=False)
+    for column in ("name", "sector"):
+        if column in frame:
+            out[column] = frame[column].str.strip()
+    duplicated = out.duplicated(["date", "ticker"], keep="first")
+    if duplicated.any():
+        position = int(duplicated.to_numpy().argmax())
+        row = out.iloc[position]
+        first = int(
+            ((out["date"] == row["date"]) & (out["ticker"] == row["ticker"])).to_numpy().argmax()
+        )
+        raise IngestError(
+            path,
+            f"duplicate row for {row['ticker']} on {row['date'].isoformat()} "
+            f"(first seen in row {first + 1})",
+            row=position + 1,
+            column="ticker",
+            value=frame["ticker"].iloc[position],
+        )
+    return out, ignored
+
+
+def read_securities(path: str | os.PathLike[str]) -> list[dict[str, object]]:
+    """Validated securities rows ready to merge into the store."""
+    path = Path(path)
+    frame = _read_csv(path, SECURITIES_REQUIRED, SECURITIES_OPTIONAL)
+    tickers = _tickers(path, frame)
+    names = frame["name"].str.strip()
+    _first_bad(path, frame, "name", names == "", "a name is required")
+    kinds = frame["kind"].str.strip().str.lower() if "kind" in frame else pd.Series("", frame.index)
+    _first_bad(path, frame, "kind", ~kinds.isin(("",) + KINDS), "kind must be stock or index")
+    duplicated = tickers.duplicated()
+    _first_bad(path, frame.assign(ticker=frame["ticker"]), "ticker", duplicated, "duplicate ticker")
+    rows = []
+    for i, ticker in enumerate(tickers):
+        kind = kinds.iloc[i] or ("stock" if is_stock_code(ticker) else "index")
+        aliases = frame["aliases"].iloc[i] if "aliases" in frame else ""
+        rows.append(
+            {
+                "ticker": ticker,
+                "name": names.iloc[i],
+                "name_zh": frame["name_zh"].iloc[i].strip() if "name_zh" in frame else "",
+                "sector": frame["sector"].iloc[i].strip() if "sector" in frame else "",
+                "kind": kind,
+                "aliases": [a.strip() for a in aliases.split("|") if a.strip()],
+            }
+        )
+    return rows
+
+
+def read_summary(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """(headline, body): the first non-blank line, then the rest."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise IngestError(path, f"cannot read the file ({error.strerror})") from error
+    except UnicodeDecodeError as error:
+        raise IngestError(path, f"the file is not UTF-8 text (byte {error.start})") from error
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
+    headline = lines[0].strip().lstrip("#").strip()
+    body = "\n".join(lines[1:]).strip()
+    if not headline:
+        raise IngestError(path, "the summary is empty")
+    if not body:
+        raise IngestError(path, "the summary has a headline but no body", row=2)
+    return headline, body
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def ingest(
+    store: Store,
+    closes: str | os.PathLike[str] | None = None,
+    *,
+    summary: str | os.PathLike[str] | None = None,
+    securities: str | os.PathLike[str] | None = None,
+    summary_date: date | None = None,
+    today: date,
+) -> IngestReport:
+    """Load any of the three files in one transaction; raise `IngestError` and write nothing."""
+    report = IngestReport()
+    security_rows = read_securities(securities) if securities else []
+    frame = None
+    if closes is not None:
+        frame, report.ignored_columns = read_closes(closes, today=today)
+    summary_text = read_summary(summary) if summary else None
+    if summary_text and summary_date is None:
+        if frame is None:
+            raise IngestError(summary, "say which day it is for (--date YYYY-MM-DD)")
+        summary_date = max(frame["date"])
+
+    known = {s.ticker for s in store.securities()} | {r["ticker"] for r in security_rows}
+    new_securities = _securities_from_closes(closes, frame, known) if frame is not None else []
+    if frame is not None:
+        frame = _with_changes(store, frame)
+
+    with store.db.atomic():
+        _upsert_securities(store, security_rows + new_securities)
+        report.securities = len(security_rows)
+        if frame is not None:
+            report.closes, report.closes_changed = _upsert_closes(store, frame)
+            report.dates = sorted(set(frame["date"]))
+        if summary_text and summary_date:
+            headline, body = summary_text
+            store.db["summaries"].upsert(
+                {
+                    "date": summary_date.isoformat(),
+                    "headline": headline,
+                    "body": body,
+                    "source": "written",
+                },
+                pk="date",
+            )
+            report.summaries = 1
+            if summary_date not in report.dates:
+                report.dates.append(summary_date)
+    return report
+
+
+def _securities_from_closes(
+    path: str | os.PathLike[str] | None, frame: pd.DataFrame, known: set[str]
+) -> list[dict[str, object]]:
+    """Securities introduced by closes rows that carry a name; unknown bare tickers are errors."""
+    rows: dict[str, dict[str, object]] = {}
+    for position, ticker in enumerate(frame["ticker"]):
+        if ticker in known or ticker in rows:
+            continue
+        name = frame["name"].iloc[position] if "name" in frame else ""
+        if not name:
+            raise IngestError(
+                path or "closes",
+                "unknown ticker: load it with --securities first, or give the row a name",
+                row=position + 1,
+                column="ticker",
+                value=ticker,
+            )
+        rows[ticker] = {
+            "ticker": ticker,
+            "name": name,
+            "name_zh": "",
+            "sector": frame["sector"].iloc[position] if "sector" in frame else "",
+            "kind": "stock" if is_stock_code(ticker) else "index",
+            "aliases": [],
+        }
+    return list(rows.values())
+
+
+def _with_changes(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
+    """Fill change and % change, taking the previous close from the file or the store."""
+    frame = frame.copy()
+    if "prev_close" not in frame:
+        frame["prev_close"] = float("nan")
+    missing = frame["prev_close"].isna()
+    if missing.any():
+        previous = _previous_closes(store, frame)
+        frame.loc[missing, "prev_close"] = previous[missing]
+    frame["change"] = frame["close"] - frame["prev_close"]
+    frame["pct_change"] = frame["change"] / frame["prev_close"] * 100
+    return frame
+
+
+def _previous_closes(store: Store, frame: pd.DataFrame) -> pd.Series:
+    """Each row's previous session close for its ticker, from the file and the store together."""
+    first, last = min(frame["date"]).isoformat(), max(frame["date"]).isoformat()
+    tickers = set(frame["ticker"])
+    stored = store._rows(
+        """SELECT ticker, date, close FROM closes WHERE date BETWEEN ? AND ?
+           UNION ALL
+           SELECT ticker, MAX(date) AS date, close FROM closes WHERE date < ? GROUP BY ticker""",
+        [first, last, first],
+    )
+    history = pd.DataFrame(stored, columns=["ticker", "date", "close"])
+    history = history[history["ticker"].isin(tickers)]
+    history["date"] = history["date"].map(date.fromisoformat)
+    history["row"] = -1  # sorts before the file's rows, so the file wins on the same day
+    mine = frame[["ticker", "date", "close"]].assign(row=frame.index)
+    both = (
+        pd.concat([history, mine], ignore_index=True)
+        .sort_values(["ticker", "date", "row"])
+        .drop_duplicates(["ticker", "date"], keep="last")
+    )
+    both["previous"] = both.groupby("ticker")["close"].shift(1)
+    previous = both[both["row"] >= 0].set_index("row")["previous"]
+    return previous.reindex(frame.index).astype(float)
+
+
+def _clean(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def _upsert_closes(store: Store, frame: pd.DataFrame) -> tuple[int, int]:
+    """Write every row; returns (rows in the file, rows new or changed)."""
+    columns = [
+        "date",
+        "ticker",
+        "close",
+        "prev_close",
+        "change",
+        "pct_change",
+        "volume",
+        "turnover",
+    ]
+    frame = frame.reindex(columns=columns)
+    frame["date"] = frame["date"].map(date.isoformat)
+    volume = frame["volume"]
+    frame["volume"] = volume.astype("Int64").astype(object).where(volume.notna(), None)
+    records = [tuple(_clean(v) for v in row) for row in frame.itertuples(index=False, name=None)]
+    assignments = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
+    differs = " OR ".join(f"{c} IS NOT excluded.{c}" for c in columns[2:])
+    sql = f"""INSERT INTO closes ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})
+              ON CONFLICT (date, ticker) DO UPDATE SET {assignments} WHERE {differs}"""
+    before = store.db.conn.total_changes
+    store.db.conn.executemany(sql, records)
+    return len(records), store.db.conn.total_changes - before
+
+
+def _upsert_securities(store: Store, rows: list[dict[str, object]]) -> None:
+    """Merge securities: new values win, but blank fields and aliases never erase stored ones."""
+    for row in rows:
+        existing = store.security(str(row["ticker"]))
+        aliases = list(row["aliases"])  # type: ignore[call-overload]
+        record = dict(row)
+        if existing:
+            record["name_zh"] = row["name_zh"] or existing.name_zh or ""
+            record["sector"] = row["sector"] or existing.sector or ""
+            aliases = list(dict.fromkeys([*existing.aliases, *aliases]))
+        record["aliases"] = json.dumps(aliases, ensure_ascii=False)
+        store.db["securities"].upsert(record, pk="ticker")

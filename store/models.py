@@ -1,0 +1,67 @@
+"""Plain records the store hands out: no cursors, no DataFrames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Security:
+    ticker: str
+    name: str
+    name_zh: str | None = None
+    sector: str | None = None
+    kind: str = "stock"
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_index(self) -> bool:
+        return self.kind == "index"
+
+
+@dataclass(frozen=True)
+class Close:
+    date: date
+    ticker: str
+    close: float
+    prev_close: float | None = None
+    change: float | None = None
+    pct_change: float | None = None
+    volume: int | None = None
+    turnover: float | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One security's close on one day, with the security it belongs to."""
+
+    security: Security
+    close: Close
+
+
+@dataclass(frozen=True)
+class Movers:
+    date: date
+    gainers: list[Quote] = field(default_factory=list)
+    losers: list[Quote] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Summary:
+    date: date
+    headline: str
+    body: str
+    source: str = "written"
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.body.split("\n\n") if p.strip()]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    chat_id: int
+    subscribed_at: datetime
+    active: bool = True
+    push_time: str | None = None

@@ -1,0 +1,168 @@
+"""Every question the bot asks of its data, answered with plain records.
+
+This is the only module besides ingest and the schema that speaks SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from store.models import Close, Movers, Quote, Security, Subscriber, Summary
+
+_QUOTE_COLUMNS = """
+    c.date, c.ticker, c.close, c.prev_close, c.change, c.pct_change, c.volume, c.turnover,
+    s.name, s.name_zh, s.sector, s.kind, s.aliases
+"""
+
+
+def _security(row: dict[str, Any]) -> Security:
+    return Security(
+        ticker=row["ticker"],
+        name=row["name"],
+        name_zh=row["name_zh"] or None,
+        sector=row["sector"] or None,
+        kind=row["kind"],
+        aliases=tuple(json.loads(row["aliases"] or "[]")),
+    )
+
+
+def _close(row: dict[str, Any]) -> Close:
+    return Close(
+        date=date.fromisoformat(row["date"]),
+        ticker=row["ticker"],
+        close=row["close"],
+        prev_close=row["prev_close"],
+        change=row["change"],
+        pct_change=row["pct_change"],
+        volume=row["volume"],
+        turnover=row["turnover"],
+    )
+
+
+def _quote(row: dict[str, Any]) -> Quote:
+    return Quote(security=_security(row), close=_close(row))
+
+
+class Store:
+    """The bot's data: securities, daily closes, summaries, subscribers and the push ledger."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.db.execute(sql, list(params))
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def _value(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = self.db.execute(sql, list(params)).fetchone()
+        return row[0] if row else None
+
+    # --- securities -------------------------------------------------------------------------
+
+    def securities(self) -> list[Security]:
+        return [_security(r) for r in self._rows("SELECT * FROM securities ORDER BY ticker")]
+
+    def security(self, ticker: str) -> Security | None:
+        rows = self._rows("SELECT * FROM securities WHERE ticker = ?", [ticker])
+        return _security(rows[0]) if rows else None
+
+    def sectors(self) -> list[str]:
+        sql = "SELECT DISTINCT sector FROM securities WHERE sector IS NOT NULL AND sector != ''"
+        return sorted(r["sector"] for r in self._rows(sql))
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    def has_closes(self) -> bool:
+        return self._value("SELECT 1 FROM closes LIMIT 1") is not None
+
+    def latest_date(self) -> date | None:
+        value = self._value("SELECT MAX(date) FROM closes")
+        return date.fromisoformat(value) if value else None
+
+    def session_before(self, day: date) -> date | None:
+        value = self._value("SELECT MAX(date) FROM closes WHERE date < ?", [day.isoformat()])
+        return date.fromisoformat(value) if value else None
+
+    def session_after(self, day: date) -> date | None:
+        value = self._value("SELECT MIN(date) FROM closes WHERE date > ?", [day.isoformat()])
+        return date.fromisoformat(value) if value else None
+
+    def is_session(self, day: date) -> bool:
+        sql = "SELECT 1 FROM closes WHERE date = ? LIMIT 1"
+        return self._value(sql, [day.isoformat()]) is not None
+
+    def nearest_session(self, day: date) -> date | None:
+        """The stored session closest to `day` (the earlier one on a tie)."""
+        candidates = [d for d in (self.session_before(day), self.session_after(day)) if d]
+        return min(candidates, key=lambda d: (abs((d - day).days), d)) if candidates else None
+
+    # --- closes -----------------------------------------------------------------------------
+
+    def quote(self, ticker: str, day: date) -> Quote | None:
+        sql = f"""SELECT {_QUOTE_COLUMNS} FROM closes c JOIN securities s USING (ticker)
+                  WHERE c.ticker = ? AND c.date = ?"""
+        rows = self._rows(sql, [ticker, day.isoformat()])
+        return _quote(rows[0]) if rows else None
+
+    def quotes_on(self, day: date, *, kind: str | None = "stock") -> list[Quote]:
+        """Every quote of the day, best % change first."""
+        sql = f"""SELECT {_QUOTE_COLUMNS} FROM closes c JOIN securities s USING (ticker)
+                  WHERE c.date = ? AND (? IS NULL OR s.kind = ?)
+                  ORDER BY c.pct_change IS NULL, c.pct_change DESC, c.ticker"""
+        return [_quote(r) for r in self._rows(sql, [day.isoformat(), kind, kind])]
+
+    def sector_quotes(self, sector: str, day: date) -> list[Quote]:
+        """The sector's stocks on `day`, best % change first."""
+        sql = f"""SELECT {_QUOTE_COLUMNS} FROM closes c JOIN securities s USING (ticker)
+                  WHERE c.date = ? AND s.sector = ? AND s.kind = 'stock'
+                  ORDER BY c.pct_change IS NULL, c.pct_change DESC, c.ticker"""
+        return [_quote(r) for r in self._rows(sql, [day.isoformat(), sector])]
+
+    def movers(self, day: date, count: int) -> Movers:
+        """The day's `count` best and worst stocks by % change (a stock is never both)."""
+        ranked = [q for q in self.quotes_on(day) if q.close.pct_change is not None]
+        gainers = [q for q in ranked[:count] if q.close.pct_change > 0]
+        losers = [q for q in reversed(ranked[len(gainers) :]) if q.close.pct_change < 0][:count]
+        return Movers(date=day, gainers=gainers, losers=losers)
+
+    def history(self, ticker: str, since: date, until: date) -> list[Close]:
+        sql = """SELECT * FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?
+                 ORDER BY date"""
+        return [_close(r) for r in self._rows(sql, [ticker, since.isoformat(), until.isoformat()])]
+
+    # --- summaries --------------------------------------------------------------------------
+
+    def summary(self, day: date) -> Summary | None:
+        rows = self._rows("SELECT * FROM summaries WHERE date = ?", [day.isoformat()])
+        if not rows:
+            return None
+        row = rows[0]
+        return Summary(date=day, headline=row["headline"], body=row["body"], source=row["source"])
+
+    # --- subscribers ------------------------------------------------------------------------
+
+    def subscriber(self, chat_id: int) -> Subscriber | None:
+        rows = self._rows("SELECT * FROM subscribers WHERE chat_id = ?", [chat_id])
+        return _subscriber(rows[0]) if rows else None
+
+    def active_subscribers(self) -> list[Subscriber]:
+        sql = "SELECT * FROM subscribers WHERE active = 1 ORDER BY chat_id"
+        return [_subscriber(r) for r in self._rows(sql)]
+
+
+def _subscriber(row: dict[str, Any]) -> Subscriber:
+    return Subscriber(
+        chat_id=row["chat_id"],
+        subscribed_at=datetime.fromisoformat(row["subscribed_at"]),
+        active=bool(row["active"]),
+        push_time=row["push_time"],
+    )

@@ -1,0 +1,31 @@
+"""The bundled sample day (4 June 2025), so the bot answers on a fresh machine."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from store.ingest import IngestReport, ingest
+from store.queries import Store
+
+SAMPLE_DIR = Path(__file__).resolve().parent
+SAMPLE_CLOSES = SAMPLE_DIR / "closes.csv"
+SAMPLE_SECURITIES = SAMPLE_DIR / "securities.csv"
+SAMPLE_SUMMARY = SAMPLE_DIR / "summary.md"
+SAMPLE_DAY = date(2025, 6, 4)
+
+
+def load_sample(store: Store) -> IngestReport:
+    return ingest(
+        store,
+        SAMPLE_CLOSES,
+        securities=SAMPLE_SECURITIES,
+        summary=SAMPLE_SUMMARY,
+        summary_date=SAMPLE_DAY,
+        today=SAMPLE_DAY,
+    )
+
+
+def ensure_data(store: Store) -> IngestReport | None:
+    """Load the sample into an empty store; leave a store with data alone."""
+    return None if store.has_closes() else load_sample(store)

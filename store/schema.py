@@ -1,0 +1,63 @@
+"""The schema, created and migrated on open with sqlite-utils' `Migrations`.
+
+Each migration is applied once per database file and recorded in `_sqlite_migrations`, so a
+database made by an older release is brought forward when a newer one opens it.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("closebot")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["securities"].create(
+        {
+            "ticker": str,
+            "name": str,
+            "name_zh": str,
+            "sector": str,
+            "kind": str,
+            "aliases": str,  # JSON list
+        },
+        pk="ticker",
+        not_null={"name", "kind"},
+    )
+    db["closes"].create(
+        {
+            "date": str,  # ISO yyyy-mm-dd
+            "ticker": str,
+            "close": float,
+            "prev_close": float,
+            "change": float,
+            "pct_change": float,
+            "volume": int,
+            "turnover": float,
+        },
+        pk=("date", "ticker"),
+        not_null={"close"},
+    )
+    # The primary key serves "all tickers on one day"; this serves "one ticker's recent days".
+    db["closes"].create_index(["ticker", "date"], unique=True)
+    db["summaries"].create(
+        {"date": str, "headline": str, "body": str, "source": str},
+        pk="date",
+        not_null={"headline", "body", "source"},
+    )
+    db["subscribers"].create(
+        {"chat_id": int, "subscribed_at": str, "active": int, "push_time": str},
+        pk="chat_id",
+        not_null={"subscribed_at", "active"},
+    )
+    db["pushes"].create(
+        {"date": str, "chat_id": int, "sent_at": str, "status": str},
+        pk=("date", "chat_id"),
+        not_null={"sent_at", "status"},
+    )
+
+
+def migrate(db: Database) -> None:
+    migrations.apply(db)

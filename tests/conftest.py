@@ -1,0 +1,49 @@
+"""Shared fixtures: a store holding the sample day, and services over it at a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from handlers.services import HONG_KONG, Services
+from store import Store, open_store
+from store.sample import load_sample
+
+SAMPLE_DAY = date(2025, 6, 4)
+# The evening of the sample day in Hong Kong: after the close, before the next session.
+SAMPLE_EVENING = datetime(2025, 6, 4, 18, 0, tzinfo=HONG_KONG)
+
+
+@pytest.fixture
+def fresh_store() -> Store:
+    store = open_store(":memory:")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def store(fresh_store: Store) -> Store:
+    load_sample(fresh_store)
+    return fresh_store
+
+
+@pytest.fixture
+def services(store: Store) -> Services:
+    return Services.open(store, now=lambda: SAMPLE_EVENING)
+
+
+@pytest.fixture
+def write_file(tmp_path: Path):
+    """Write a data file under tmp_path and return its path."""
+
+    def write(name: str, text: str | bytes) -> Path:
+        path = tmp_path / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

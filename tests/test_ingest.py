@@ -1,0 +1,244 @@
+"""Loading files: validation names file, row, column and value; a bad file writes nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from store import IngestError, ingest
+from store.sample import SAMPLE_CLOSES, SAMPLE_SECURITIES, SAMPLE_SUMMARY
+
+TODAY = date(2025, 6, 5)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dump(store) -> dict[str, list[dict]]:
+    return {table: list(store.db[table].rows) for table in ("securities", "closes", "summaries")}
+
+
+def test_the_sample_files_load_with_a_one_line_report(fresh_store):
+    report = ingest(
+        fresh_store,
+        SAMPLE_CLOSES,
+        securities=SAMPLE_SECURITIES,
+        summary=SAMPLE_SUMMARY,
+        today=TODAY,
+    )
+    assert report.describe() == (
+        "30 May 2025 – 4 Jun 2025 (4 sessions): 356 closes, 89 securities, 1 summary"
+    )
+    assert fresh_store.db["closes"].count == 356
+
+
+def test_ingesting_the_same_file_again_changes_no_row(store):
+    before = dump(store)
+    report = ingest(store, SAMPLE_CLOSES, summary=SAMPLE_SUMMARY, today=TODAY)
+    assert report.closes_changed == 0
+    assert "0 new or changed" in report.describe()
+    assert dump(store) == before
+
+
+def test_a_one_day_file_reports_that_day(store, write_file):
+    path = write_file("day.csv", "date,ticker,close\n2025-06-05,1801.HK,75.00\n")
+    assert ingest(store, path, today=TODAY).describe() == "5 Jun 2025: 1 closes"
+
+
+def test_change_is_computed_from_the_previous_stored_close_when_the_file_has_none(
+    store, write_file
+):
+    path = write_file("day.csv", "date,ticker,close\n2025-06-05,1801.HK,81.675\n")
+    ingest(store, path, today=TODAY)
+    close = store.quote("1801.HK", date(2025, 6, 5)).close
+    assert close.prev_close == 74.25
+    assert close.change == pytest.approx(7.425)
+    assert close.pct_change == pytest.approx(10.0)
+
+
+def test_change_is_computed_from_the_file_own_earlier_row_for_the_same_ticker(
+    fresh_store, write_file
+):
+    path = write_file(
+        "two.csv",
+        "date,ticker,close,name\n2025-06-03,TEST,100,Test Index\n2025-06-04,TEST,110,Test Index\n",
+    )
+    ingest(fresh_store, path, today=TODAY)
+    assert fresh_store.quote("TEST", date(2025, 6, 3)).close.change is None
+    assert fresh_store.quote("TEST", date(2025, 6, 4)).close.pct_change == pytest.approx(10.0)
+
+
+def test_a_given_prev_close_wins_over_the_stored_one(store, write_file):
+    path = write_file("day.csv", "date,ticker,close,prev_close\n2025-06-05,1801.HK,80,64\n")
+    ingest(store, path, today=TODAY)
+    assert store.quote("1801.HK", date(2025, 6, 5)).close.pct_change == pytest.approx(25.0)
+
+
+def test_a_file_whose_last_row_is_bad_leaves_the_database_unchanged(store, write_file):
+    before = dump(store)
+    good = "".join(f"2025-06-05,{t},10\n" for t in ("0005.HK", "0700.HK", "1801.HK"))
+    path = write_file("late.csv", "date,ticker,close\n" + good + "2025-06-05,9992.HK,abc\n")
+    with pytest.raises(IngestError, match=r"row 4, column 'close': not a number \(value 'abc'\)"):
+        ingest(store, path, summary=SAMPLE_SUMMARY, today=TODAY)
+    assert dump(store) == before
+
+
+def test_a_failure_while_writing_rolls_back_everything(store, write_file, monkeypatch):
+    before = dump(store)
+    path = write_file("day.csv", "date,ticker,close\n2025-06-05,0700.HK,520\n")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(sys.modules["store.ingest"], "_upsert_closes", explode)
+    with pytest.raises(RuntimeError):
+        ingest(store, path, securities=SAMPLE_SECURITIES, today=TODAY)
+    assert dump(store) == before
+
+
+BAD_CLOSES = [
+    ("", None, None, "the file is empty"),
+    ("date,ticker,close\n", None, None, "header but no rows"),
+    ("date,ticker\n2025-06-04,0700.HK\n", 0, None, "missing required column 'close'"),
+    ("date,ticker,close\n2025-06-04,0700.HK,abc\n", 1, "close", "not a number"),
+    ("date,ticker,close\n2025-06-04,0700.HK,0\n", 1, "close", "greater than zero"),
+    ("date,ticker,close\n2025-06-04,0700.HK,-5\n", 1, "close", "greater than zero"),
+    ("date,ticker,close\n2025-06-04,0700.HK,\n", 1, "close", "a value is required"),
+    ("date,ticker,close\n2025-06-04,0700.HK,inf\n", 1, "close", "not a finite number"),
+    ("date,ticker,close\n04/06/2025,0700.HK,500\n", 1, "date", "YYYY-MM-DD"),
+    ("date,ticker,close\n2025-02-30,0700.HK,500\n", 1, "date", "YYYY-MM-DD"),
+    ("date,ticker,close\n2030-01-02,0700.HK,500\n", 1, "date", "in the future"),
+    ("date,ticker,close\n2025-06-04,0700.HK,500\n2025-06-04,700,501\n", 2, "ticker", "duplicate"),
+    ("date,ticker,close\n2025-06-04,8888.HK,5\n", 1, "ticker", "unknown ticker"),
+    ("date,ticker,close\n2025-06-04,not a code!,5\n", 1, "ticker", "not a ticker"),
+    ("date,ticker,close,prev_close\n2025-06-04,0700.HK,5,x\n", 1, "prev_close", "not a number"),
+    ("date,ticker,close,volume\n2025-06-04,0700.HK,5,-1\n", 1, "volume", "must not be negative"),
+]
+
+
+@pytest.mark.parametrize(("text", "row", "column", "problem"), BAD_CLOSES)
+def test_a_bad_closes_file_is_rejected_naming_file_row_and_column(
+    store, write_file, text, row, column, problem
+):
+    before = dump(store)
+    path = write_file("closes.csv", text)
+    with pytest.raises(IngestError) as caught:
+        ingest(store, path, today=TODAY)
+    error = caught.value
+    assert problem in str(error)
+    assert str(error).startswith("closes.csv")
+    assert (error.row, error.column) == (row, column)
+    if row:
+        assert f"row {row}" in str(error)
+    assert dump(store) == before
+
+
+def test_an_unknown_ticker_with_a_name_and_sector_is_added(store, write_file):
+    path = write_file(
+        "new.csv", "date,ticker,close,name,sector\n2025-06-04,8888.HK,5,New Co,Healthcare\n"
+    )
+    ingest(store, path, today=TODAY)
+    assert store.security("8888.HK").name == "New Co"
+    assert store.security("8888.HK").sector == "Healthcare"
+
+
+def test_codes_in_any_form_are_stored_canonically(store, write_file):
+    path = write_file(
+        "codes.csv", "date,ticker,close\n2025-06-05,00700,520\n2025-06-05,hsi,23900\n"
+    )
+    ingest(store, path, today=TODAY)
+    assert store.quote("0700.HK", date(2025, 6, 5)) is not None
+    assert store.quote("HSI", date(2025, 6, 5)) is not None
+
+
+def test_bom_and_windows_line_endings_are_accepted(store, write_file):
+    path = write_file("win.csv", b"\xef\xbb\xbfdate,ticker,close\r\n2025-06-05,0700.HK,520\r\n")
+    ingest(store, path, today=TODAY)
+    assert store.quote("0700.HK", date(2025, 6, 5)).close.close == 520
+
+
+def test_unknown_extra_columns_are_ignored_and_reported(store, write_file):
+    path = write_file("extra.csv", "date,ticker,close,open\n2025-06-05,0700.HK,520,510\n")
+    assert "ignored columns: open" in ingest(store, path, today=TODAY).describe()
+
+
+def test_a_summary_without_a_date_or_closes_is_rejected(store):
+    with pytest.raises(IngestError, match="--date"):
+        ingest(store, summary=SAMPLE_SUMMARY, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(b"", "empty"), (b"Only a headline\n", "no body"), (b"\xff\xfe\x00bad", "not UTF-8")],
+)
+def test_a_bad_summary_file_is_rejected_and_writes_nothing(store, write_file, content, problem):
+    before = dump(store)
+    path = write_file("summary.md", content)
+    with pytest.raises(IngestError, match=problem):
+        ingest(store, summary=path, summary_date=date(2025, 6, 3), today=TODAY)
+    assert dump(store) == before
+
+
+def test_re_importing_securities_keeps_chinese_names_and_aliases(store, write_file):
+    path = write_file("sec.csv", "ticker,name,aliases\n1801.HK,Innovent Biologics Inc,xinda\n")
+    ingest(store, securities=path, today=TODAY)
+    innovent = store.security("1801.HK")
+    assert innovent.name == "Innovent Biologics Inc"
+    assert innovent.name_zh == "信達生物"
+    assert {"innovent", "xinda"} <= set(innovent.aliases)
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "column"),
+    [
+        ("ticker,name\n1801.HK,\n", 1, "name"),
+        ("ticker,name,kind\n1801.HK,Innovent,bond\n", 1, "kind"),
+        ("ticker,name\n1801.HK,A\n01801,B\n", 2, "ticker"),
+        ("name\nInnovent\n", 0, None),
+    ],
+)
+def test_a_bad_securities_file_names_row_and_column(store, write_file, text, row, column):
+    path = write_file("securities.csv", text)
+    with pytest.raises(IngestError) as caught:
+        ingest(store, securities=path, today=TODAY)
+    assert (caught.value.row, caught.value.column) == (row, column)
+
+
+def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def test_the_ingest_command_prints_the_report_and_a_second_run_changes_nothing(tmp_path):
+    db = tmp_path / "cli.db"
+    args = (
+        "ingest",
+        str(SAMPLE_CLOSES),
+        "--securities",
+        str(SAMPLE_SECURITIES),
+        "--summary",
+        str(SAMPLE_SUMMARY),
+    )
+    first = run_cli(*args, db=db)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == (
+        "30 May 2025 – 4 Jun 2025 (4 sessions): 356 closes, 89 securities, 1 summary"
+    )
+    second = run_cli(*args, db=db)
+    assert "356 closes (0 new or changed)" in second.stdout
+
+
+def test_the_ingest_command_exits_non_zero_and_names_the_problem(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,ticker\n2025-06-04,0700.HK\n")
+    result = run_cli("ingest", str(bad), db=tmp_path / "cli.db")
+    assert result.returncode == 1
+    assert "bad.csv" in result.stderr and "'close'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,112 @@
+"""Queries on the sample day (4 June 2025) and the schema they stand on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from store import open_store
+
+JUNE_3 = date(2025, 6, 3)
+JUNE_4 = date(2025, 6, 4)
+
+
+def test_a_new_database_has_every_table_and_the_two_closes_indexes(fresh_store):
+    tables = set(fresh_store.db.table_names())
+    assert {"securities", "closes", "summaries", "subscribers", "pushes"} <= tables
+    index_columns = {tuple(i.columns) for i in fresh_store.db["closes"].indexes}
+    assert ("ticker", "date") in index_columns  # one ticker's recent days
+    assert fresh_store.db["closes"].pks == ["date", "ticker"]  # all tickers on one day
+
+
+def test_a_database_file_is_opened_in_wal_mode_and_migrated_once(tmp_path):
+    path = tmp_path / "closebot.db"
+    open_store(path).close()
+    store = open_store(path)
+    assert store.db.journal_mode == "wal"
+    applied = [r["name"] for r in store.db["_sqlite_migrations"].rows]
+    assert applied == ["m001_initial"]
+    store.close()
+
+
+def test_the_latest_session_is_4_june_and_the_one_before_is_3_june(store):
+    assert store.latest_date() == JUNE_4
+    assert store.session_before(JUNE_4) == JUNE_3
+    assert store.session_before(date(2025, 6, 2)) == date(2025, 5, 30)
+
+
+def test_the_hang_seng_index_closed_at_23654_on_4_june_and_23512_49_on_3_june(store):
+    june_4 = store.quote("HSI", JUNE_4).close
+    assert june_4.close == pytest.approx(23654.03)
+    assert june_4.change == pytest.approx(141.54)
+    assert round(june_4.pct_change, 2) == 0.60
+    assert store.quote("HSI", JUNE_3).close.close == pytest.approx(23512.49)
+
+
+def test_innovent_is_the_top_gainer_at_14_14_percent(store):
+    movers = store.movers(JUNE_4, 5)
+    top = movers.gainers[0]
+    assert top.security.name == "Innovent Biologics"
+    assert round(top.close.pct_change, 2) == 14.14
+    assert top.close.close == 74.25
+    assert [q.security.ticker for q in movers.gainers[:3]] == ["1801.HK", "6969.HK", "9992.HK"]
+
+
+def test_losers_are_worst_first_and_never_include_a_gainer(store):
+    movers = store.movers(JUNE_4, 5)
+    changes = [q.close.pct_change for q in movers.losers]
+    assert changes == sorted(changes)
+    assert all(c < 0 for c in changes)
+    assert movers.losers[0].security.ticker == "9961.HK"  # Trip.com -3.94%
+
+
+def test_healthcare_rows_are_sorted_best_first_with_innovent_on_top(store):
+    rows = store.sector_quotes("Healthcare", JUNE_4)
+    changes = [q.close.pct_change for q in rows]
+    assert changes == sorted(changes, reverse=True)
+    assert rows[0].security.ticker == "1801.HK"
+    assert {"2269.HK", "2359.HK", "1093.HK", "3692.HK"} <= {q.security.ticker for q in rows}
+
+
+def test_the_sample_has_the_twelve_hang_seng_industries(store):
+    assert len(store.sectors()) == 12
+    assert store.security("0700.HK").sector == "Information Technology"
+    assert store.security("9992.HK").sector == "Consumer Discretionary"
+
+
+def test_securities_carry_chinese_names_and_aliases(store):
+    innovent = store.security("1801.HK")
+    assert innovent.name_zh == "信達生物"
+    assert {"innovent", "信达生物"} <= set(innovent.aliases)
+
+
+def test_the_summary_of_4_june_has_a_headline_and_paragraphs(store):
+    summary = store.summary(JUNE_4)
+    assert "0.6%" in summary.headline
+    assert summary.paragraphs[0].startswith("The Hang Seng Index added 141.54 points")
+    assert store.summary(JUNE_3) is None
+
+
+def test_nearest_session_to_a_weekend_day_is_the_friday_before(store):
+    assert store.nearest_session(date(2025, 5, 31)) == date(2025, 5, 30)
+    assert store.nearest_session(date(2025, 6, 1)) == date(2025, 6, 2)
+    assert store.nearest_session(date(2026, 1, 1)) == JUNE_4
+
+
+def test_an_unopenable_database_path_gives_a_clear_error(tmp_path):
+    from store import StoreError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="Cannot open database"):
+        open_store(blocker / "closebot.db")
+
+
+def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path):
+    from store import StoreError
+
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="junk.db"):
+        open_store(path)
