@@ -1,9 +1,9 @@
 """`python -m bot`: run the bot, chat with it locally, ask one question, or load data.
 
-    python -m bot console                      # local chat on the bundled sample day
-    python -m bot ask "/close innovent"        # one answer, for scripts
-    python -m bot ingest closes.csv --summary summary.md [--securities securities.csv]
-    python -m bot run                          # Telegram (needs TELEGRAM_BOT_TOKEN)
+python -m bot console                      # local chat on the bundled sample day
+python -m bot ask "/close innovent"        # one answer, for scripts
+python -m bot ingest closes.csv --summary summary.md [--securities securities.csv]
+python -m bot run                          # Telegram (needs TELEGRAM_BOT_TOKEN)
 """
 
 from __future__ import annotations
@@ -14,9 +14,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from urllib.parse import urlparse
 
+from telegram import Update
+
+from bot.app import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import render_for_terminal, run_console
+from bot.logs import configure_logging
 from handlers.commands import answer_line
 from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, ingest, open_store
@@ -29,13 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.split("\n")[0])
     parser.add_argument("--db", help="database file (default: $CLOSEBOT_DB or closebot.db)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="run on Telegram (polling, or webhook when WEBHOOK_URL is set)")
     commands.add_parser("console", help="chat with the bot in this terminal (no token needed)")
     ask = commands.add_parser("ask", help="print the answer to one message and exit")
     ask.add_argument("message", help='e.g. "/close innovent"')
     load = commands.add_parser("ingest", help="load closes, securities and a summary")
     load.add_argument("closes", nargs="?", help="closes CSV: date,ticker,close[,prev_close,...]")
     load.add_argument("--summary", help="summary text: first line headline, then the body")
-    load.add_argument("--securities", help="securities CSV: ticker,name,name_zh,sector,kind,aliases")
+    load.add_argument(
+        "--securities", help="securities CSV: ticker,name,name_zh,sector,kind,aliases"
+    )
     load.add_argument("--date", type=date.fromisoformat, help="the summary's day (YYYY-MM-DD)")
     return parser
 
@@ -72,30 +80,56 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(settings: Settings) -> int:
+    """Serve Telegram until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
+    token = settings.require_token()
+    configure_logging(
+        level=logging.getLevelName(settings.log_level),
+        secrets=[token, settings.webhook_secret or ""],
+    )
+    application = build_application(settings)
+    if settings.webhook_url:
+        application.run_webhook(
+            listen="0.0.0.0",
+            port=settings.port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def _local(settings: Settings, args: argparse.Namespace) -> int:
+    """The console or one answer, on the configured database (the sample day if it is empty)."""
+    services = _services(settings, load_sample=True)
+    try:
+        if args.command == "ask":
+            print(render_for_terminal(answer_line(services, args.message)))
+        else:
+            run_console(services)
+    finally:
+        services.store.close()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    # Request URLs carry the bot token: keep the HTTP client loggers quiet.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    configure_logging()
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
         if args.db:
             settings = replace(settings, db_path=args.db)
+        if args.command == "run":
+            return _run(settings)
         if args.command == "ingest":
             return _ingest(settings, args)
-        services = _services(settings, load_sample=True)
-        try:
-            if args.command == "ask":
-                print(render_for_terminal(answer_line(services, args.message)))
-            else:
-                run_console(services)
-        finally:
-            services.store.close()
+        return _local(settings, args)
     except (ConfigError, StoreError) as error:
         print(error, file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ class Settings:
     port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
     api_base_url: str = TELEGRAM_API
+    log_level: str = "INFO"
 
     def require_token(self) -> str:
         if not self.token:
@@ -51,7 +52,9 @@ def _admin_ids(text: str) -> frozenset[int]:
     ids = [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
     bad = [part for part in ids if not re.fullmatch(r"-?\d+", part)]
     if bad:
-        raise ConfigError(f"CLOSEBOT_ADMIN_IDS must be chat ids separated by commas, not {bad[0]!r}.")
+        raise ConfigError(
+            f"CLOSEBOT_ADMIN_IDS must be chat ids separated by commas, not {bad[0]!r}."
+        )
     return frozenset(int(part) for part in ids)
 
 
@@ -69,7 +72,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     try:
         timezone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ConfigError(f"CLOSEBOT_TZ must be a time zone like Asia/Hong_Kong, not {tz_name!r}.") from error
+        raise ConfigError(
+            f"CLOSEBOT_TZ must be a time zone like Asia/Hong_Kong, not {tz_name!r}."
+        ) from error
     port_text = env.get("PORT", "8443").strip()
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"PORT must be a port number (1-65535), not {port_text!r}.")
@@ -86,4 +91,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         port=int(port_text),
         webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
         api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API,
+        log_level=_log_level(env.get("CLOSEBOT_LOG_LEVEL", "INFO")),
     )
+
+
+def _log_level(text: str) -> str:
+    level = text.strip().upper() or "INFO"
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(
+            f"CLOSEBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {text!r}."
+        )
+    return level

@@ -21,5 +21,10 @@ CATALOG: tuple[CommandInfo, ...] = (
     CommandInfo("sector", "A sector's move and its stocks", ("/sector healthcare", "/sector")),
     CommandInfo("movers", "Top gainers and losers", ("/movers", "/movers 10 losers")),
     CommandInfo("summary", "The day's market summary", ("/summary", "/summary 2025-06-04")),
+    CommandInfo(
+        "subscribe", "The close here every trading day", ("/subscribe", "/subscribe 17:00")
+    ),
+    CommandInfo("unsubscribe", "Stop the daily close", ("/unsubscribe",)),
+    CommandInfo("status", "Am I subscribed, and when is the next one", ("/status",)),
     CommandInfo("help", "What I can do", ("/help",)),
 )

@@ -17,6 +17,12 @@ from handlers.services import Services
 from handlers.summary import answer_summary
 from handlers.telegram_io import Answer, Context, keyboard, services_of
 
+
+def answer_chat_only(services: Services, args: str = "") -> Reply:
+    """Subscriptions belong to Telegram chats; the console has nowhere to push to."""
+    return Reply("Subscriptions work in a Telegram chat: the console has no daily push.")
+
+
 ANSWERS: dict[str, Answer] = {
     "close": answer_close,
     "sector": answer_sector,
@@ -24,6 +30,9 @@ ANSWERS: dict[str, Answer] = {
     "summary": answer_summary,
     "help": answer_help,
     "start": answer_help,
+    "subscribe": answer_chat_only,
+    "unsubscribe": answer_chat_only,
+    "status": answer_chat_only,
 }
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\w+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 _MONTHS = {
     name: number
@@ -79,4 +79,3 @@ def split_trailing_day(
             if day:
                 return " ".join(words[:-size]), day
     return args.strip(), None
-

@@ -55,7 +55,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“‘(])")
 
 
 def short_name(security: Security) -> str:
-    """"CSPC Pharmaceutical Group Ltd" → "CSPC Pharmaceutical": how news text names a company."""
+    """ "CSPC Pharmaceutical Group Ltd" → "CSPC Pharmaceutical": how news text names a company."""
     words = " ".join(_SUFFIXES.sub(" ", security.name).split())
     return words or security.name
 

@@ -20,8 +20,16 @@ DEFAULT_COUNT = 5
 MAX_COUNT = 20
 NAME_WIDTH = 20
 USAGE = "Usage: /movers [number up to 20] [gainers|losers] [date], e.g. /movers 10 losers"
-_SIDES = {"gainers": "gainers", "gainer": "gainers", "up": "gainers", "winners": "gainers",
-          "losers": "losers", "loser": "losers", "down": "losers", "decliners": "losers"}
+_SIDES = {
+    "gainers": "gainers",
+    "gainer": "gainers",
+    "up": "gainers",
+    "winners": "gainers",
+    "losers": "losers",
+    "loser": "losers",
+    "down": "losers",
+    "decliners": "losers",
+}
 
 
 def answer_movers(services: Services, args: str = "") -> Reply:
@@ -63,7 +71,11 @@ def _options(text: str) -> tuple[int, tuple[str, ...], str]:
 
 def movers_table(quotes: list[Quote]) -> str:
     rows = [
-        (shorten(short_name(q.security), NAME_WIDTH), price(q.close.close), percent(q.close.pct_change or 0))
+        (
+            shorten(short_name(q.security), NAME_WIDTH),
+            price(q.close.close),
+            percent(q.close.pct_change or 0),
+        )
         for q in quotes
     ]
     return table(rows, "<>>")

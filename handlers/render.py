@@ -28,7 +28,7 @@ def italic(text: object) -> str:
 
 
 def day_label(day: date) -> str:
-    """"Wed 4 Jun 2025"."""
+    """ "Wed 4 Jun 2025"."""
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
@@ -57,7 +57,7 @@ def arrow(value: float | None) -> str:
 
 
 def move(change: float | None, pct: float | None, *, index: bool = False) -> str:
-    """"▲ +141.54 (+0.60%)", or "no change figure" when the previous close is unknown."""
+    """ "▲ +141.54 (+0.60%)", or "no change figure" when the previous close is unknown."""
     if change is None or pct is None:
         return "no previous close to compare"
     places = 2 if index or abs(change) >= 1 else 3
@@ -65,7 +65,7 @@ def move(change: float | None, pct: float | None, *, index: bool = False) -> str
 
 
 def pct_move(pct: float | None) -> str:
-    """"▲ +3.36%"."""
+    """ "▲ +3.36%"."""
     return "n/a" if pct is None else f"{arrow(pct)} {percent(pct)}"
 
 

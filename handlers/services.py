@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.match import Matcher
+from handlers.sessions import PushSchedule, TradingCalendar
 from store import Store
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
@@ -24,10 +25,21 @@ class Services:
     store: Store
     matcher: Matcher
     now: Callable[[], datetime] = field(default=hong_kong_now)
+    schedule: PushSchedule = field(default_factory=lambda: PushSchedule(TradingCalendar()))
 
     @classmethod
-    def open(cls, store: Store, now: Callable[[], datetime] = hong_kong_now) -> Services:
-        return cls(store=store, matcher=build_matcher(store), now=now)
+    def open(
+        cls,
+        store: Store,
+        now: Callable[[], datetime] = hong_kong_now,
+        schedule: PushSchedule | None = None,
+    ) -> Services:
+        return cls(
+            store=store,
+            matcher=build_matcher(store),
+            now=now,
+            schedule=schedule or PushSchedule(TradingCalendar()),
+        )
 
     def today(self) -> date:
         return self.now().date()

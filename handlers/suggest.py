@@ -16,9 +16,7 @@ def quoted(query: str) -> str:
 def choices(result: MatchResult, command: str, suffix: str = "") -> tuple[tuple[Button, ...], ...]:
     """One button per candidate, each running `command` for it (one per row: easy to tap)."""
     tail = f" {suffix}" if suffix else ""
-    return tuple(
-        (Button(c.label, f"/{command} {c.key}{tail}"),) for c in result.candidates
-    )
+    return tuple((Button(c.label, f"/{command} {c.key}{tail}"),) for c in result.candidates)
 
 
 def did_you_mean(result: MatchResult, command: str, suffix: str = "") -> Reply:
@@ -26,7 +24,9 @@ def did_you_mean(result: MatchResult, command: str, suffix: str = "") -> Reply:
     return Reply(text, choices(result, command, suffix))
 
 
-def no_match(result: MatchResult, command: str, what: str, examples: str, suffix: str = "") -> Reply:
+def no_match(
+    result: MatchResult, command: str, what: str, examples: str, suffix: str = ""
+) -> Reply:
     """Say nothing matched, with the nearest names as buttons when there are any."""
     lines = [f"No {what} matches {quoted(result.query)}. Try {examples}."]
     if result.candidates:

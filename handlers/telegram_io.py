@@ -25,6 +25,7 @@ class BotData:
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotData]
 Answer = Callable[[Services, str], Reply]
+ChatAnswer = Callable[[Services, int, str], Reply]
 
 
 def services_of(context: Context) -> Services:
@@ -38,7 +39,10 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.command) for b in row] for row in reply.buttons]
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.command) for b in row]
+            for row in reply.buttons
+        ]
     )
 
 
@@ -60,8 +64,17 @@ async def answer_command(update: Update, context: Context, answer: Answer) -> No
     """Run one command's answer on the words after the command and reply, logging the time taken."""
     started = time.perf_counter()
     args = " ".join(context.args or [])
-    reply = answer(services_of(context), args)
-    await send_reply(update, reply)
+    await send_reply(update, answer(services_of(context), args))
+    log_answered(update, started)
+
+
+async def answer_chat_command(update: Update, context: Context, answer: ChatAnswer) -> None:
+    """The same for commands about the chat itself (subscriptions)."""
+    started = time.perf_counter()
+    if update.effective_chat is None:
+        return
+    args = " ".join(context.args or [])
+    await send_reply(update, answer(services_of(context), update.effective_chat.id, args))
     log_answered(update, started)
 
 

@@ -158,6 +158,83 @@ class Store:
         sql = "SELECT * FROM subscribers WHERE active = 1 ORDER BY chat_id"
         return [_subscriber(r) for r in self._rows(sql)]
 
+    def subscribe(self, chat_id: int, at: datetime, push_time: str | None = None) -> bool:
+        """Start (or restart, or re-time) a chat's daily push; True if it was not subscribed."""
+        existing = self.subscriber(chat_id)
+        with self.db.atomic():
+            self.db["subscribers"].upsert(
+                {
+                    "chat_id": chat_id,
+                    "subscribed_at": at.isoformat()
+                    if not existing or not existing.active
+                    else existing.subscribed_at.isoformat(),
+                    "active": 1,
+                    "push_time": push_time,
+                },
+                pk="chat_id",
+            )
+        return existing is None or not existing.active
+
+    def deactivate(self, chat_id: int) -> None:
+        """The chat blocked the bot or removed it: stop pushing there."""
+        with self.db.atomic():
+            self.db.execute("UPDATE subscribers SET active = 0 WHERE chat_id = ?", [chat_id])
+
+    def unsubscribe(self, chat_id: int) -> bool:
+        """Stop a chat's pushes; True if it was subscribed."""
+        existing = self.subscriber(chat_id)
+        if existing is None or not existing.active:
+            return False
+        self.deactivate(chat_id)
+        return True
+
+    def move_subscriber(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its subscription and push ledger follow the new id."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM subscribers WHERE chat_id = ?", [new_chat_id])
+            self.db.execute(
+                "UPDATE subscribers SET chat_id = ? WHERE chat_id = ?", [new_chat_id, old_chat_id]
+            )
+            self.db.execute(
+                "UPDATE OR IGNORE pushes SET chat_id = ? WHERE chat_id = ?",
+                [new_chat_id, old_chat_id],
+            )
+
+    # --- the push ledger --------------------------------------------------------------------
+
+    def claim_push(self, day: date, chat_id: int, at: datetime) -> bool:
+        """Reserve the day's push for a chat before sending; False if it was already claimed.
+
+        Claiming first makes the push at-most-once: two runs of the job, or a run after a crash,
+        never both send to the same chat on the same day.
+        """
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO pushes (date, chat_id, sent_at, status) "
+                "VALUES (?, ?, ?, 'sending')",
+                [day.isoformat(), chat_id, at.isoformat()],
+            )
+        return cursor.rowcount == 1
+
+    def finish_push(self, day: date, chat_id: int, status: str, at: datetime) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE pushes SET status = ?, sent_at = ? WHERE date = ? AND chat_id = ?",
+                [status, at.isoformat(), day.isoformat(), chat_id],
+            )
+
+    def release_push(self, day: date, chat_id: int) -> None:
+        """Give back a claim whose send failed for a passing reason, so a later run retries."""
+        with self.db.atomic():
+            self.db.execute(
+                "DELETE FROM pushes WHERE date = ? AND chat_id = ?", [day.isoformat(), chat_id]
+            )
+
+    def pushes(self, day: date) -> dict[int, str]:
+        """Chat id → status of every push claimed on `day`."""
+        rows = self._rows("SELECT chat_id, status FROM pushes WHERE date = ?", [day.isoformat()])
+        return {r["chat_id"]: r["status"] for r in rows}
+
 
 def _subscriber(row: dict[str, Any]) -> Subscriber:
     return Subscriber(

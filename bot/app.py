@@ -1,0 +1,109 @@
+"""Building the Telegram application: handlers, error handler, command menu, services."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.push import schedule_pushes
+from handlers import close, commands, help, movers, sector, subscribe, summary
+from handlers.catalog import CATALOG
+from handlers.services import Services
+from handlers.sessions import PushSchedule, TradingCalendar
+from handlers.telegram_io import BotData, Context
+from store import open_store
+
+logger = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong — try again."
+
+
+async def open_services(application: Application) -> None:
+    """post_init: open the store and matcher (unless given), schedule pushes, publish the menu."""
+    settings: Settings = application.bot_data.settings
+    if application.bot_data.services is None:
+        store = open_store(settings.db_path)
+        if not store.has_closes():
+            logger.warning(
+                "%s has no closes: load them with `python -m bot ingest`", settings.db_path
+            )
+        schedule = PushSchedule(TradingCalendar(), settings.push_time)
+        application.bot_data.services = Services.open(store, schedule=schedule)
+    if application.job_queue is not None:
+        schedule_pushes(application.job_queue)
+    await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in CATALOG])
+
+
+async def close_services(application: Application) -> None:
+    """post_shutdown: close the database cleanly."""
+    services = application.bot_data.services
+    if services is not None:
+        services.store.close()
+        application.bot_data.services = None
+
+
+async def report_error(update: object, context: Context) -> None:
+    """Log the failure with where it happened, and apologise to the person who asked."""
+    where = "no update"
+    if isinstance(update, Update):
+        chat = update.effective_chat.id if update.effective_chat else "?"
+        message = update.effective_message
+        text = (message.text or "")[:60] if message else ""
+        data = update.callback_query.data if update.callback_query else ""
+        where = f"chat={chat} command={text or data!r}"
+    logger.error("update failed (%s)", where, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id, html.escape(APOLOGY), parse_mode=ParseMode.HTML
+            )
+        except Exception:  # noqa: BLE001 - the apology is best effort; the error is logged above
+            logger.warning("could not send the apology to chat %s", update.effective_chat.id)
+
+
+class AppData(BotData):
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings: Settings | None = None
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    rate_limit: bool = True,
+) -> Application:
+    """The whole bot, for `run_polling`/`run_webhook`, or for tests with a recording request."""
+    builder = (
+        Application.builder()
+        .token(settings.require_token())
+        .base_url(settings.api_base_url)
+        .context_types(ContextTypes(bot_data=AppData))
+        .post_init(open_services)
+        .post_shutdown(close_services)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    application = builder.build()
+    application.bot_data.settings = settings
+
+    # Commands people type, in the order of /help.
+    for module in (close, sector, movers, summary, subscribe, help):
+        application.add_handlers(module.HANDLERS)
+    # "Did you mean" buttons.
+    application.add_handlers(commands.HANDLERS)
+    # Last: unknown commands and plain text.
+    application.add_handlers(help.FALLBACK_HANDLERS)
+    application.add_error_handler(report_error)
+    return application

@@ -1,0 +1,211 @@
+"""The end-of-day push: every subscriber gets the day's close once, on Hong Kong trading days.
+
+At most once is guaranteed by the `pushes` ledger: a chat's push is claimed in the database
+before the message goes out, so a second run of the job, or a run after a restart mid-push,
+skips every chat already claimed. A claim is given back only when a send failed for a passing
+reason (network, flood control beyond our retries), so a later run can try again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.ext import JobQueue
+
+from handlers.daily import daily_message
+from handlers.reply import Reply
+from handlers.services import Services
+from handlers.sessions import HONG_KONG
+from handlers.telegram_io import Context, services_of
+from store.models import Subscriber
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 4
+BACKOFF = 1.0  # seconds, doubled after each network failure
+RECHECK = timedelta(minutes=5)  # while the day's closes are not in yet
+CONCURRENCY = 32  # sends in flight; the rate limiter keeps the pace within Telegram's limits
+WEEKDAYS = (1, 2, 3, 4, 5)  # JobQueue numbers days from 0 = Sunday
+HALF_DAY_FINAL = time(12, 10, tzinfo=HONG_KONG)
+FULL_DAY_FINAL = time(16, 10, tzinfo=HONG_KONG)
+LATER = "push-later"
+NO_CLOSES = "the day's closes are not in the store yet"
+
+
+@dataclass
+class PushPlan:
+    """What the job should do now for `day`."""
+
+    day: date
+    reason: str = ""  # why nothing is sent at all
+    due: list[Subscriber] = field(default_factory=list)
+    next_due: datetime | None = None  # the next later time a subscriber wants it today
+
+
+@dataclass
+class PushReport:
+    day: date
+    outcomes: Counter[str] = field(default_factory=Counter)
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.reason:
+            return f"{self.day.isoformat()}: no push ({self.reason})"
+        parts = ", ".join(f"{n} {status}" for status, n in sorted(self.outcomes.items()))
+        return f"{self.day.isoformat()}: {parts or 'nobody due'}"
+
+
+def plan_push(
+    services: Services, now: datetime, *, day: date | None = None, everyone: bool = False
+) -> PushPlan:
+    """Decide from the calendar, the store and the ledger who is due a push right now.
+
+    `everyone` (the operator's manual push) ignores each chat's chosen time, not the ledger.
+    """
+    now = now.astimezone(HONG_KONG)
+    day = day or now.date()
+    schedule = services.schedule
+    if not schedule.calendar.is_session(day):
+        return PushPlan(day, reason="not a Hong Kong trading day")
+    if now < schedule.calendar.final_close(day) and not everyone:
+        return PushPlan(day, reason="the market has not closed yet")
+    if services.store.quote("HSI", day) is None:
+        return PushPlan(day, reason=NO_CLOSES)
+    claimed = services.store.pushes(day)
+    plan = PushPlan(day)
+    for subscriber in services.store.active_subscribers():
+        if subscriber.chat_id in claimed:
+            continue
+        chosen = time.fromisoformat(subscriber.push_time) if subscriber.push_time else None
+        due = schedule.due_at(day, chosen)
+        if everyone or due <= now:
+            plan.due.append(subscriber)
+        elif plan.next_due is None or due < plan.next_due:
+            plan.next_due = due
+    return plan
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def send_push(
+    bot: Bot,
+    services: Services,
+    day: date,
+    chat_id: int,
+    reply: Reply,
+    *,
+    sleep: Callable[[float], object] = asyncio.sleep,
+) -> str:
+    """Send one chat its push at most once; returns what happened, for the report."""
+    store, now = services.store, services.now
+    if not store.claim_push(day, chat_id, now()):
+        return "already sent"
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            await bot.send_message(chat_id, reply.text, parse_mode=ParseMode.HTML)
+        except RetryAfter as error:
+            wait = _seconds(error.retry_after)
+            logger.warning("flood control for chat %s: waiting %.0fs", chat_id, wait)
+            await sleep(wait)
+        except ChatMigrated as error:
+            store.release_push(day, chat_id)
+            store.move_subscriber(chat_id, error.new_chat_id)
+            logger.info("chat %s moved to %s", chat_id, error.new_chat_id)
+            await send_push(bot, services, day, error.new_chat_id, reply, sleep=sleep)
+            return "moved"
+        except Forbidden:
+            store.deactivate(chat_id)
+            store.finish_push(day, chat_id, "blocked", now())
+            logger.info("chat %s blocked the bot or removed it: unsubscribed", chat_id)
+            return "blocked"
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                store.deactivate(chat_id)
+                store.finish_push(day, chat_id, "chat not found", now())
+                return "chat not found"
+            store.finish_push(day, chat_id, "rejected", now())
+            logger.error("push to chat %s rejected: %s", chat_id, error.message)
+            return "rejected"
+        except NetworkError as error:
+            logger.warning("push to chat %s failed (%s), attempt %s", chat_id, error, attempt)
+            await sleep(BACKOFF * 2 ** (attempt - 1))
+        else:
+            store.finish_push(day, chat_id, "sent", now())
+            return "sent"
+    store.release_push(day, chat_id)
+    return "failed, will retry"
+
+
+async def deliver(
+    bot: Bot,
+    services: Services,
+    plan: PushPlan,
+    *,
+    sleep: Callable[[float], object] = asyncio.sleep,
+) -> PushReport:
+    """Send the day's message to every chat in the plan; one failing chat never stops the rest."""
+    report = PushReport(plan.day, reason=plan.reason)
+    if plan.reason or not plan.due:
+        return report
+    reply = daily_message(services.store, plan.day)
+    if reply is None:
+        report.reason = NO_CLOSES
+        return report
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(chat_id: int) -> str:
+        async with gate:
+            try:
+                return await send_push(bot, services, plan.day, chat_id, reply, sleep=sleep)
+            except Exception:
+                logger.exception("push to chat %s failed unexpectedly", chat_id)
+                return "error"
+
+    outcomes = await asyncio.gather(*(one(s.chat_id) for s in plan.due))
+    report.outcomes.update(outcomes)
+    return report
+
+
+async def push_job(context: Context) -> None:
+    """The daily job: push to whoever is due, then come back when someone else will be."""
+    services = services_of(context)
+    now = services.now()
+    plan = plan_push(services, now)
+    report = await deliver(context.bot, services, plan)
+    logger.info("daily push %s", report.describe())
+    if context.job_queue is not None:
+        _come_back(context.job_queue, services, plan, now)
+
+
+def _come_back(job_queue: JobQueue, services: Services, plan: PushPlan, now: datetime) -> None:
+    """Schedule the next run today: a re-check while the closes are missing, or a later time."""
+    for job in job_queue.get_jobs_by_name(LATER):
+        job.schedule_removal()
+    cut_off = services.schedule.cut_off(plan.day)
+    if plan.reason == NO_CLOSES:
+        if now + RECHECK <= cut_off:
+            job_queue.run_once(push_job, RECHECK, name=LATER)
+        else:
+            logger.warning("no closes for %s by the cut-off: today's push is skipped", plan.day)
+    elif plan.next_due is not None:
+        job_queue.run_once(push_job, plan.next_due, name=LATER)
+
+
+def schedule_pushes(job_queue: JobQueue) -> None:
+    """Look in when each weekday's close is final (12:10 on half days, 16:10 otherwise); holidays
+    are checked inside. Also once just after start-up, so a restart after push time still
+    delivers: the ledger keeps that from repeating anything.
+    """
+    for final in (HALF_DAY_FINAL, FULL_DAY_FINAL):
+        job_queue.run_daily(push_job, final, days=WEEKDAYS, name=f"push-{final:%H%M}")
+    job_queue.run_once(push_job, 5, name="push-catch-up")

@@ -1,0 +1,95 @@
+"""Hong Kong exchange sessions (XHKG): which days trade, and when each day's close is final."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+HONG_KONG = ZoneInfo("Asia/Hong_Kong")
+# The closing auction ends at a random moment up to ten minutes after the bell.
+AUCTION = timedelta(minutes=10)
+
+
+class TradingCalendar:
+    """The exchange calendar from `exchange_calendars`, loaded on first use (it takes a moment)."""
+
+    @cached_property
+    def _calendar(self):  # noqa: ANN202 - exchange_calendars has no public type for this
+        with warnings.catch_warnings():
+            # exchange_calendars still calls pandas APIs that pandas 3 deprecates.
+            warnings.simplefilter("ignore")
+            import exchange_calendars
+
+            return exchange_calendars.get_calendar("XHKG", start="2015-01-01")
+
+    def _in_range(self, day: date) -> bool:
+        calendar = self._calendar
+        return calendar.first_session.date() <= day <= calendar.last_session.date()
+
+    def is_session(self, day: date) -> bool:
+        if not self._in_range(day):
+            logger.warning("%s is outside the exchange calendar; assuming weekdays trade", day)
+            return day.weekday() < 5
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return bool(self._calendar.is_session(pd.Timestamp(day)))
+
+    def final_close(self, day: date) -> datetime:
+        """When the day's closing prices are final: 16:10, or 12:10 on a half day."""
+        if not self._in_range(day) or not self.is_session(day):
+            bell = datetime.combine(day, time(16, 0), HONG_KONG)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                utc = self._calendar.session_close(pd.Timestamp(day))
+            bell = utc.to_pydatetime().astimezone(HONG_KONG)
+        return bell + AUCTION
+
+    def is_half_day(self, day: date) -> bool:
+        return self.is_session(day) and self.final_close(day).time() < time(16, 0)
+
+    def next_session(self, day: date) -> date:
+        """The first session on or after `day`."""
+        while not self.is_session(day):
+            day += timedelta(days=1)
+        return day
+
+
+class PushSchedule:
+    """When each chat's end-of-day push is due.
+
+    The default time is a setting (16:30 HKT); a chat may choose a later one. On half days the
+    default push follows the early close instead of waiting for the afternoon.
+    """
+
+    HALF_DAY_DELAY = timedelta(minutes=20)
+    EARLIEST = time(16, 10)
+    CUT_OFF = time(23, 0)
+
+    def __init__(self, calendar: TradingCalendar, default_time: time = time(16, 30)) -> None:
+        self.calendar = calendar
+        self.default_time = default_time
+
+    def due_at(self, day: date, push_time: time | None = None) -> datetime:
+        close = self.calendar.final_close(day)
+        if push_time is None and self.calendar.is_half_day(day):
+            return close + self.HALF_DAY_DELAY
+        wanted = datetime.combine(day, push_time or self.default_time, HONG_KONG)
+        return max(wanted, close)
+
+    def cut_off(self, day: date) -> datetime:
+        return datetime.combine(day, self.CUT_OFF, HONG_KONG)
+
+    def next_push(self, now: datetime, push_time: time | None, pushed_today: bool) -> datetime:
+        today = now.astimezone(HONG_KONG).date()
+        day = self.calendar.next_session(today)
+        if day == today and (pushed_today or now >= self.cut_off(today)):
+            day = self.calendar.next_session(today + timedelta(days=1))
+        return self.due_at(day, push_time)

@@ -1,0 +1,224 @@
+"""What people ask after the close on 4 June 2025, and what the bot answers (no Telegram)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from handlers.commands import answer_line
+from handlers.dates import parse_day, split_trailing_day
+from handlers.render import html_to_text
+
+JUNE_4 = date(2025, 6, 4)
+
+
+def ask(services, line: str):
+    reply = answer_line(services, line)
+    return reply, html_to_text(reply.text)
+
+
+def test_close_alone_gives_the_hang_seng_index_with_the_days_story(services):
+    reply, text = ask(services, "/close")
+    assert "Hang Seng Index" in text
+    assert "Wed 4 Jun 2025" in text
+    assert "23,654.03" in text
+    assert "▲ +141.54 (+0.60%)" in text
+    assert "Hang Seng gains 0.6%" in text
+    assert "The Hang Seng Index added 141.54 points" in text
+    assert "/summary" in text
+    assert reply.buttons == ()
+
+
+@pytest.mark.parametrize(
+    "query", ["innovent", "1801", "01801.hk", "01801.HK", "信達生物", "信达生物", "inovent"]
+)
+def test_close_finds_innovent_however_it_is_typed(services, query):
+    _, text = ask(services, f"/close {query}")
+    assert "Innovent Biologics" in text
+    assert "1801.HK" in text
+    assert "HK$74.25" in text
+    assert "+14.14%" in text
+    assert "Previous close HK$65.05" in text
+    assert "Healthcare" in text
+
+
+@pytest.mark.parametrize("query", ["popmart", "pop mart", "泡泡瑪特", "9992"])
+def test_close_finds_pop_mart(services, query):
+    _, text = ask(services, f"/close {query}")
+    assert "Pop Mart" in text
+    assert "HK$246.00" in text
+    assert "+5.13%" in text
+
+
+def test_close_wuxi_offers_both_wuxi_companies_as_buttons(services):
+    reply, text = ask(services, "/close wuxi")
+    assert "Did you mean" in text
+    commands = {b.command for b in reply.button_list}
+    assert commands == {"/close 2269.HK", "/close 2359.HK"}
+
+
+def test_pressing_a_did_you_mean_button_answers_for_that_security(services):
+    reply, _ = ask(services, "/close wuxi")
+    chosen = next(b for b in reply.button_list if "2269" in b.command)
+    _, text = ask(services, chosen.command)
+    assert "Wuxi Biologics" in text
+    assert "+2.02%" in text
+
+
+def test_close_xyzzy_says_nothing_matches_and_suggests(services):
+    reply, text = ask(services, "/close xyzzy")
+    assert "No security matches ‘xyzzy’" in text
+    assert "/close 700" in text
+    assert len(reply.button_list) <= 3
+    assert "HK$" not in text
+
+
+def test_close_hsi_on_3_june_gives_23512_49(services):
+    _, text = ask(services, "/close hsi 2025-06-03")
+    assert "23,512.49" in text
+    assert "Tue 3 Jun 2025" in text
+
+
+@pytest.mark.parametrize("typed", ["3 Jun", "june 3", "3 June 2025", "2025/06/03"])
+def test_close_understands_dates_written_in_words(services, typed):
+    _, text = ask(services, f"/close 700 {typed}")
+    assert "Tencent" in text
+    assert "Tue 3 Jun 2025" in text
+
+
+def test_a_day_without_a_session_says_so_and_answers_for_the_nearest(services):
+    _, text = ask(services, "/close innovent 2025-05-31")
+    assert "No session on Sat 31 May 2025" in text
+    assert "nearest: Fri 30 May 2025" in text
+    assert "Fri 30 May 2025" in text.splitlines()[2]
+
+
+def test_a_sector_name_given_to_close_points_to_sector(services):
+    _, text = ask(services, "/close healthcare")
+    assert "/sector healthcare" in text
+
+
+def test_sector_helthcare_lists_innovent_first_and_quotes_the_summary(services):
+    reply, text = ask(services, "/sector helthcare")
+    assert text.startswith("Healthcare · Wed 4 Jun 2025")
+    assert "▲ +3.36% (average of 9 stocks)" in text
+    table = text.split("From the day's summary")[0]
+    rows = [line for line in table.splitlines() if re.match(r"\s*\d+\.", line)]
+    assert "Innovent" in rows[0]
+    assert "Sinopharm" in rows[-1]
+    assert "Innovent Biologics jumped 14.14%" in text
+    assert "CSPC Pharmaceutical (+4.14%)" in text
+    assert "Trade worries" not in text
+
+
+@pytest.mark.parametrize(
+    ("query", "sector"), [("biotech", "Healthcare"), ("tech", "Information Technology")]
+)
+def test_sector_aliases_find_the_sector(services, query, sector):
+    _, text = ask(services, f"/sector {query}")
+    assert text.startswith(f"{sector} · ")
+
+
+def test_sector_tech_quotes_the_xiaomi_sentence(services):
+    _, text = ask(services, "/sector tech")
+    assert "Xiaomi gained 0.47%" in text
+
+
+def test_sector_alone_ranks_every_sector_best_first(services):
+    _, text = ask(services, "/sector")
+    lines = [line for line in text.splitlines() if re.search(r"[+-]\d+\.\d\d%$", line)]
+    assert len(lines) == 12
+    changes = [float(line.split()[-1].rstrip("%")) for line in lines]
+    assert changes == sorted(changes, reverse=True)
+    assert lines[0].startswith("Healthcare")
+
+
+def test_movers_has_innovent_and_smoore_among_the_gainers(services):
+    _, text = ask(services, "/movers")
+    gainers = text.split("Losers")[0]
+    assert "Innovent" in gainers and "Smoore" in gainers
+    assert "+14.14%" in gainers and "+12.87%" in gainers
+    assert "Trip.com" in text.split("Losers")[1]
+
+
+def test_movers_can_show_ten_losers_only(services):
+    _, text = ask(services, "/movers 10 losers")
+    assert "Gainers" not in text
+    assert len(re.findall(r"-\d+\.\d\d%", text)) == 10
+
+
+@pytest.mark.parametrize("args", ["0", "50", "sideways"])
+def test_movers_with_odd_arguments_explains_the_usage(services, args):
+    _, text = ask(services, f"/movers {args}")
+    assert "Usage: /movers" in text
+
+
+def test_summary_gives_the_whole_story(services):
+    _, text = ask(services, "/summary")
+    assert text.startswith("Hang Seng gains 0.6%")
+    assert "Trade worries kept a lid on the rally." in text
+
+
+def test_summary_for_a_day_without_one_says_so(services):
+    _, text = ask(services, "/summary 2025-06-03")
+    assert "No summary was written for Tue 3 Jun 2025" in text
+
+
+def test_summary_with_words_that_are_not_a_date_explains_the_usage(services):
+    _, text = ask(services, "/summary banana")
+    assert "‘banana’ is not a date" in text
+
+
+def test_help_lists_every_command_with_an_example(services):
+    from handlers.catalog import CATALOG
+
+    _, text = ask(services, "/help")
+    for command in CATALOG:
+        assert f"/{command.name} — " in text
+        assert command.examples[0] in text
+
+
+def test_an_unknown_command_points_to_help(services):
+    _, text = ask(services, "/weather")
+    assert text == "I don't know /weather. Send /help to see what I can do."
+
+
+def test_plain_text_naming_a_stock_answers_as_close(services):
+    _, text = ask(services, "pop mart")
+    assert "HK$246.00" in text
+
+
+def test_plain_text_that_names_nothing_gets_a_hint(services):
+    _, text = ask(services, "hello there")
+    assert "/help" in text
+
+
+def test_user_text_is_escaped_in_replies(services):
+    reply, _ = ask(services, "/close <b>xyzzy</b>")
+    assert "&lt;b&gt;" in reply.text
+
+
+def test_an_empty_store_says_no_closes_are_loaded(fresh_store):
+    from handlers.services import Services
+
+    services = Services.open(fresh_store)
+    for line in ("/close", "/sector", "/movers", "/summary"):
+        _, text = ask(services, line)
+        assert "No closes are loaded yet" in text
+
+
+def test_yearless_dates_mean_the_latest_such_day_up_to_the_data():
+    assert parse_day("3 jun", today=date(2026, 11, 25), reference=JUNE_4) == date(2025, 6, 3)
+    assert parse_day("5 jun", today=date(2026, 11, 25), reference=JUNE_4) == date(2024, 6, 5)
+    assert parse_day("yesterday", today=date(2025, 6, 5)) == JUNE_4
+    assert parse_day("31 feb", today=JUNE_4) is None
+
+
+def test_a_trailing_date_is_split_from_the_query():
+    assert split_trailing_day("china mobile 3 jun", today=JUNE_4) == (
+        "china mobile",
+        date(2025, 6, 3),
+    )
+    assert split_trailing_day("china mobile", today=JUNE_4) == ("china mobile", None)

@@ -1,0 +1,66 @@
+"""The local console and `python -m bot ask`: the same answers, as plain text."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.console import run_console
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def chat(services, *lines: str) -> str:
+    typed = iter(lines)
+    out: list[str] = []
+
+    def read(prompt: str) -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    run_console(services, read=read, write=out.append)
+    return "\n".join(out)
+
+
+def test_the_console_answers_a_command_as_plain_text(services):
+    transcript = chat(services, "/close inovent")
+    assert "Innovent Biologics 信達生物" in transcript
+    assert "<b>" not in transcript
+
+
+def test_typing_a_button_number_presses_it(services):
+    transcript = chat(services, "/close wuxi", "1")
+    assert "[1] " in transcript and "[2] " in transcript
+    assert "Previous close" in transcript
+
+
+def test_a_number_without_buttons_is_plain_text(services):
+    transcript = chat(services, "700")
+    assert "Tencent" in transcript
+
+
+def test_quit_leaves_the_console(services):
+    transcript = chat(services, "/quit", "/close")
+    assert "Hang Seng Index" not in transcript
+
+
+def test_ask_on_a_fresh_database_loads_the_sample_and_prints_innovent(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "/close inovent"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+            "CLOSEBOT_DB": str(tmp_path / "x.db"),
+        },
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Innovent Biologics" in result.stdout
+    assert "+14.14%" in result.stdout
+    assert "loaded the bundled sample" in result.stderr
