@@ -9,7 +9,9 @@ python -m bot run                          # Telegram (needs TELEGRAM_BOT_TOKEN)
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -17,13 +19,17 @@ from datetime import date
 from urllib.parse import urlparse
 
 from telegram import Update
+from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.app import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import render_for_terminal, run_console
 from bot.logs import configure_logging
+from bot.push import PushPlan, PushReport, deliver, plan_push
 from handlers.commands import answer_line
+from handlers.daily import daily_message
 from handlers.services import Services, hong_kong_now
+from handlers.sessions import PushSchedule, TradingCalendar
 from store import IngestError, StoreError, ingest, open_store
 from store.sample import ensure_data
 
@@ -45,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         "--securities", help="securities CSV: ticker,name,name_zh,sector,kind,aliases"
     )
     load.add_argument("--date", type=date.fromisoformat, help="the summary's day (YYYY-MM-DD)")
+    push = commands.add_parser("push", help="send the end-of-day push now, for operators")
+    push.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
+    push.add_argument(
+        "--dry-run", action="store_true", help="list who would get what; send nothing"
+    )
     return parser
 
 
@@ -115,7 +126,42 @@ def _local(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _push(settings: Settings, args: argparse.Namespace) -> int:
+    """The daily push by hand: every subscriber not yet pushed that day, whatever their time."""
+    schedule = PushSchedule(TradingCalendar(), settings.push_time)
+    services = Services.open(open_store(settings.db_path), schedule=schedule)
+    try:
+        plan = plan_push(services, services.now(), day=args.date, everyone=True)
+        if plan.reason:
+            print(f"{plan.day.isoformat()}: no push ({plan.reason}).")
+            return 1
+        message = daily_message(services.store, plan.day)
+        if args.dry_run:
+            chats = ", ".join(str(s.chat_id) for s in plan.due) or "nobody"
+            print(f"{plan.day.isoformat()}: would send to {len(plan.due)} chats: {chats}")
+            if message:
+                print(render_for_terminal(message))
+            return 0
+        token = settings.require_token()
+        configure_logging(secrets=[token])
+        report = asyncio.run(_deliver_now(settings, services, plan))
+        print(report.describe())
+        return 0
+    finally:
+        services.store.close()
+
+
+async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -> PushReport:
+    bot = ExtBot(
+        settings.require_token(), base_url=settings.api_base_url, rate_limiter=AIORateLimiter()
+    )
+    async with bot:
+        return await deliver(bot, services, plan)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Time periods as timedelta, as python-telegram-bot will use them in its next major version.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging()
     args = _parser().parse_args(argv)
     try:
@@ -126,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(settings)
         if args.command == "ingest":
             return _ingest(settings, args)
+        if args.command == "push":
+            return _push(settings, args)
         return _local(settings, args)
     except (ConfigError, StoreError) as error:
         print(error, file=sys.stderr)

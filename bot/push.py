@@ -152,6 +152,7 @@ async def deliver(
     plan: PushPlan,
     *,
     sleep: Callable[[float], object] = asyncio.sleep,
+    concurrency: int = CONCURRENCY,
 ) -> PushReport:
     """Send the day's message to every chat in the plan; one failing chat never stops the rest."""
     report = PushReport(plan.day, reason=plan.reason)
@@ -161,18 +162,22 @@ async def deliver(
     if reply is None:
         report.reason = NO_CLOSES
         return report
-    gate = asyncio.Semaphore(CONCURRENCY)
+    gate = asyncio.Semaphore(concurrency)
 
-    async def one(chat_id: int) -> str:
+    async def one(chat_id: int) -> None:
         async with gate:
             try:
-                return await send_push(bot, services, plan.day, chat_id, reply, sleep=sleep)
+                outcome = await send_push(bot, services, plan.day, chat_id, reply, sleep=sleep)
             except Exception:
                 logger.exception("push to chat %s failed unexpectedly", chat_id)
-                return "error"
+                outcome = "error"
+            report.outcomes[outcome] += 1
 
-    outcomes = await asyncio.gather(*(one(s.chat_id) for s in plan.due))
-    report.outcomes.update(outcomes)
+    # A task group, not gather: if the process is stopped mid-push, chats not yet claimed are
+    # left unclaimed for the next run instead of being claimed and never sent.
+    async with asyncio.TaskGroup() as group:
+        for subscriber in plan.due:
+            group.create_task(one(subscriber.chat_id))
     return report
 
 

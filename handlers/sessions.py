@@ -90,6 +90,6 @@ class PushSchedule:
     def next_push(self, now: datetime, push_time: time | None, pushed_today: bool) -> datetime:
         today = now.astimezone(HONG_KONG).date()
         day = self.calendar.next_session(today)
-        if day == today and (pushed_today or now >= self.cut_off(today)):
+        if day == today and (pushed_today or now >= self.due_at(today, push_time)):
             day = self.calendar.next_session(today + timedelta(days=1))
         return self.due_at(day, push_time)

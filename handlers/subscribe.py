@@ -42,9 +42,7 @@ def answer_subscribe(services: Services, chat_id: int, args: str = "") -> Reply:
             return Reply(f"{escape(parsed)}\n{escape(USAGE)}")
         push_time = parsed
     now = services.now()
-    new = services.store.subscribe(
-        chat_id, now, push_time.strftime("%H:%M") if push_time else None
-    )
+    new = services.store.subscribe(chat_id, now, push_time.strftime("%H:%M") if push_time else None)
     at = f"{push_time:%H:%M}" if push_time else f"{schedule.default_time:%H:%M}"
     first = "Subscribed" if new else "Updated"
     pushed = chat_id in services.store.pushes(now.date())
@@ -65,9 +63,7 @@ def answer_status(services: Services, chat_id: int, args: str = "") -> Reply:
     subscriber = services.store.subscriber(chat_id)
     if subscriber is None or not subscriber.active:
         return Reply("Not subscribed. /subscribe to get the close every trading day.")
-    push_time = (
-        time.fromisoformat(subscriber.push_time) if subscriber.push_time else None
-    )
+    push_time = time.fromisoformat(subscriber.push_time) if subscriber.push_time else None
     now = services.now()
     pushed = chat_id in services.store.pushes(now.date())
     nxt = services.schedule.next_push(now, push_time, pushed)

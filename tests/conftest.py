@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 from handlers.services import HONG_KONG, Services
 from store import Store, open_store
 from store.sample import load_sample
+
+# Time periods as timedelta, as python-telegram-bot will use them in its next major version.
+os.environ["PTB_TIMEDELTA"] = "true"
 
 SAMPLE_DAY = date(2025, 6, 4)
 # The evening of the sample day in Hong Kong: after the close, before the next session.

@@ -1,0 +1,297 @@
+"""The end-of-day push: trading days only, after the close, each chat at most once a day."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+
+import pytest
+from telegram.error import ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+from bot.push import NO_CLOSES, deliver, plan_push
+from handlers.render import html_to_text
+from handlers.services import HONG_KONG, Services
+from handlers.sessions import PushSchedule, TradingCalendar
+from handlers.subscribe import answer_status, answer_subscribe, answer_unsubscribe
+from store import ingest
+
+JUNE_4 = date(2025, 6, 4)
+
+
+@pytest.fixture(scope="session")
+def calendar() -> TradingCalendar:
+    return TradingCalendar()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2025, 6, 4, 16, 30, tzinfo=HONG_KONG)
+
+    def set(self, *args: int) -> None:
+        self.now = datetime(*args, tzinfo=HONG_KONG)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Crash(SystemExit):
+    """The process dying mid-push."""
+
+
+class FakeBot:
+    """Delivers into a list; can be told to fail a chat's next sends with given errors."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+        self.failures: dict[int, list[BaseException]] = {}
+        self.crash_after: int | None = None
+
+    def fail(self, chat_id: int, *errors: BaseException) -> None:
+        self.failures.setdefault(chat_id, []).extend(errors)
+
+    async def send_message(self, chat_id: int, text: str, parse_mode: str) -> None:
+        assert parse_mode == "HTML"
+        await asyncio.sleep(0)  # a real send waits on the network
+        queued = self.failures.get(chat_id)
+        if queued:
+            raise queued.pop(0)
+        self.sent.append((chat_id, text))
+        if self.crash_after is not None and len(self.sent) >= self.crash_after:
+            raise Crash  # delivered, then died before the ledger said so
+
+    def received(self, chat_id: int) -> int:
+        return sum(1 for chat, _ in self.sent if chat == chat_id)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def push_services(store, clock, calendar) -> Services:
+    return Services.open(store, now=clock, schedule=PushSchedule(calendar))
+
+
+@pytest.fixture
+def bot() -> FakeBot:
+    return FakeBot()
+
+
+class Sleeps(list):
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+async def run_push(services, bot, **kwargs):
+    plan = plan_push(services, services.now())
+    return await deliver(bot, services, plan, sleep=kwargs.pop("sleep", Sleeps()), **kwargs)
+
+
+def subscribe(services, *chat_ids: int, push_time: str | None = None) -> None:
+    for chat_id in chat_ids:
+        services.store.subscribe(chat_id, services.now() - timedelta(days=1), push_time)
+
+
+async def test_a_weekday_session_pushes_the_close_to_every_subscriber(push_services, bot):
+    subscribe(push_services, 1, 2, 3)
+    report = await run_push(push_services, bot)
+    assert report.outcomes == {"sent": 3}
+    assert sorted(chat for chat, _ in bot.sent) == [1, 2, 3]
+    text = bot.sent[0][1]
+    assert "Wed 4 Jun 2025" in text and "23,654.03" in text and "+141.54 (+0.60%)" in text
+    assert "Innovent Biologics" in text and "Trip.com" in text
+    assert "Hang Seng gains 0.6%" in text and "/summary" in text and "/sector" in text
+
+
+@pytest.mark.parametrize(
+    ("moment", "reason"),
+    [
+        ((2025, 6, 7, 16, 30), "not a Hong Kong trading day"),  # Saturday
+        ((2025, 12, 25, 16, 30), "not a Hong Kong trading day"),  # Christmas Day
+        ((2025, 6, 5, 16, 30), NO_CLOSES),  # a session whose closes are not loaded
+        ((2025, 6, 4, 15, 0), "the market has not closed yet"),
+    ],
+)
+async def test_no_push_on_weekends_holidays_missing_data_or_before_the_close(
+    push_services, bot, clock, moment, reason
+):
+    subscribe(push_services, 1)
+    clock.set(*moment)
+    report = await run_push(push_services, bot)
+    assert report.reason == reason
+    assert bot.sent == []
+
+
+async def test_a_half_day_pushes_after_its_early_close(push_services, bot, clock, write_file):
+    path = write_file("eve.csv", "date,ticker,close,prev_close\n2025-12-24,HSI,25818.93,25774.14\n")
+    ingest(push_services.store, path, today=date(2025, 12, 24))
+    subscribe(push_services, 1)
+    clock.set(2025, 12, 24, 12, 5)
+    assert (await run_push(push_services, bot)).reason == "the market has not closed yet"
+    clock.set(2025, 12, 24, 12, 30)
+    report = await run_push(push_services, bot)
+    assert report.outcomes == {"sent": 1}
+    assert "Wed 24 Dec 2025" in bot.sent[0][1]
+
+
+async def test_a_chat_with_a_later_time_waits_for_it(push_services, bot, clock):
+    subscribe(push_services, 1)
+    subscribe(push_services, 2, push_time="17:00")
+    plan = plan_push(push_services, clock())
+    assert [s.chat_id for s in plan.due] == [1]
+    assert plan.next_due == datetime(2025, 6, 4, 17, 0, tzinfo=HONG_KONG)
+    await deliver(bot, push_services, plan)
+    clock.set(2025, 6, 4, 17, 0)
+    await run_push(push_services, bot)
+    assert (bot.received(1), bot.received(2)) == (1, 1)
+
+
+async def test_running_the_push_twice_sends_nobody_a_second_message(push_services, bot):
+    subscribe(push_services, *range(1, 11))
+    await run_push(push_services, bot)
+    second = await run_push(push_services, bot)
+    assert second.outcomes == {}
+    assert all(bot.received(chat) == 1 for chat in range(1, 11))
+    assert len(bot.sent) == 10
+
+
+def test_a_crash_half_way_then_a_restart_gives_everyone_exactly_one(push_services, bot):
+    subscribe(push_services, *range(1, 11))
+    bot.crash_after = 5
+    # SystemExit leaves the event loop at once, as a killed process would: nothing after it runs.
+    dying = asyncio.new_event_loop()
+    with pytest.raises(Crash):
+        dying.run_until_complete(run_push(push_services, bot, concurrency=1))
+    dying.close()
+    assert len(bot.sent) == 5
+    bot.crash_after = None
+    asyncio.run(run_push(push_services, bot))
+    assert [bot.received(chat) for chat in range(1, 11)] == [1] * 10
+
+
+async def test_a_chat_that_blocked_the_bot_is_unsubscribed(push_services, bot):
+    subscribe(push_services, 1, 2)
+    bot.fail(1, Forbidden("Forbidden: bot was blocked by the user"))
+    report = await run_push(push_services, bot)
+    assert report.outcomes == {"blocked": 1, "sent": 1}
+    assert push_services.store.subscriber(1).active is False
+    assert bot.received(2) == 1
+
+
+async def test_a_group_that_became_a_supergroup_gets_the_push_at_its_new_id(push_services, bot):
+    subscribe(push_services, -100)
+    bot.fail(-100, ChatMigrated(-1001234))
+    report = await run_push(push_services, bot)
+    assert report.outcomes == {"moved": 1}
+    assert bot.received(-1001234) == 1
+    assert push_services.store.subscriber(-100) is None
+    assert push_services.store.subscriber(-1001234).active
+    assert (await run_push(push_services, bot)).outcomes == {}
+
+
+async def test_flood_control_waits_as_told_then_sends_once(push_services, bot):
+    subscribe(push_services, 1)
+    bot.fail(1, RetryAfter(timedelta(seconds=7)))
+    sleeps = Sleeps()
+    report = await run_push(push_services, bot, sleep=sleeps)
+    assert sleeps == [7.0]
+    assert report.outcomes == {"sent": 1}
+    assert bot.received(1) == 1
+
+
+async def test_network_errors_are_retried_with_backoff(push_services, bot):
+    subscribe(push_services, 1)
+    bot.fail(1, NetworkError("reset"), NetworkError("reset"))
+    sleeps = Sleeps()
+    await run_push(push_services, bot, sleep=sleeps)
+    assert sleeps == [1.0, 2.0]
+    assert bot.received(1) == 1
+
+
+async def test_a_chat_that_keeps_failing_is_retried_by_a_later_run(push_services, bot):
+    subscribe(push_services, 1, 2)
+    bot.fail(1, *[NetworkError("down")] * 4)
+    report = await run_push(push_services, bot)
+    assert report.outcomes == {"failed, will retry": 1, "sent": 1}
+    assert 1 not in push_services.store.pushes(JUNE_4)
+    await run_push(push_services, bot)
+    assert (bot.received(1), bot.received(2)) == (1, 1)
+
+
+async def test_an_unexpected_error_for_one_chat_does_not_stop_the_others(push_services, bot):
+    subscribe(push_services, 1, 2, 3)
+    bot.fail(2, ValueError("surprise"))
+    report = await run_push(push_services, bot)
+    assert report.outcomes == {"sent": 2, "error": 1}
+
+
+async def test_unsubscribed_chats_get_nothing(push_services, bot):
+    subscribe(push_services, 1, 2)
+    push_services.store.unsubscribe(2)
+    await run_push(push_services, bot)
+    assert bot.received(2) == 0
+
+
+# --- /subscribe, /unsubscribe, /status --------------------------------------------------------
+
+
+def said(reply) -> str:
+    return html_to_text(reply.text)
+
+
+def test_subscribe_starts_the_daily_push_and_says_when_the_next_comes(push_services, clock):
+    clock.set(2025, 6, 4, 15, 0)
+    text = said(answer_subscribe(push_services, 42))
+    assert text.startswith("Subscribed: the Hong Kong close at 16:30 HKT")
+    assert "Next: Wed 4 Jun 2025 at 16:30 HKT" in text
+    assert push_services.store.subscriber(42).active
+
+
+def test_a_later_time_still_to_come_today_is_the_next_push(push_services, clock):
+    clock.set(2025, 6, 6, 16, 45)
+    text = said(answer_subscribe(push_services, 42, "17:00"))
+    assert "at 17:00 HKT" in text
+    assert "Next: Fri 6 Jun 2025 at 17:00 HKT" in text
+
+
+def test_after_todays_push_time_the_next_one_is_the_next_session(push_services, clock):
+    clock.set(2025, 6, 6, 18, 0)  # Friday evening: next is Monday
+    answer_subscribe(push_services, 42, "17:00")
+    assert "Next push: Mon 9 Jun 2025 at 17:00 HKT" in said(answer_status(push_services, 42))
+
+
+def test_subscribing_again_updates_the_time_without_a_second_subscription(push_services):
+    answer_subscribe(push_services, 42)
+    text = said(answer_subscribe(push_services, 42, "18:15"))
+    assert text.startswith("Updated")
+    assert push_services.store.subscriber(42).push_time == "18:15"
+    assert len(push_services.store.active_subscribers()) == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("15:00", "final at 16:10"),
+        ("23:30", "before 23:00"),
+        ("soon", "not a time"),
+        ("25:00", "not a time"),
+    ],
+)
+def test_a_push_time_that_cannot_work_is_explained(push_services, typed, problem):
+    text = said(answer_subscribe(push_services, 42, typed))
+    assert problem in text and "Usage: /subscribe" in text
+    assert push_services.store.subscriber(42) is None
+
+
+def test_unsubscribe_stops_the_push_and_status_says_so(push_services):
+    answer_subscribe(push_services, 42)
+    assert said(answer_unsubscribe(push_services, 42)).startswith("Unsubscribed")
+    assert said(answer_status(push_services, 42)).startswith("Not subscribed")
+    assert said(answer_unsubscribe(push_services, 42)).startswith("This chat is not subscribed")
+
+
+def test_the_next_push_skips_the_christmas_holiday(push_services, clock):
+    clock.set(2025, 12, 24, 20, 0)
+    answer_subscribe(push_services, 42)
+    assert "Next push: Mon 29 Dec 2025 at 16:30 HKT" in said(answer_status(push_services, 42))
