@@ -7,7 +7,7 @@ import logging
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.config import Settings
@@ -86,6 +86,7 @@ def build_application(
         .token(settings.require_token())
         .base_url(settings.api_base_url)
         .context_types(ContextTypes(bot_data=AppData))
+        .defaults(Defaults(tzinfo=settings.timezone))
         .post_init(open_services)
         .post_shutdown(close_services)
     )
