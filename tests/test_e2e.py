@@ -1,0 +1,215 @@
+"""The real bot (`python -m bot run`) over HTTP against a local fake Bot API server.
+
+A person's messages go in through the fake server's long poll; the test reads what the bot
+sent back. Every wait is bounded, and both sides are always stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from store import open_store
+from store.sample import load_sample
+from tests.fake_telegram import FakeTelegramServer, RecordedCall
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "5550001111:AAE2eTokenThatMustNeverAppearInLogs_xyz"
+WAIT = 15.0
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeTelegramServer]:
+    fake = FakeTelegramServer(token=TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("e2e")
+    store = open_store(folder / "closebot.db")
+    load_sample(store)
+    store.close()
+    return folder
+
+
+def bot_env(server: FakeTelegramServer, workdir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+        "CLOSEBOT_DB": str(workdir / "closebot.db"),
+        "CLOSEBOT_LOG_LEVEL": "DEBUG",
+    }
+
+
+@pytest.fixture(scope="module")
+def bot(server, workdir) -> Iterator[Path]:
+    """The bot running as its own process; yields the file its log goes to."""
+    log = workdir / "bot.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=workdir,
+            env=bot_env(server, workdir),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        server.wait_for(lambda c: c.method == "getUpdates", timeout=WAIT)
+        yield log
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def say(server: FakeTelegramServer, chat_id: int, text: str, **kwargs) -> RecordedCall:
+    """Send `text` as a person in `chat_id` and return the bot's reply to that chat."""
+    since = len(server.calls)
+    server.send_text(chat_id, text, **kwargs)
+    return server.wait_for(
+        lambda c: c.method == "sendMessage" and c.chat_id == chat_id, timeout=WAIT, since=since
+    )
+
+
+def test_start_lists_the_commands(server, bot):
+    reply = say(server, 101, "/start")
+    assert reply.ok
+    for command in ("/close", "/sector", "/movers", "/summary", "/subscribe"):
+        assert command in reply.params["text"]
+
+
+def test_the_command_menu_is_published(server, bot):
+    server.wait_for(lambda c: c.method == "setMyCommands", timeout=WAIT)
+    assert "close" in [c["command"] for c in server.commands()]
+
+
+def test_close_innovent_over_http(server, bot):
+    reply = say(server, 102, "/close innovent")
+    text = reply.params["text"]
+    assert reply.params["parse_mode"] == "HTML"
+    assert text.startswith("<b>Innovent Biologics</b> 信達生物\n1801.HK · Wed 4 Jun 2025")
+    assert "Close <b>HK$74.25</b>  ▲ +9.20 (+14.14%)" in text
+
+
+def test_sector_helthcare_over_http(server, bot):
+    text = say(server, 103, "/sector helthcare").params["text"]
+    assert text.startswith("<b>Healthcare</b> · Wed 4 Jun 2025")
+    assert "<pre>1.  Innovent Biologics" in text
+
+
+def test_movers_over_http(server, bot):
+    text = say(server, 104, "/movers").params["text"]
+    assert "Innovent Biologics" in text and "+14.14%" in text and "Trip.com" in text
+
+
+def test_close_wuxi_then_pressing_a_button_over_http(server, bot):
+    question = say(server, 105, "/close wuxi")
+    buttons = question.params["reply_markup"]["inline_keyboard"]
+    data = [row[0]["callback_data"] for row in buttons]
+    assert sorted(data) == ["/close 2269.HK", "/close 2359.HK"]
+    since = len(server.calls)
+    server.press_button(105, question.result["message_id"], "/close 2359.HK")
+    edited = server.wait_for(lambda c: c.method == "editMessageText", timeout=WAIT, since=since)
+    assert edited.ok
+    assert "<b>WuXi AppTec Co Ltd</b>" in edited.params["text"]
+    assert server.wait_for(lambda c: c.method == "answerCallbackQuery", since=since).ok
+
+
+def test_a_group_command_with_the_bot_name_is_answered_with_a_quote(server, bot):
+    reply = say(server, -100777, f"/close@{server.bot_username} 700", chat_type="supergroup")
+    assert "Tencent" in reply.params["text"]
+    assert reply.params["reply_parameters"]["message_id"]
+
+
+def test_the_server_rejected_nothing_the_bot_sent(server, bot):
+    rejected = [c for c in server.calls if not c.ok]
+    assert rejected == []
+
+
+def test_the_token_never_reaches_the_log(server, bot):
+    say(server, 106, "/close")
+    log = bot.read_text()
+    assert "DEBUG" in log  # the bot really logged at DEBUG, where the API URL is written
+    assert "[bot token]" in log  # ...and that URL was scrubbed
+    assert TOKEN not in log
+    assert TOKEN.split(":")[1] not in log
+
+
+def test_a_missing_token_exits_2_with_a_hint(workdir):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Set TELEGRAM_BOT_TOKEN (from @BotFather)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- the end-of-day push over HTTP ------------------------------------------------------------
+
+
+def push(server: FakeTelegramServer, workdir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "push", "--date", "2025-06-04"],
+        cwd=workdir,
+        env=bot_env(server, workdir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def pushes_to(server: FakeTelegramServer, chat_id: int) -> list[dict]:
+    return [m for m in server.sent_messages(chat_id) if m["text"].startswith("🔔")]
+
+
+def test_subscribers_get_the_push_once_through_flood_control_and_blocks(server, bot, workdir):
+    for chat_id in (201, 202, 203, 204):
+        assert "Subscribed" in say(server, chat_id, "/subscribe").params["text"]
+    assert "Unsubscribed" in say(server, 204, "/unsubscribe").params["text"]
+    server.fail_next(
+        "sendMessage",
+        chat_id=202,
+        error_code=429,
+        description="Too Many Requests: retry after 1",
+        parameters={"retry_after": 1},
+    )
+    server.fail_next(
+        "sendMessage",
+        chat_id=203,
+        error_code=403,
+        description="Forbidden: bot was blocked by the user",
+        times=None,
+    )
+
+    first = push(server, workdir)
+    assert first.returncode == 0, first.stderr
+    assert TOKEN not in first.stdout + first.stderr
+    assert len(pushes_to(server, 201)) == 1
+    assert len(pushes_to(server, 202)) == 1  # waited out the 429, then delivered once
+    assert "23,654.03" in pushes_to(server, 201)[0]["text"]
+    assert pushes_to(server, 203) == [] and pushes_to(server, 204) == []
+
+    again = push(server, workdir)
+    assert again.returncode == 0
+    assert len(pushes_to(server, 201)) == 1 and len(pushes_to(server, 202)) == 1
+    assert "Not subscribed" in say(server, 203, "/status").params["text"]
+    server.clear_faults()
