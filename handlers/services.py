@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,14 +17,20 @@ def hong_kong_now() -> datetime:
     return datetime.now(HONG_KONG)
 
 
-@dataclass
 class Services:
     """Shared by Telegram handlers, the console and the push job (kept in `bot_data`)."""
 
-    store: Store
-    matcher: Matcher
-    now: Callable[[], datetime] = field(default=hong_kong_now)
-    schedule: PushSchedule = field(default_factory=lambda: PushSchedule(TradingCalendar()))
+    def __init__(
+        self,
+        store: Store,
+        now: Callable[[], datetime] = hong_kong_now,
+        schedule: PushSchedule | None = None,
+    ) -> None:
+        self.store = store
+        self.now = now
+        self.schedule = schedule or PushSchedule(TradingCalendar())
+        self._matcher = build_matcher(store)
+        self._matcher_version = store.securities_version()
 
     @classmethod
     def open(
@@ -34,19 +39,19 @@ class Services:
         now: Callable[[], datetime] = hong_kong_now,
         schedule: PushSchedule | None = None,
     ) -> Services:
-        return cls(
-            store=store,
-            matcher=build_matcher(store),
-            now=now,
-            schedule=schedule or PushSchedule(TradingCalendar()),
-        )
+        return cls(store, now, schedule)
+
+    @property
+    def matcher(self) -> Matcher:
+        """The fuzzy index, rebuilt when an ingest in any process has changed securities."""
+        version = self.store.securities_version()
+        if version != self._matcher_version:
+            self._matcher = build_matcher(self.store)
+            self._matcher_version = version
+        return self._matcher
 
     def today(self) -> date:
         return self.now().date()
-
-    def refresh(self) -> None:
-        """Rebuild the matcher after an ingest added or renamed securities."""
-        self.matcher = build_matcher(self.store)
 
 
 def build_matcher(store: Store) -> Matcher:

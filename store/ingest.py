@@ -287,6 +287,8 @@ def ingest(
 
     with store.db.atomic():
         _upsert_securities(store, security_rows + new_securities)
+        if security_rows or new_securities:
+            store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'securities_version'")
         report.securities = len(security_rows)
         if frame is not None:
             report.closes, report.closes_changed = _upsert_closes(store, frame)

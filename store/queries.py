@@ -75,6 +75,10 @@ class Store:
         rows = self._rows("SELECT * FROM securities WHERE ticker = ?", [ticker])
         return _security(rows[0]) if rows else None
 
+    def securities_version(self) -> int:
+        """Goes up with every ingest that touches securities, in any process."""
+        return self._value("SELECT value FROM meta WHERE key = 'securities_version'") or 0
+
     def sectors(self) -> list[str]:
         sql = "SELECT DISTINCT sector FROM securities WHERE sector IS NOT NULL AND sector != ''"
         return sorted(r["sector"] for r in self._rows(sql))

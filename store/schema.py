@@ -61,3 +61,10 @@ def m001_initial(db: Database) -> None:
 
 def migrate(db: Database) -> None:
     migrations.apply(db)
+
+
+@migrations()
+def m002_meta(db: Database) -> None:
+    """Counters other processes watch: the bot rebuilds its matcher when securities change."""
+    db["meta"].create({"key": str, "value": int}, pk="key", not_null={"value"})
+    db["meta"].insert({"key": "securities_version", "value": 0})

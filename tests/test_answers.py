@@ -222,3 +222,26 @@ def test_a_trailing_date_is_split_from_the_query():
         date(2025, 6, 3),
     )
     assert split_trailing_day("china mobile", today=JUNE_4) == ("china mobile", None)
+
+
+def test_a_security_ingested_by_another_process_is_matched_without_a_restart(tmp_path):
+    from handlers.services import Services
+    from store import ingest, open_store
+    from store.sample import load_sample
+
+    path = tmp_path / "shared.db"
+    bot_side = open_store(path)
+    load_sample(bot_side)
+    services = Services.open(bot_side)
+    assert services.matcher.match("Zhongan Online", kinds=("security",)).outcome == "none"
+
+    operator_side = open_store(path)
+    closes = tmp_path / "new.csv"
+    closes.write_text(
+        "date,ticker,close,name,sector\n2025-06-04,6060.HK,15.2,Zhongan Online,Financials\n"
+    )
+    ingest(operator_side, closes, today=JUNE_4)
+    operator_side.close()
+
+    assert services.matcher.match("Zhongan Online", kinds=("security",)).best.key == "6060.HK"
+    bot_side.close()

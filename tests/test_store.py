@@ -26,7 +26,23 @@ def test_a_database_file_is_opened_in_wal_mode_and_migrated_once(tmp_path):
     store = open_store(path)
     assert store.db.journal_mode == "wal"
     applied = [r["name"] for r in store.db["_sqlite_migrations"].rows]
-    assert applied == ["m001_initial"]
+    assert applied == ["m001_initial", "m002_meta"]
+    store.close()
+
+
+def test_a_database_from_an_older_release_is_migrated_and_keeps_its_data(tmp_path):
+    from sqlite_utils import Database
+
+    from store.schema import migrations
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m002_meta")
+    old["summaries"].insert({"date": "2025-06-04", "headline": "h", "body": "b", "source": "x"})
+    old.close()
+    store = open_store(path)
+    assert store.securities_version() == 0
+    assert store.summary(JUNE_4).headline == "h"
     store.close()
 
 
