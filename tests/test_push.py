@@ -295,3 +295,70 @@ def test_the_next_push_skips_the_christmas_holiday(push_services, clock):
     clock.set(2025, 12, 24, 20, 0)
     answer_subscribe(push_services, 42)
     assert "Next push: Mon 29 Dec 2025 at 16:30 HKT" in said(answer_status(push_services, 42))
+
+
+# --- the job in the running application -------------------------------------------------------
+
+
+@pytest.fixture
+async def app(push_services):
+    from bot.app import build_application
+    from bot.config import Settings
+    from tests.offline import FAKE_TOKEN, RecordingRequest
+
+    application = build_application(Settings(token=FAKE_TOKEN), request=RecordingRequest())
+    application.bot_data.services = push_services
+    async with application:
+        yield application
+
+
+def job_names(app) -> list[str]:
+    return sorted(job.name for job in app.job_queue.jobs())
+
+
+async def test_the_job_is_scheduled_for_both_closing_times_on_weekdays_and_at_start(app):
+    from bot.push import schedule_pushes
+
+    schedule_pushes(app.job_queue)
+    await app.job_queue.start()
+    try:
+        assert job_names(app) == ["push-1210", "push-1610", "push-catch-up"]
+        for name, hour in (("push-1210", "12"), ("push-1610", "16")):
+            trigger = repr(app.job_queue.get_jobs_by_name(name)[0].trigger)
+            # Monday to Friday: JobQueue's day numbers (0 = Sunday) must not shift a day.
+            assert "day_of_week='mon,tue,wed,thu,fri'" in trigger
+            assert f"hour='{hour}', minute='10'" in trigger and "Asia/Hong_Kong" in trigger
+    finally:
+        await app.job_queue.stop()
+
+
+async def test_missing_closes_make_the_job_look_again_in_five_minutes(app, clock):
+    from telegram.ext import CallbackContext
+
+    from bot.push import push_job
+
+    clock.set(2025, 6, 5, 16, 30)  # a session whose closes are not loaded
+    await app.job_queue.start()
+    try:
+        await push_job(CallbackContext(app))
+        assert job_names(app) == ["push-later"]
+    finally:
+        await app.job_queue.stop()
+
+
+async def test_the_job_sends_through_the_bot_and_comes_back_for_later_times(app, clock):
+    from telegram.ext import CallbackContext
+
+    from bot.push import push_job
+
+    subscribe(app.bot_data.services, 1)
+    subscribe(app.bot_data.services, 2, push_time="18:00")
+    await app.job_queue.start()
+    try:
+        await push_job(CallbackContext(app))
+        sent = app.bot.request.sent()
+        assert [m["chat_id"] for m in sent] == [1]
+        later = app.job_queue.get_jobs_by_name("push-later")[0]
+        assert later.next_t == datetime(2025, 6, 4, 18, 0, tzinfo=HONG_KONG)
+    finally:
+        await app.job_queue.stop()
