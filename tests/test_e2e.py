@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from store import open_store
@@ -213,3 +216,81 @@ def test_subscribers_get_the_push_once_through_flood_control_and_blocks(server, 
     assert len(pushes_to(server, 201)) == 1 and len(pushes_to(server, 202)) == 1
     assert "Not subscribed" in say(server, 203, "/status").params["text"]
     server.clear_faults()
+
+
+# --- webhook mode -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def command_update(update_id: int, chat_id: int, text: str) -> dict:
+    command = text.split()[0]
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Wendy"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Wendy"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+        },
+    }
+
+
+def post_when_listening(url: str, payload: dict, secret: str | None) -> httpx.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+    deadline = time.monotonic() + WAIT
+    while True:
+        try:
+            return httpx.post(url, json=payload, headers=headers, timeout=5)
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_webhook_mode_registers_the_hook_and_checks_the_secret(workdir):
+    port, secret = free_port(), "s3cret-Webhook_token"
+    with FakeTelegramServer(token=TOKEN) as server:
+        env = {
+            **bot_env(server, workdir),
+            "WEBHOOK_URL": "https://closebot.example.org/telegram-hook",
+            "PORT": str(port),
+            "WEBHOOK_SECRET": secret,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            hook = server.wait_for(lambda c: c.method == "setWebhook", timeout=WAIT)
+            assert hook.params["url"] == "https://closebot.example.org/telegram-hook"
+            assert hook.params["secret_token"] == secret
+            local = f"http://127.0.0.1:{port}/telegram-hook"
+
+            refused = post_when_listening(local, command_update(1, 301, "/close"), "wrong")
+            assert refused.status_code == 403
+            accepted = post_when_listening(local, command_update(2, 302, "/close innovent"), secret)
+            assert accepted.status_code == 200
+            reply = server.wait_for(
+                lambda c: c.method == "sendMessage" and c.chat_id == 302, timeout=WAIT
+            )
+            assert "HK$74.25" in reply.params["text"]
+            assert server.sent_messages(301) == []
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                _, stderr = process.communicate(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                _, stderr = process.communicate()
+        assert secret not in stderr and TOKEN not in stderr
