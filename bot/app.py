@@ -12,7 +12,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.push import schedule_pushes
-from handlers import close, commands, help, movers, sector, subscribe, summary
+from handlers import close, commands, guard, help, movers, sector, subscribe, summary
 from handlers.catalog import CATALOG
 from handlers.services import Services
 from handlers.sessions import PushSchedule, TradingCalendar
@@ -99,6 +99,8 @@ def build_application(
     application = builder.build()
     application.bot_data.settings = settings
 
+    # First: flood control, which can stop an update before anything else sees it.
+    application.add_handlers(guard.HANDLERS, group=guard.GROUP)
     # Commands people type, in the order of /help.
     for module in (close, sector, movers, summary, subscribe, help):
         application.add_handlers(module.HANDLERS)

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import CallbackContext, ExtBot
 
+from handlers.flood import FloodGuard
 from handlers.reply import Reply
 from handlers.services import Services
 
@@ -21,6 +22,7 @@ class BotData:
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        self.flood = FloodGuard()
 
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotData]
