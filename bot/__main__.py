@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from telegram import Update
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.app import build_application
+from bot.app import build_application, services_from
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import render_for_terminal, run_console
 from bot.logs import configure_logging
@@ -29,7 +29,6 @@ from bot.push import PushPlan, PushReport, deliver, plan_push
 from handlers.commands import answer_line
 from handlers.daily import daily_message
 from handlers.services import Services, hong_kong_now
-from handlers.sessions import PushSchedule, TradingCalendar
 from store import IngestError, StoreError, ingest, open_store
 from store.sample import ensure_data
 
@@ -60,12 +59,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _services(settings: Settings, *, load_sample: bool) -> Services:
-    store = open_store(settings.db_path)
+    services = services_from(settings)
     if load_sample:
-        report = ensure_data(store)
+        report = ensure_data(services.store)
         if report:
             logger.info("empty database: loaded the bundled sample (%s)", report.describe())
-    return Services.open(store)
+    return services
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
@@ -98,7 +97,8 @@ def _run(settings: Settings) -> int:
         level=logging.getLevelName(settings.log_level),
         secrets=[token, settings.webhook_secret or ""],
     )
-    application = build_application(settings)
+    # Opened before the application starts, so a bad database is a clear message, not a crash.
+    application = build_application(settings, services=_services(settings, load_sample=False))
     if settings.webhook_url:
         application.run_webhook(
             listen="0.0.0.0",
@@ -128,8 +128,7 @@ def _local(settings: Settings, args: argparse.Namespace) -> int:
 
 def _push(settings: Settings, args: argparse.Namespace) -> int:
     """The daily push by hand: every subscriber not yet pushed that day, whatever their time."""
-    schedule = PushSchedule(TradingCalendar(), settings.push_time)
-    services = Services.open(open_store(settings.db_path), schedule=schedule)
+    services = _services(settings, load_sample=False)
     try:
         plan = plan_push(services, services.now(), day=args.date, everyone=True)
         if plan.reason:

@@ -12,7 +12,17 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.push import schedule_pushes
-from handlers import close, commands, guard, help, movers, sector, subscribe, summary
+from handlers import (
+    close,
+    commands,
+    guard,
+    help,
+    movers,
+    sector,
+    subscribe,
+    summary,
+    upload,
+)
 from handlers.catalog import CATALOG
 from handlers.services import Services
 from handlers.sessions import PushSchedule, TradingCalendar
@@ -24,17 +34,19 @@ logger = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong — try again."
 
 
+def services_from(settings: Settings) -> Services:
+    """Open the store named by the settings, with the push schedule and operators they give."""
+    store = open_store(settings.db_path)
+    if not store.has_closes():
+        logger.warning("%s has no closes: load them with `python -m bot ingest`", settings.db_path)
+    schedule = PushSchedule(TradingCalendar(), settings.push_time)
+    return Services.open(store, schedule=schedule, admin_ids=settings.admin_ids)
+
+
 async def open_services(application: Application) -> None:
-    """post_init: open the store and matcher (unless given), schedule pushes, publish the menu."""
-    settings: Settings = application.bot_data.settings
+    """post_init: open services (unless given), schedule pushes, publish the command menu."""
     if application.bot_data.services is None:
-        store = open_store(settings.db_path)
-        if not store.has_closes():
-            logger.warning(
-                "%s has no closes: load them with `python -m bot ingest`", settings.db_path
-            )
-        schedule = PushSchedule(TradingCalendar(), settings.push_time)
-        application.bot_data.services = Services.open(store, schedule=schedule)
+        application.bot_data.services = services_from(application.bot_data.settings)
     if application.job_queue is not None:
         schedule_pushes(application.job_queue)
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in CATALOG])
@@ -79,12 +91,14 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
+    services: Services | None = None,
 ) -> Application:
     """The whole bot, for `run_polling`/`run_webhook`, or for tests with a recording request."""
     builder = (
         Application.builder()
         .token(settings.require_token())
         .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(bot_data=AppData))
         .defaults(Defaults(tzinfo=settings.timezone))
         .post_init(open_services)
@@ -98,12 +112,15 @@ def build_application(
         builder = builder.get_updates_request(updates_request)
     application = builder.build()
     application.bot_data.settings = settings
+    application.bot_data.services = services
 
     # First: flood control, which can stop an update before anything else sees it.
     application.add_handlers(guard.HANDLERS, group=guard.GROUP)
     # Commands people type, in the order of /help.
     for module in (close, sector, movers, summary, subscribe, help):
         application.add_handlers(module.HANDLERS)
+    # Data files sent by operators.
+    application.add_handlers(upload.HANDLERS)
     # "Did you mean" buttons.
     application.add_handlers(commands.HANDLERS)
     # Last: unknown commands and plain text.

@@ -33,6 +33,12 @@ class Settings:
     api_base_url: str = TELEGRAM_API
     log_level: str = "INFO"
 
+    @property
+    def api_file_url(self) -> str:
+        """Where files are downloaded from: beside the API, as on Telegram's own server."""
+        base = self.api_base_url
+        return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base
+
     def require_token(self) -> str:
         if not self.token:
             raise ConfigError(

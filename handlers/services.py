@@ -25,10 +25,12 @@ class Services:
         store: Store,
         now: Callable[[], datetime] = hong_kong_now,
         schedule: PushSchedule | None = None,
+        admin_ids: frozenset[int] = frozenset(),
     ) -> None:
         self.store = store
         self.now = now
         self.schedule = schedule or PushSchedule(TradingCalendar())
+        self.admin_ids = admin_ids
         self._matcher = build_matcher(store)
         self._matcher_version = store.securities_version()
 
@@ -38,8 +40,9 @@ class Services:
         store: Store,
         now: Callable[[], datetime] = hong_kong_now,
         schedule: PushSchedule | None = None,
+        admin_ids: frozenset[int] = frozenset(),
     ) -> Services:
-        return cls(store, now, schedule)
+        return cls(store, now, schedule, admin_ids)
 
     @property
     def matcher(self) -> Matcher:
@@ -52,6 +55,10 @@ class Services:
 
     def today(self) -> date:
         return self.now().date()
+
+    def is_operator(self, *ids: int | None) -> bool:
+        """Whether any of these chat or user ids is allowed to load data."""
+        return any(i in self.admin_ids for i in ids if i is not None)
 
 
 def build_matcher(store: Store) -> Matcher:

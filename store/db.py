@@ -30,5 +30,21 @@ def open_store(path: str | Path = DEFAULT_DB_PATH) -> Store:
             db.enable_wal()
         migrate(db)
     except (sqlite3.Error, OSError) as error:
-        raise StoreError(f"Cannot open database {path}: {error}") from error
-    return Store(db)
+        raise StoreError(explain(path, error)) from error
+    return Store(db, str(path))
+
+
+def explain(path: str | Path, error: Exception) -> str:
+    """What an operator should do about a database that cannot be opened."""
+    text = str(error).lower()
+    if "not a database" in text or "malformed" in text:
+        return (
+            f"Cannot open database {path}: it is not a SQLite database or it is damaged. "
+            "Restore it from a backup, or set CLOSEBOT_DB to a new file and load the data again."
+        )
+    if "readonly" in text or "read-only" in text:
+        return (
+            f"Cannot open database {path}: it is read-only. The bot needs to write to it "
+            "(subscriptions, the push ledger): check the file's and its folder's permissions."
+        )
+    return f"Cannot open database {path}: {error}. Check that the folder exists and is writable."

@@ -51,8 +51,9 @@ def _quote(row: dict[str, Any]) -> Quote:
 class Store:
     """The bot's data: securities, daily closes, summaries, subscribers and the push ledger."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, path: str = ":memory:") -> None:
         self.db = db
+        self.path = path  # where another connection (a worker thread's) can open the same data
 
     def close(self) -> None:
         self.db.close()

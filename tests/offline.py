@@ -29,6 +29,7 @@ class RecordingRequest(BaseRequest):
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.files: dict[str, bytes] = {}  # file_id -> content, served by getFile + download
         self._message_ids = itertools.count(1000)
 
     @property
@@ -44,6 +45,10 @@ class RecordingRequest(BaseRequest):
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, **_: Any
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:
+            file_id = url.rsplit("/", 1)[-1]
+            self.calls.append(Call("download", {"file_id": file_id}))
+            return (200, self.files[file_id]) if file_id in self.files else (404, b"")
         api_method = url.rsplit("/", 1)[-1]
         params = {
             k: _decoded(v)
@@ -55,6 +60,15 @@ class RecordingRequest(BaseRequest):
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return bot_user()
+        if method == "getFile":
+            file_id = params["file_id"]
+            size = len(self.files.get(file_id, b""))
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": size,
+                "file_path": file_id,
+            }
         if method in ("sendMessage", "editMessageText"):
             chat_id = int(params["chat_id"])
             message = {
@@ -119,6 +133,34 @@ def make_message_update(bot: Bot, text: str, *, chat_id: int = 42, user_id: int 
         command = text.split()[0]
         length = len(command.encode("utf-16-le")) // 2
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return Update.de_json({"update_id": next(_update_ids), "message": message}, bot)
+
+
+def make_document_update(
+    bot: Bot,
+    file_name: str,
+    file_id: str,
+    *,
+    size: int = 100,
+    caption: str | None = None,
+    chat_id: int = 42,
+    user_id: int = 42,
+) -> Update:
+    """The update Telegram sends when a person sends a file to the bot."""
+    message: dict[str, Any] = {
+        "message_id": next(_update_ids),
+        "date": _NOW,
+        "chat": _chat(chat_id),
+        "from": {"id": user_id, "is_bot": False, "first_name": "Olivia"},
+        "document": {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": file_name,
+            "file_size": size,
+        },
+    }
+    if caption:
+        message["caption"] = caption
     return Update.de_json({"update_id": next(_update_ids), "message": message}, bot)
 
 

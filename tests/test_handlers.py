@@ -118,7 +118,7 @@ async def test_a_failing_handler_is_logged_and_the_user_gets_an_apology(app, cap
     async def broken(update, context):
         raise RuntimeError("boom")
 
-    app.add_handler(CommandHandler("close", broken), group=-1)
+    app.add_handler(CommandHandler("close", broken), group=-2)
     with caplog.at_level(logging.ERROR):
         await send(app, "/close innovent")
     texts = [m["text"] for m in recorded(app).sent()]
@@ -133,7 +133,7 @@ async def test_one_bad_update_does_not_stop_the_next(app):
     async def broken(update, context):
         raise RuntimeError("boom")
 
-    app.add_handler(CommandHandler("movers", broken), group=-1)
+    app.add_handler(CommandHandler("movers", broken), group=-2)
     await send(app, "/movers")
     sent = await send(app, "/close 700")
     assert "Tencent" in sent["text"]

@@ -115,7 +115,7 @@ def test_an_unopenable_database_path_gives_a_clear_error(tmp_path):
 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(StoreError, match="Cannot open database"):
+    with pytest.raises(StoreError, match="Cannot open database .*writable"):
         open_store(blocker / "closebot.db")
 
 
@@ -126,3 +126,39 @@ def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path):
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="junk.db"):
         open_store(path)
+
+
+def test_a_read_only_database_gives_a_clear_message(tmp_path, monkeypatch):
+    import sqlite3
+
+    from store import StoreError
+
+    real_connect = sqlite3.connect
+    path = tmp_path / "readonly.db"
+    path.touch()
+
+    def read_only(target, **kwargs):
+        return real_connect(f"file:{target}?mode=ro", uri=True, **kwargs)
+
+    monkeypatch.setattr("store.db.sqlite3.connect", read_only)
+    with pytest.raises(StoreError, match="it is read-only.*permissions"):
+        open_store(path)
+
+
+def test_the_bot_reports_a_damaged_database_instead_of_a_traceback(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(damaged), "ask", "/close"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "not a SQLite database or it is damaged" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,100 @@
+"""Operators load data by sending files to the bot: closes or securities CSV, or a summary.
+
+Only chats or users listed in CLOSEBOT_ADMIN_IDS may; anyone else is told no and nothing is
+written. The ingest runs in a worker thread on its own connection, so answers keep flowing and
+never see half a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import MessageHandler, filters
+
+from handlers.dates import parse_day
+from handlers.render import escape
+from handlers.reply import Reply
+from handlers.services import Services
+from handlers.telegram_io import Context, send_reply, services_of
+from store import IngestError, ingest, open_store
+
+MAX_BYTES = 20 * 1024 * 1024  # the most a bot may download from Telegram
+NOT_ALLOWED = "Sorry, only the bot's operators can load data files."
+KINDS = {".csv": "csv", ".md": "summary", ".txt": "summary"}
+
+
+def safe_name(name: str | None) -> str:
+    """The sender's file name, reduced to something harmless to write to disk."""
+    cleaned = re.sub(r"[^\w.\-]+", "_", Path(name or "upload").name).strip("._")
+    return cleaned[:80] or "upload"
+
+
+def csv_kind(head: bytes) -> str:
+    """Closes files have a close column; securities files have names but no closes."""
+    header = head.decode("utf-8-sig", "replace").splitlines()[0].lower() if head else ""
+    columns = {c.strip() for c in header.split(",")}
+    return "closes" if "close" in columns else "securities"
+
+
+def load_file(db_path: str, path: Path, kind: str, day: date | None, today: date) -> Reply:
+    """Ingest one file on a fresh connection (safe in a worker thread)."""
+    store = open_store(db_path)
+    try:
+        if kind == "summary":
+            day = day or store.latest_date()
+            if day is None:
+                return Reply("Load the day's closes first, or put the date in the caption.")
+            report = ingest(store, summary=path, summary_date=day, today=today)
+        elif kind == "closes":
+            report = ingest(store, path, today=today)
+        else:
+            report = ingest(store, securities=path, today=today)
+    except IngestError as error:
+        return Reply(f"Nothing was loaded. {escape(error)}")
+    finally:
+        store.close()
+    return Reply(f"Loaded {escape(report.describe())}.")
+
+
+async def receive_file(services: Services, name: str | None, data: bytes, caption: str) -> Reply:
+    kind = KINDS.get(Path(name or "").suffix.lower())
+    if kind is None:
+        return Reply("Send closes or securities as .csv, or a summary as .md or .txt.")
+    if kind == "csv":
+        kind = csv_kind(data[:4096])
+    day = parse_day(caption, today=services.today()) if caption.strip() else None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / safe_name(name)
+        path.write_bytes(data)
+        return await asyncio.to_thread(
+            load_file, services.store.path, path, kind, day, services.today()
+        )
+
+
+async def document_received(update: Update, context: Context) -> None:
+    """A file sent to the bot: ingest it if the sender is an operator."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    services = services_of(context)
+    user = update.effective_user
+    if not services.is_operator(message.chat.id, user.id if user else None):
+        await send_reply(update, Reply(NOT_ALLOWED))
+        return
+    document = message.document
+    if document.file_size and document.file_size > MAX_BYTES:
+        await send_reply(update, Reply("That file is over 20 MB, the most a bot can download."))
+        return
+    telegram_file = await document.get_file()
+    data = bytes(await telegram_file.download_as_bytearray())
+    await send_reply(
+        update, await receive_file(services, document.file_name, data, message.caption or "")
+    )
+
+
+HANDLERS = [MessageHandler(filters.Document.ALL, document_received)]

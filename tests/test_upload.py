@@ -1,0 +1,128 @@
+"""Operators load data by sending files in chat; nobody else can, and a bad file loads nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.app import build_application
+from bot.config import Settings
+from handlers.services import Services
+from handlers.upload import NOT_ALLOWED, safe_name
+from store import open_store
+from store.sample import load_sample
+from tests.conftest import SAMPLE_EVENING
+from tests.offline import FAKE_TOKEN, RecordingRequest, make_document_update
+
+OPERATOR = 9001
+JUNE_5 = date(2025, 6, 5)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    path = tmp_path / "closebot.db"
+    store = open_store(path)
+    load_sample(store)
+    store.close()
+    return path
+
+
+@pytest.fixture
+async def app(db_path):
+    store = open_store(db_path)
+    services = Services.open(
+        store, now=lambda: SAMPLE_EVENING.replace(day=5), admin_ids=frozenset({OPERATOR})
+    )
+    application = build_application(
+        Settings(token=FAKE_TOKEN), request=RecordingRequest(), services=services
+    )
+    async with application:
+        yield application
+    store.close()
+
+
+async def send_file(app, name: str, content: bytes, *, user_id: int, caption=None) -> str:
+    app.bot.request.files[name] = content
+    update = make_document_update(
+        app.bot, name, name, size=len(content), caption=caption, chat_id=user_id, user_id=user_id
+    )
+    await app.process_update(update)
+    return app.bot.request.last()["text"]
+
+
+def table_rows(db_path) -> dict:
+    store = open_store(db_path)
+    try:
+        return {t: list(store.db[t].rows) for t in ("securities", "closes", "summaries")}
+    finally:
+        store.close()
+
+
+CLOSES = b"date,ticker,close\n2025-06-05,1801.HK,80.00\n2025-06-05,HSI,23906.97\n"
+
+
+async def test_an_operator_loads_a_closes_file_and_the_bot_answers_from_it(app):
+    reply = await send_file(app, "closes-0605.csv", CLOSES, user_id=OPERATOR)
+    assert reply == "Loaded 5 Jun 2025: 2 closes."
+    assert app.bot_data.services.store.latest_date() == JUNE_5
+    quote = app.bot_data.services.store.quote("1801.HK", JUNE_5)
+    assert quote.close.prev_close == 74.25
+
+
+async def test_anyone_else_is_not_allowed_and_nothing_is_written(app, db_path):
+    before = table_rows(db_path)
+    reply = await send_file(app, "closes.csv", CLOSES, user_id=1234)
+    assert reply == NOT_ALLOWED
+    assert table_rows(db_path) == before
+    assert not any(c.method == "getFile" for c in app.bot.request.calls)
+
+
+async def test_a_bad_file_from_an_operator_loads_nothing_and_says_where(app, db_path):
+    before = table_rows(db_path)
+    bad = b"date,ticker,close\n2025-06-05,1801.HK,80\n2025-06-05,0700.HK,<b>lots</b>\n"
+    reply = await send_file(app, "closes.csv", bad, user_id=OPERATOR)
+    assert reply.startswith("Nothing was loaded. closes.csv, row 2, column 'close'")
+    assert "&lt;b&gt;" in app.bot.request.last()["text"]
+    assert table_rows(db_path) == before
+
+
+async def test_a_summary_is_filed_under_the_caption_date(app):
+    text = b"Quiet day\n\nShares drifted.\n"
+    reply = await send_file(app, "notes.md", text, user_id=OPERATOR, caption="2025-06-03")
+    assert reply == "Loaded 3 Jun 2025: 1 summary."
+    assert app.bot_data.services.store.summary(date(2025, 6, 3)).headline == "Quiet day"
+
+
+async def test_a_securities_file_is_recognised_by_its_columns(app):
+    rows = b"ticker,name,sector\n6060.HK,ZhongAn Online,Financials\n"
+    reply = await send_file(app, "board.csv", rows, user_id=OPERATOR)
+    assert reply == "Loaded 1 security."
+    assert app.bot_data.services.matcher.match("zhongan", kinds=("security",)).best.key == "6060.HK"
+
+
+async def test_other_file_types_are_refused_politely(app):
+    reply = await send_file(app, "chart.png", b"\x89PNG", user_id=OPERATOR)
+    assert "Send closes or securities as .csv" in reply
+
+
+async def test_a_file_over_20_mb_is_refused_before_downloading(app):
+    app.bot.request.files["big.csv"] = b""
+    update = make_document_update(
+        app.bot, "big.csv", "big.csv", size=25 * 1024 * 1024, chat_id=OPERATOR, user_id=OPERATOR
+    )
+    await app.process_update(update)
+    assert "over 20 MB" in app.bot.request.last()["text"]
+    assert not any(c.method == "getFile" for c in app.bot.request.calls)
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("clo ses;rm -rf.csv", "clo_ses_rm_-rf.csv"),
+        (None, "upload"),
+    ],
+)
+def test_file_names_from_senders_are_made_harmless(name, safe):
+    assert safe_name(name) == safe
