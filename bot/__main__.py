@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("console", help="chat with the bot in this terminal (no token needed)")
     ask = commands.add_parser("ask", help="print the answer to one message and exit")
     ask.add_argument("message", help='e.g. "/close innovent"')
+    ask.add_argument("--out", help="where to save a picture answer (PNG), e.g. chart.png")
     load = commands.add_parser("ingest", help="load closes, securities and a summary")
     load.add_argument("closes", nargs="?", help="closes CSV: date,ticker,close[,prev_close,...]")
     load.add_argument("--summary", help="summary text: first line headline, then the body")
@@ -118,7 +120,11 @@ def _local(settings: Settings, args: argparse.Namespace) -> int:
     services = _services(settings, load_sample=True)
     try:
         if args.command == "ask":
-            print(render_for_terminal(answer_line(services, args.message)))
+            reply = answer_line(services, args.message)
+            print(render_for_terminal(reply))
+            if args.out and reply.photo is not None:
+                Path(args.out).write_bytes(reply.photo)
+                print(f"saved {args.out}")
         else:
             run_console(services)
     finally:

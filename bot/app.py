@@ -13,10 +13,12 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.push import schedule_pushes
 from handlers import (
+    chart,
     close,
     commands,
     guard,
     help,
+    inline,
     movers,
     sector,
     subscribe,
@@ -117,8 +119,10 @@ def build_application(
     # First: flood control, which can stop an update before anything else sees it.
     application.add_handlers(guard.HANDLERS, group=guard.GROUP)
     # Commands people type, in the order of /help.
-    for module in (close, sector, movers, summary, subscribe, help):
+    for module in (close, sector, movers, chart, summary, subscribe, help):
         application.add_handlers(module.HANDLERS)
+    # @TheBot queries typed in any chat.
+    application.add_handlers(inline.HANDLERS)
     # Data files sent by operators.
     application.add_handlers(upload.HANDLERS)
     # "Did you mean" buttons.

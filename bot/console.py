@@ -19,6 +19,8 @@ WELCOME = (
 def render_for_terminal(reply: Reply) -> str:
     """The reply as plain text, with its buttons numbered so they can be pressed by typing."""
     lines = [html_to_text(reply.text)]
+    if reply.photo is not None:
+        lines.append(f"[picture: PNG, {len(reply.photo):,} bytes; `ask … --out FILE` saves it]")
     for number, button in enumerate(reply.button_list, start=1):
         lines.append(f"  [{number}] {button.text}")
     return "\n".join(lines)

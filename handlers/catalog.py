@@ -20,6 +20,7 @@ CATALOG: tuple[CommandInfo, ...] = (
     ),
     CommandInfo("sector", "A sector's move and its stocks", ("/sector healthcare", "/sector")),
     CommandInfo("movers", "Top gainers and losers", ("/movers", "/movers 10 losers")),
+    CommandInfo("chart", "A chart of the closes over a period", ("/chart", "/chart innovent 3m")),
     CommandInfo("summary", "The day's market summary", ("/summary", "/summary 2025-06-04")),
     CommandInfo(
         "subscribe", "The close here every trading day", ("/subscribe", "/subscribe 17:00")

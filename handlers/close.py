@@ -7,8 +7,8 @@ from datetime import date
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from handlers.dates import split_trailing_day
 from handlers.figures import SectorMove, sector_move
+from handlers.periods import NAMES, parse_asked, period_change
 from handlers.render import (
     bold,
     compact,
@@ -29,33 +29,32 @@ from handlers.telegram_io import Context, answer_command
 from store.models import Quote
 
 INDEX = "HSI"
+INDEX_PERIODS = ("1w", "1m")
 EXAMPLES = "/close 700 or /close tencent"
 
 
 def answer_close(services: Services, args: str = "") -> Reply:
-    """The reply to `/close [QUERY] [DATE]`."""
+    """The reply to `/close [QUERY] [DATE] [PERIOD]`."""
     store = services.store
     latest = store.latest_date()
     if latest is None:
         return Reply("No closes are loaded yet. An operator can load them with the ingest command.")
-    query, asked_day = split_trailing_day(args, today=services.today(), reference=latest)
-    day, note = resolve_session(services, asked_day, latest)
-    if not query:
-        return _security_reply(services, INDEX, day, note, with_summary=True)
-    result = services.matcher.match(query, kinds=("security",))
-    suffix = asked_day.isoformat() if asked_day else ""
+    asked = parse_asked(args, today=services.today(), latest=latest)
+    day, note = resolve_session(services, asked.day, latest)
+    if not asked.query:
+        periods = (asked.period,) if asked.period else INDEX_PERIODS
+        return _security_reply(services, INDEX, day, note, periods, with_summary=True)
+    result = services.matcher.match(asked.query, kinds=("security",))
     if result.outcome == "ambiguous":
-        return did_you_mean(result, "close", suffix)
+        return did_you_mean(result, "close", asked.suffix)
     if result.outcome == "none":
-        sector = services.matcher.match(query, kinds=("sector",))
-        if sector.outcome == "match":
-            best = sector.best
-            assert best is not None
-            return Reply(f"{bold(best.key)} is a sector: try /sector {escape(query)}.")
-        return no_match(result, "close", "security", EXAMPLES, suffix)
-    best = result.best
-    assert best is not None
-    return _security_reply(services, best.key, day, note, with_summary=best.key == INDEX)
+        sector = services.matcher.match(asked.query, kinds=("sector",))
+        if sector.outcome == "match" and sector.best:
+            return Reply(f"{bold(sector.best.key)} is a sector: try /sector {escape(asked.query)}.")
+        return no_match(result, "close", "security", EXAMPLES, asked.suffix)
+    ticker = result.best.key if result.best else INDEX
+    periods = (asked.period,) if asked.period else ()
+    return _security_reply(services, ticker, day, note, periods, with_summary=ticker == INDEX)
 
 
 def resolve_session(services: Services, asked: date | None, latest: date) -> tuple[date, str]:
@@ -69,7 +68,13 @@ def resolve_session(services: Services, asked: date | None, latest: date) -> tup
 
 
 def _security_reply(
-    services: Services, ticker: str, day: date, note: str, *, with_summary: bool
+    services: Services,
+    ticker: str,
+    day: date,
+    note: str,
+    periods: tuple[str, ...] = (),
+    *,
+    with_summary: bool,
 ) -> Reply:
     store = services.store
     quote = store.quote(ticker, day)
@@ -79,6 +84,7 @@ def _security_reply(
         return Reply(f"{bold(name)} has no close on {day_label(day)}.")
     blocks = [note] if note else []
     blocks += quote_lines(quote)
+    blocks += [period_line(services, quote, p) for p in periods]
     if not quote.security.is_index and quote.security.sector:
         stocks = store.sector_quotes(quote.security.sector, day)
         indices = store.quotes_on(day, kind="index")
@@ -114,6 +120,18 @@ def quote_lines(quote: Quote) -> list[str]:
     if close.turnover:
         lines.append(f"Turnover HK${compact(close.turnover)}")
     return lines
+
+
+def period_line(services: Services, quote: Quote, period: str) -> str:
+    """ "1 month: ▲ +5.23% (+1,178.40) since Fri 2 May 2025"."""
+    found = period_change(services.store, quote.security.ticker, quote.close.date, period)
+    if found is None:
+        return f"{NAMES[period].capitalize()}: not enough history in the store"
+    index = quote.security.is_index
+    return (
+        f"{NAMES[period].capitalize()}: {move(found.change, found.pct_change, index=index)} "
+        f"since {day_label(found.since)}"
+    )
 
 
 def sector_line(sector: SectorMove) -> str:

@@ -3,14 +3,18 @@ the console, `ask`, and "Did you mean" buttons (whose data is a command line).""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from telegram import Update
+from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler
 
+from handlers.chart import answer_chart
 from handlers.close import answer_close
 from handlers.help import answer_help, answer_plain_text, answer_unknown_command
 from handlers.movers import answer_movers
+from handlers.render import escape
 from handlers.reply import Reply
 from handlers.sector import answer_sector
 from handlers.services import Services
@@ -28,6 +32,7 @@ ANSWERS: dict[str, Answer] = {
     "sector": answer_sector,
     "movers": answer_movers,
     "summary": answer_summary,
+    "chart": answer_chart,
     "help": answer_help,
     "start": answer_help,
     "subscribe": answer_chat_only,
@@ -55,8 +60,15 @@ async def button_pressed(update: Update, context: Context) -> None:
     if query is None:
         return
     await query.answer()
-    reply = answer_line(services_of(context), query.data or "")
-    await query.edit_message_text(reply.text, parse_mode="HTML", reply_markup=keyboard(reply))
+    reply = await asyncio.to_thread(answer_line, services_of(context), query.data or "")
+    if reply.photo is not None and query.message is not None:
+        # A text message cannot become a photo: send the picture, and say so in the question.
+        await query.edit_message_text(f"Chart: {escape(query.data or '')}")
+        await query.message.reply_photo(reply.photo, caption=reply.text, parse_mode=ParseMode.HTML)
+        return
+    await query.edit_message_text(
+        reply.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+    )
 
 
 HANDLERS = [CallbackQueryHandler(button_pressed)]

@@ -15,8 +15,11 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
+    """`text` is the message, or the caption when there is a `photo` (PNG bytes)."""
+
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    photo: bytes | None = None
 
     @property
     def button_list(self) -> list[Button]:

@@ -54,6 +54,15 @@ async def send_reply(update: Update, reply: Reply) -> None:
     if message is None:
         return
     in_group = message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    if reply.photo is not None:
+        await message.reply_photo(
+            reply.photo,
+            caption=reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply),
+            do_quote=in_group,
+        )
+        return
     await message.reply_text(
         reply.text,
         parse_mode=ParseMode.HTML,

@@ -3,7 +3,8 @@
     python scripts/build_sample.py ../shared/data
 
 Sessions 30 May – 4 June 2025 for the 88 stocks and the Hang Seng Index, with previous closes
-taken from the session before each (29 May for the first), industries from the Hang Seng
+taken from the session before each (29 May for the first), and the year of real sessions
+before them (history.csv, for period changes and charts), industries from the Hang Seng
 Industry Classification, Chinese names (Traditional from the data, Simplified derived) and the
 common short names people type.
 """
@@ -150,13 +151,17 @@ def build(data: Path) -> None:
     index = hsi.rename(columns={"index": "ticker"})[["date", "ticker", "close"]]
     closes = pd.concat([index, stocks]).sort_values(["ticker", "date"])
     closes["prev_close"] = closes.groupby("ticker")["close"].shift(1)
-    closes = closes[closes["date"].isin(SESSIONS)]
     closes["close"] = closes["close"].round(4)
     closes["prev_close"] = closes["prev_close"].round(4)
     closes["volume"] = closes["volume"].astype("Int64")
-    closes = closes[["date", "ticker", "close", "prev_close", "volume"]]
-    closes.sort_values(["date", "ticker"]).to_csv(OUT / "closes.csv", index=False)
-    print(f"{len(securities)} securities, {len(closes)} closes written to {OUT}")
+    closes = closes[["date", "ticker", "close", "prev_close", "volume"]].sort_values(
+        ["date", "ticker"]
+    )
+    days = closes[closes["date"].isin(SESSIONS)]
+    days.to_csv(OUT / "closes.csv", index=False)
+    history = closes[closes["date"] < SESSIONS[0]]
+    history.to_csv(OUT / "history.csv", index=False)
+    print(f"{len(securities)} securities, {len(days)} closes, {len(history)} earlier closes")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ def open_store(path: str | Path = DEFAULT_DB_PATH) -> Store:
     in_memory = str(path) == ":memory:"
     try:
         if in_memory:
-            db = Database(memory=True)
+            db = Database(sqlite3.connect(":memory:", check_same_thread=False))
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             # Answers may be read on the bot's event-loop thread while ingest runs elsewhere.

@@ -7,8 +7,10 @@ row, column and value so an operator can fix it in one go.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -100,26 +102,33 @@ def _day(day: date) -> str:
 
 def _read_csv(path: Path, required: Sequence[str], optional: Sequence[str]) -> pd.DataFrame:
     """The file as text columns, with header problems reported by name."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise IngestError(path, f"cannot read the file ({error.strerror})") from error
-    if not raw.strip():
+    text = _read_text(path, first_row=0)
+    if not text.strip():
         raise IngestError(path, "the file is empty")
-    try:
-        frame = pd.read_csv(
+    header = text.lstrip("\r\n").split("\n", 1)[0].strip()
+    if ";" in header and "," not in header:
+        raise IngestError(
             path,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            skipinitialspace=True,
-            sep=",",
+            "the fields are separated by ';' but must be separated by commas "
+            "(save the file as comma-separated, with decimal points)",
+            row=0,
+            value=_shorten(header, 80),
         )
-    except UnicodeDecodeError as error:
-        raise IngestError(path, "the file is not UTF-8 text") from error
-    except (pd.errors.ParserError, ValueError) as error:
+    try:
+        # header=None: a row with more fields than the header is an error, never an index
+        table = pd.read_csv(
+            io.StringIO(text), header=None, dtype=str, keep_default_na=False, skipinitialspace=True
+        )
+    except pd.errors.ParserError as error:
+        raise _field_count_error(path, text, error) from error
+    except ValueError as error:
         raise IngestError(path, f"not a readable CSV file ({error})") from error
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    columns = [str(c).strip().lower() for c in table.iloc[0]]
+    repeated = next((c for i, c in enumerate(columns) if c and c in columns[:i]), None)
+    if repeated:
+        raise IngestError(path, "the header names this column twice", row=0, column=repeated)
+    frame = table.iloc[1:].reset_index(drop=True)
+    frame.columns = [c or f"(column {i + 1} has no name)" for i, c in enumerate(columns)]
     missing = [c for c in required if c not in frame.columns]
     if missing:
         found = ", ".join(frame.columns)
@@ -132,6 +141,49 @@ def _read_csv(path: Path, required: Sequence[str], optional: Sequence[str]) -> p
     if frame.empty:
         raise IngestError(path, "the file has a header but no rows")
     return frame
+
+
+def _read_text(path: Path, *, first_row: int) -> str:
+    """The whole file as text; a byte that is not UTF-8 is named by its row and value.
+
+    `first_row` is the number of the file's first line: 0 for a CSV header, 1 for a summary.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise IngestError(path, f"cannot read the file ({error.strerror})") from error
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise IngestError(
+            path,
+            f"the file is not UTF-8 text (byte {error.start}); save it as UTF-8, not GBK or Big5",
+            row=first_row + raw.count(b"\n", 0, error.start),
+            value=raw[error.start : error.end],
+        ) from error
+
+
+_FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _field_count_error(path: Path, text: str, error: pd.errors.ParserError) -> IngestError:
+    """A row with more fields than the header, usually an unquoted comma inside a number."""
+    found = _FIELD_COUNT.search(str(error))
+    if not found:
+        return IngestError(path, f"not a readable CSV file ({error})")
+    expected, line, saw = (int(n) for n in found.groups())
+    lines = text.split("\n", line)
+    return IngestError(
+        path,
+        f"{saw} fields where the header has {expected} "
+        '(quote a value that contains a comma, like "23,654.03")',
+        row=line - 1,
+        value=_shorten(lines[line - 1].rstrip("\r"), 80) if len(lines) >= line else None,
+    )
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _ignored(frame: pd.DataFrame, required: Sequence[str], optional: Sequence[str]) -> list[str]:
@@ -148,20 +200,34 @@ def _first_bad(path: Path, frame: pd.DataFrame, column: str, bad: pd.Series, pro
 
 
 def _tickers(path: Path, frame: pd.DataFrame) -> pd.Series:
-    tickers = frame["ticker"].map(lambda t: canonical_ticker(t) or "")
+    # Files repeat a few hundred codes many times: canonicalise each distinct one once.
+    written = frame["ticker"]
+    tickers = written.map({t: canonical_ticker(t) or "" for t in written.unique()})
     _first_bad(path, frame, "ticker", tickers == "", "not a ticker (use 1801.HK, 1801 or HSI)")
     return tickers
+
+
+# 23,654.03 or 1,234,567: commas only between groups of three digits before any point.
+_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
 
 
 def _numbers(
     path: Path, frame: pd.DataFrame, column: str, *, required: bool, positive: bool
 ) -> pd.Series:
-    text = frame[column].str.strip().str.replace(",", "", regex=False)
+    """The column as floats; a comma is read only as a thousands separator, never as a decimal."""
+    text = frame[column].str.strip()
+    grouped = text.str.fullmatch(_THOUSANDS)
+    if grouped.any():
+        text = text.mask(grouped, text.str.replace(",", "", regex=False))
     values = pd.to_numeric(text, errors="coerce")
     blank = text == ""
     if required:
         _first_bad(path, frame, column, blank, "a value is required")
-    _first_bad(path, frame, column, values.isna() & ~blank, "not a number")
+    not_number = values.isna() & ~blank
+    if not_number.any():
+        value = frame[column].iloc[int(not_number.to_numpy().argmax())]
+        hint = " (write decimals with a point, like 74.25)" if "," in value else ""
+        _first_bad(path, frame, column, not_number, "not a number" + hint)
     _first_bad(path, frame, column, ~np.isfinite(values) & ~values.isna(), "not a finite number")
     if positive:
         _first_bad(path, frame, column, values <= 0, "must be greater than zero")
@@ -240,12 +306,7 @@ def read_securities(path: str | os.PathLike[str]) -> list[dict[str, object]]:
 def read_summary(path: str | os.PathLike[str]) -> tuple[str, str]:
     """(headline, body): the first non-blank line, then the rest."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise IngestError(path, f"cannot read the file ({error.strerror})") from error
-    except UnicodeDecodeError as error:
-        raise IngestError(path, f"the file is not UTF-8 text (byte {error.start})") from error
+    text = _read_text(path, first_row=1)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
     headline = lines[0].strip().lstrip("#").strip()
     body = "\n".join(lines[1:]).strip()
@@ -314,28 +375,32 @@ def _securities_from_closes(
     path: str | os.PathLike[str] | None, frame: pd.DataFrame, known: set[str]
 ) -> list[dict[str, object]]:
     """Securities introduced by closes rows that carry a name; unknown bare tickers are errors."""
-    rows: dict[str, dict[str, object]] = {}
-    for position, ticker in enumerate(frame["ticker"]):
-        if ticker in known or ticker in rows:
-            continue
+    tickers = frame["ticker"]
+    # Only each ticker's first row can introduce it, so look at those alone.
+    introducing = ~tickers.duplicated() & ~tickers.isin(known)
+    rows: list[dict[str, object]] = []
+    for position in np.flatnonzero(introducing.to_numpy()):
+        ticker = tickers.iloc[position]
         name = frame["name"].iloc[position] if "name" in frame else ""
         if not name:
             raise IngestError(
                 path or "closes",
                 "unknown ticker: load it with --securities first, or give the row a name",
-                row=position + 1,
+                row=int(position) + 1,
                 column="ticker",
                 value=ticker,
             )
-        rows[ticker] = {
-            "ticker": ticker,
-            "name": name,
-            "name_zh": "",
-            "sector": frame["sector"].iloc[position] if "sector" in frame else "",
-            "kind": "stock" if is_stock_code(ticker) else "index",
-            "aliases": [],
-        }
-    return list(rows.values())
+        rows.append(
+            {
+                "ticker": ticker,
+                "name": name,
+                "name_zh": "",
+                "sector": frame["sector"].iloc[position] if "sector" in frame else "",
+                "kind": "stock" if is_stock_code(ticker) else "index",
+                "aliases": [],
+            }
+        )
+    return rows
 
 
 def _with_changes(store: Store, frame: pd.DataFrame) -> pd.DataFrame:

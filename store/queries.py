@@ -139,6 +139,16 @@ class Store:
         losers = [q for q in reversed(ranked[len(gainers) :]) if q.close.pct_change < 0][:count]
         return Movers(date=day, gainers=gainers, losers=losers)
 
+    def close_on_or_before(self, ticker: str, day: date) -> Close | None:
+        """The ticker's last close up to `day`: the base of a period change."""
+        sql = "SELECT * FROM closes WHERE ticker = ? AND date <= ? ORDER BY date DESC LIMIT 1"
+        rows = self._rows(sql, [ticker, day.isoformat()])
+        return _close(rows[0]) if rows else None
+
+    def first_close(self, ticker: str) -> Close | None:
+        rows = self._rows("SELECT * FROM closes WHERE ticker = ? ORDER BY date LIMIT 1", [ticker])
+        return _close(rows[0]) if rows else None
+
     def history(self, ticker: str, since: date, until: date) -> list[Close]:
         sql = """SELECT * FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?
                  ORDER BY date"""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,9 +28,22 @@ def fresh_store() -> Store:
     store.close()
 
 
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    """The sample loaded once into a file; each test gets its own copy in memory."""
+    path = tmp_path_factory.mktemp("sample") / "sample.db"
+    store = open_store(path)
+    load_sample(store)
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return path
+
+
 @pytest.fixture
-def store(fresh_store: Store) -> Store:
-    load_sample(fresh_store)
+def store(fresh_store: Store, sample_db: Path) -> Store:
+    source = sqlite3.connect(sample_db)
+    source.backup(fresh_store.db.conn)
+    source.close()
     return fresh_store
 
 

@@ -1,0 +1,57 @@
+"""Inline mode: `@TheBot innov` in any chat offers securities; choosing one posts its close."""
+
+from __future__ import annotations
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+from telegram.ext import InlineQueryHandler
+
+from handlers.close import answer_close
+from handlers.render import percent, price
+from handlers.services import Services
+from handlers.telegram_io import Context, services_of
+
+MAX_RESULTS = 5
+CACHE_SECONDS = 300  # the close does not change until the next session
+
+
+def inline_results(services: Services, query: str) -> list[InlineQueryResultArticle]:
+    """Up to five securities the query could mean, each carrying its close message."""
+    if not query.strip():
+        return []
+    result = services.matcher.match(query, kinds=("security",))
+    if result.outcome == "none":
+        return []
+    latest = services.store.latest_date()
+    articles = []
+    for candidate in result.candidates[:MAX_RESULTS]:
+        reply = answer_close(services, candidate.key)
+        quote = services.store.quote(candidate.key, latest) if latest else None
+        description = "No close stored"
+        if quote:
+            close = quote.close
+            change = "" if close.pct_change is None else f"  {percent(close.pct_change)}"
+            description = f"{price(close.close, index=quote.security.is_index)}{change}"
+        articles.append(
+            InlineQueryResultArticle(
+                id=candidate.key,
+                title=candidate.label,
+                description=description,
+                input_message_content=InputTextMessageContent(
+                    reply.text, parse_mode=ParseMode.HTML
+                ),
+            )
+        )
+    return articles
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    """Answer `@TheBot …` typed in any chat."""
+    query = update.inline_query
+    if query is None:
+        return
+    results = inline_results(services_of(context), query.query)
+    await query.answer(results, cache_time=CACHE_SECONDS)
+
+
+HANDLERS = [InlineQueryHandler(inline_query)]

@@ -1,0 +1,66 @@
+"""Inline mode: `@TheBot innov` offers matching securities in any chat."""
+
+from __future__ import annotations
+
+import pytest
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+from handlers.inline import inline_results
+from tests.htmlcheck import html_problems
+from tests.offline import FAKE_TOKEN, RecordingRequest
+
+
+def test_innov_offers_innovent_first(services):
+    results = inline_results(services, "innov")
+    assert results[0].id == "1801.HK"
+    assert results[0].title == "Innovent Biologics (1801.HK)"
+    assert results[0].description == "74.25  +14.14%"
+
+
+def test_an_ambiguous_query_offers_several(services):
+    ids = [r.id for r in inline_results(services, "wuxi")]
+    assert sorted(ids) == ["2269.HK", "2359.HK"]
+
+
+@pytest.mark.parametrize("query", ["xyzzy", "", "   ", "qwertyuiop"])
+def test_nonsense_offers_nothing(services, query):
+    assert inline_results(services, query) == []
+
+
+@pytest.mark.parametrize("query", ["innov", "china", "bank", "hsi", "pop", "wuxi"])
+def test_every_result_message_is_valid_html_under_4096(services, query):
+    for result in inline_results(services, query):
+        content = result.input_message_content
+        assert content.parse_mode == "HTML"
+        assert len(content.message_text) <= 4096
+        assert html_problems(content.message_text) == []
+
+
+@pytest.fixture
+async def app(services):
+    application = build_application(Settings(token=FAKE_TOKEN), request=RecordingRequest())
+    application.bot_data.services = services
+    async with application:
+        yield application
+
+
+async def test_an_inline_query_is_answered_through_the_bot(app):
+    update = Update.de_json(
+        {
+            "update_id": 1,
+            "inline_query": {
+                "id": "77",
+                "from": {"id": 5, "is_bot": False, "first_name": "Ivy"},
+                "query": "innov",
+                "offset": "",
+            },
+        },
+        app.bot,
+    )
+    await app.process_update(update)
+    answer = app.bot.request.last("answerInlineQuery")
+    assert str(answer["inline_query_id"]) == "77"
+    assert answer["results"][0]["id"] == "1801.HK"
+    assert "HK$74.25" in answer["results"][0]["input_message_content"]["message_text"]
