@@ -25,10 +25,12 @@ from telegram.ext import AIORateLimiter, ExtBot
 from bot.app import build_application, services_from
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import render_for_terminal, run_console
+from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
 from bot.push import PushPlan, PushReport, deliver, plan_push
 from handlers.commands import answer_line
 from handlers.daily import daily_message
+from handlers.narrative import ensure_summary
 from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, ingest, open_store
 from store.sample import ensure_data
@@ -52,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
         "--securities", help="securities CSV: ticker,name,name_zh,sector,kind,aliases"
     )
     load.add_argument("--date", type=date.fromisoformat, help="the summary's day (YYYY-MM-DD)")
+    fetch = commands.add_parser("fetch", help="download a session's closes and load them")
+    fetch.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
+    fetch.add_argument("--source", default="yfinance", choices=sorted(SOURCES))
     push = commands.add_parser("push", help="send the end-of-day push now, for operators")
     push.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
     push.add_argument(
@@ -83,12 +88,13 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
             summary_date=args.date,
             today=hong_kong_now().date(),
         )
+        written = bool(args.closes) and ensure_summary(store, max(report.dates))
     except IngestError as error:
         print(f"Nothing was loaded. {error}", file=sys.stderr)
         return 1
     finally:
         store.close()
-    print(report.describe())
+    print(report.describe() + ("; the day's summary was written from the data" if written else ""))
     return 0
 
 
@@ -130,6 +136,24 @@ def _local(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         services.store.close()
     return 0
+
+
+def _fetch(settings: Settings, args: argparse.Namespace) -> int:
+    """Download one session's closes into the database, and a summary if nobody wrote one."""
+    store = open_store(settings.db_path)
+    day = args.date or hong_kong_now().date()
+    try:
+        report = fetch_day(store, make_source(args.source), day, today=hong_kong_now().date())
+    except IngestError as error:
+        print(f"Nothing was loaded. {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - any failure of the source is reported the same
+        print(f"{args.source} did not answer ({type(error).__name__}: {error}).", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(report.describe())
+    return 0 if report.loaded else 1
 
 
 def _push(settings: Settings, args: argparse.Namespace) -> int:
@@ -177,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(settings)
         if args.command == "ingest":
             return _ingest(settings, args)
+        if args.command == "fetch":
+            return _fetch(settings, args)
         if args.command == "push":
             return _push(settings, args)
         return _local(settings, args)

@@ -11,6 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.feed import make_source, schedule_fetch
 from bot.push import schedule_pushes
 from handlers import (
     chart,
@@ -49,8 +50,11 @@ async def open_services(application: Application) -> None:
     """post_init: open services (unless given), schedule pushes, publish the command menu."""
     if application.bot_data.services is None:
         application.bot_data.services = services_from(application.bot_data.settings)
+    settings: Settings = application.bot_data.settings
     if application.job_queue is not None:
         schedule_pushes(application.job_queue)
+        if settings.fetch_source:
+            schedule_fetch(application.job_queue, make_source(settings.fetch_source))
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in CATALOG])
 
 

@@ -13,6 +13,7 @@ from store import DEFAULT_DB_PATH
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 MARKET_CLOSE = time(16, 10)
+FETCH_SOURCES = ("yfinance",)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 
 
@@ -32,6 +33,7 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     api_base_url: str = TELEGRAM_API
     log_level: str = "INFO"
+    fetch_source: str | None = None
 
     @property
     def api_file_url(self) -> str:
@@ -98,7 +100,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
         api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API,
         log_level=_log_level(env.get("CLOSEBOT_LOG_LEVEL", "INFO")),
+        fetch_source=_fetch_source(env.get("CLOSEBOT_FETCH", "")),
     )
+
+
+def _fetch_source(text: str) -> str | None:
+    name = text.strip().lower()
+    if name in ("", "off", "none"):
+        return None
+    if name not in FETCH_SOURCES:
+        raise ConfigError(f"CLOSEBOT_FETCH must be one of {', '.join(FETCH_SOURCES)} (or empty).")
+    return name
 
 
 def _log_level(text: str) -> str:

@@ -46,18 +46,19 @@ def sector_moves(stocks: Iterable[Quote], indices: Sequence[Quote] = ()) -> list
     return sorted(moves, key=lambda m: (m.pct_change is None, -(m.pct_change or 0), m.sector))
 
 
-_SUFFIXES = re.compile(
-    r"\b(holdings?|group|co|company|ltd|limited|inc|corp|corporation|plc|cayman|"
-    r"islands|international|intl|technology|information|the)\b\.?",
-    re.IGNORECASE,
+_CORPORATE_WORDS = frozenset(
+    {"holdings", "holding", "group", "co", "company", "ltd", "limited", "inc", "corp"}
+    | {"corporation", "plc", "cayman", "islands"}
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“‘(])")
 
 
 def short_name(security: Security) -> str:
     """ "CSPC Pharmaceutical Group Ltd" → "CSPC Pharmaceutical": how news text names a company."""
-    words = " ".join(_SUFFIXES.sub(" ", security.name).split())
-    return words or security.name
+    words = security.name.split()
+    while len(words) > 1 and words[-1].lower().strip(".,") in _CORPORATE_WORDS:
+        words.pop()
+    return " ".join(words)
 
 
 def sentences(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.ext import MessageHandler, filters
 
 from handlers.dates import parse_day
+from handlers.narrative import ensure_summary
 from handlers.render import escape
 from handlers.reply import Reply
 from handlers.services import Services
@@ -52,6 +53,8 @@ def load_file(db_path: str, path: Path, kind: str, day: date | None, today: date
             report = ingest(store, summary=path, summary_date=day, today=today)
         elif kind == "closes":
             report = ingest(store, path, today=today)
+            if ensure_summary(store, max(report.dates)):
+                return Reply(f"Loaded {escape(report.describe())}, and wrote the day's summary.")
         else:
             report = ingest(store, securities=path, today=today)
     except IngestError as error:

@@ -163,6 +163,19 @@ class Store:
         row = rows[0]
         return Summary(date=day, headline=row["headline"], body=row["body"], source=row["source"])
 
+    def save_generated_summary(self, day: date, headline: str, body: str) -> bool:
+        """Store a summary written from the data, unless a written one exists; True if stored."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                """INSERT INTO summaries (date, headline, body, source)
+                   VALUES (?, ?, ?, 'generated')
+                   ON CONFLICT (date) DO UPDATE SET headline = excluded.headline,
+                       body = excluded.body
+                   WHERE summaries.source = 'generated'""",
+                [day.isoformat(), headline, body],
+            )
+        return cursor.rowcount == 1
+
     # --- subscribers ------------------------------------------------------------------------
 
     def subscriber(self, chat_id: int) -> Subscriber | None:

@@ -64,7 +64,8 @@ CLOSES = b"date,ticker,close\n2025-06-05,1801.HK,80.00\n2025-06-05,HSI,23906.97\
 
 async def test_an_operator_loads_a_closes_file_and_the_bot_answers_from_it(app):
     reply = await send_file(app, "closes-0605.csv", CLOSES, user_id=OPERATOR)
-    assert reply == "Loaded 5 Jun 2025: 2 closes."
+    assert reply == "Loaded 5 Jun 2025: 2 closes, and wrote the day's summary."
+    assert app.bot_data.services.store.summary(JUNE_5).source == "generated"
     assert app.bot_data.services.store.latest_date() == JUNE_5
     quote = app.bot_data.services.store.quote("1801.HK", JUNE_5)
     assert quote.close.prev_close == 74.25

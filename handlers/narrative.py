@@ -1,0 +1,108 @@
+"""A market summary written from the data, for days nobody wrote one.
+
+Plain, correct English from the store's own figures: the index move, the best and worst
+sectors, the top movers and the breadth of the day. A written summary always wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from handlers.figures import sector_moves, short_name
+from store import Store
+from store.models import Quote
+
+INDEX = "HSI"
+MOVERS = 3
+
+
+@dataclass(frozen=True)
+class Breadth:
+    advancers: int
+    decliners: int
+    unchanged: int
+
+
+def breadth(quotes: list[Quote]) -> Breadth:
+    """Advancers, decliners and unchanged among the day's stocks (to the cent of a percent)."""
+    changes = [round(q.close.pct_change, 2) for q in quotes if q.close.pct_change is not None]
+    return Breadth(
+        advancers=sum(1 for c in changes if c > 0),
+        decliners=sum(1 for c in changes if c < 0),
+        unchanged=sum(1 for c in changes if c == 0),
+    )
+
+
+def _verb(pct: float) -> str:
+    if round(pct, 2) > 0:
+        return "rose"
+    return "fell" if round(pct, 2) < 0 else "was unchanged"
+
+
+def _listing(quotes: list[Quote]) -> str:
+    parts = [f"{short_name(q.security)} ({q.close.pct_change:+.2f}%)" for q in quotes]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _long_day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def generate_summary(store: Store, day: date) -> tuple[str, str] | None:
+    """(headline, body) for `day`, or None without an index close to tell it from."""
+    index = store.quote(INDEX, day)
+    if index is None or index.close.pct_change is None or index.close.change is None:
+        return None
+    stocks = store.quotes_on(day)
+    moves = [
+        m
+        for m in sector_moves(stocks, store.quotes_on(day, kind="index"))
+        if m.pct_change is not None
+    ]
+    close = index.close
+    verb = _verb(close.pct_change)
+    points = abs(close.change)
+    if verb == "was unchanged":
+        opening = f"The Hang Seng Index was unchanged at {close.close:,.2f} on {_long_day(day)}."
+        headline = "Hang Seng ends flat"
+    else:
+        opening = (
+            f"The Hang Seng Index {verb} {points:,.2f} points, or {abs(close.pct_change):.2f}%, "
+            f"to close at {close.close:,.2f} on {_long_day(day)}."
+        )
+        headline = (
+            f"Hang Seng {'gains' if verb == 'rose' else 'loses'} {abs(close.pct_change):.1f}%"
+        )
+    paragraphs = [opening]
+    if moves:
+        best, worst = moves[0], moves[-1]
+        headline += f" as {best.sector} leads" if verb == "rose" else f"; {worst.sector} lags"
+        sectors = f"{best.sector} was the strongest sector ({best.pct_change:+.2f}%, {best.basis})"
+        if worst is not best:
+            sectors += f" and {worst.sector} the weakest ({worst.pct_change:+.2f}%, {worst.basis})"
+        paragraphs.append(sectors + ".")
+    movers = store.movers(day, MOVERS)
+    if movers.gainers:
+        paragraphs.append(f"The biggest gainers were {_listing(movers.gainers)}.")
+    if movers.losers:
+        paragraphs.append(f"The biggest decliners were {_listing(movers.losers)}.")
+    counted = breadth(stocks)
+    paragraphs.append(
+        f"Breadth: {counted.advancers} stocks advanced, {counted.decliners} declined and "
+        f"{counted.unchanged} were unchanged."
+    )
+    return headline, "\n\n".join(paragraphs)
+
+
+def ensure_summary(store: Store, day: date) -> bool:
+    """Write the day's summary from the data unless someone wrote one; True if stored."""
+    existing = store.summary(day)
+    if existing is not None and existing.source != "generated":
+        return False
+    generated = generate_summary(store, day)
+    if generated is None:
+        return False
+    return store.save_generated_summary(day, *generated)
