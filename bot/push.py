@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import JobQueue
 
+from bot.delivery import BLOCKED, FAILED, GONE, MOVED, send_parts
 from handlers.daily import daily_message
 from handlers.reply import Reply
 from handlers.services import Services
@@ -29,8 +28,6 @@ from store.models import Subscriber
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 4
-BACKOFF = 1.0  # seconds, doubled after each network failure
 RECHECK = timedelta(minutes=5)  # while the day's closes are not in yet
 CONCURRENCY = 32  # sends in flight; the rate limiter keeps the pace within Telegram's limits
 WEEKDAYS = (1, 2, 3, 4, 5)  # JobQueue numbers days from 0 = Sunday
@@ -93,10 +90,6 @@ def plan_push(
     return plan
 
 
-def _seconds(value: int | float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 async def send_push(
     bot: Bot,
     services: Services,
@@ -110,40 +103,18 @@ async def send_push(
     store, now = services.store, services.now
     if not store.claim_push(day, chat_id, now()):
         return "already sent"
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            await bot.send_message(chat_id, reply.text, parse_mode=ParseMode.HTML)
-        except RetryAfter as error:
-            wait = _seconds(error.retry_after)
-            logger.warning("flood control for chat %s: waiting %.0fs", chat_id, wait)
-            await sleep(wait)
-        except ChatMigrated as error:
-            store.release_push(day, chat_id)
-            store.move_subscriber(chat_id, error.new_chat_id)
-            logger.info("chat %s moved to %s", chat_id, error.new_chat_id)
-            await send_push(bot, services, day, error.new_chat_id, reply, sleep=sleep)
-            return "moved"
-        except Forbidden:
+    delivery = await send_parts(bot, chat_id, [reply.text], sleep=sleep)
+    if delivery.outcome == MOVED and delivery.new_chat_id is not None:
+        store.release_push(day, chat_id)
+        store.move_chat(chat_id, delivery.new_chat_id)
+        await send_push(bot, services, day, delivery.new_chat_id, reply, sleep=sleep)
+    elif delivery.outcome == FAILED:
+        store.release_push(day, chat_id)
+    else:
+        if delivery.outcome in (BLOCKED, GONE):
             store.deactivate(chat_id)
-            store.finish_push(day, chat_id, "blocked", now())
-            logger.info("chat %s blocked the bot or removed it: unsubscribed", chat_id)
-            return "blocked"
-        except BadRequest as error:
-            if "chat not found" in error.message.lower():
-                store.deactivate(chat_id)
-                store.finish_push(day, chat_id, "chat not found", now())
-                return "chat not found"
-            store.finish_push(day, chat_id, "rejected", now())
-            logger.error("push to chat %s rejected: %s", chat_id, error.message)
-            return "rejected"
-        except NetworkError as error:
-            logger.warning("push to chat %s failed (%s), attempt %s", chat_id, error, attempt)
-            await sleep(BACKOFF * 2 ** (attempt - 1))
-        else:
-            store.finish_push(day, chat_id, "sent", now())
-            return "sent"
-    store.release_push(day, chat_id)
-    return "failed, will retry"
+        store.finish_push(day, chat_id, delivery.outcome, now())
+    return delivery.outcome
 
 
 async def deliver(

@@ -65,3 +65,26 @@ class Subscriber:
     subscribed_at: datetime
     active: bool = True
     push_time: str | None = None
+
+
+@dataclass(frozen=True)
+class WatchedQuote:
+    """A name on a chat's watchlist with its close on the day, if it has one."""
+
+    security: Security
+    close: Close | None
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    chat_id: int
+    number: int
+    ticker: str
+    kind: str  # "above", "below" or "move"
+    threshold: float
+    repeat: bool
+    active: bool
+    created_at: datetime
+    since_date: date | None
+    fired_on: date | None

@@ -12,7 +12,16 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.models import Close, Movers, Quote, Security, Subscriber, Summary
+from store.models import (
+    Alert,
+    Close,
+    Movers,
+    Quote,
+    Security,
+    Subscriber,
+    Summary,
+    WatchedQuote,
+)
 
 _QUOTE_COLUMNS = """
     c.date, c.ticker, c.close, c.prev_close, c.change, c.pct_change, c.volume, c.turnover,
@@ -48,7 +57,161 @@ def _quote(row: dict[str, Any]) -> Quote:
     return Quote(security=_security(row), close=_close(row))
 
 
-class Store:
+class _ChatLists:
+    """Watchlists, alerts and blocked chats; mixed into `Store` below."""
+
+    db: Database
+    _rows: Any
+    _value: Any
+
+    # --- watchlists -------------------------------------------------------------------------
+
+    def watchlist(self, chat_id: int) -> list[Security]:
+        sql = """SELECT s.* FROM watchlist w JOIN securities s USING (ticker)
+                 WHERE w.chat_id = ? ORDER BY w.added_at, s.ticker"""
+        return [_security(r) for r in self._rows(sql, [chat_id])]
+
+    def watched_quotes(self, chat_id: int, day: date) -> list[WatchedQuote]:
+        """The chat's names with their close on `day` (None when they have none that day)."""
+        quotes = {q.security.ticker: q.close for q in self._quotes_of(chat_id, day)}
+        return [WatchedQuote(s, quotes.get(s.ticker)) for s in self.watchlist(chat_id)]
+
+    def _quotes_of(self, chat_id: int, day: date) -> list[Quote]:
+        sql = f"""SELECT {_QUOTE_COLUMNS} FROM watchlist w
+                  JOIN closes c ON c.ticker = w.ticker AND c.date = ?
+                  JOIN securities s ON s.ticker = w.ticker
+                  WHERE w.chat_id = ?"""
+        return [_quote(r) for r in self._rows(sql, [day.isoformat(), chat_id])]
+
+    def watch(self, chat_id: int, ticker: str, at: datetime) -> bool:
+        """Add a name; False if it was already there."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO watchlist (chat_id, ticker, added_at) VALUES (?, ?, ?)",
+                [chat_id, ticker, at.isoformat()],
+            )
+        return cursor.rowcount == 1
+
+    def unwatch(self, chat_id: int, ticker: str) -> bool:
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "DELETE FROM watchlist WHERE chat_id = ? AND ticker = ?", [chat_id, ticker]
+            )
+        return cursor.rowcount == 1
+
+    def clear_watchlist(self, chat_id: int) -> int:
+        with self.db.atomic():
+            cursor = self.db.execute("DELETE FROM watchlist WHERE chat_id = ?", [chat_id])
+        return cursor.rowcount
+
+    # --- alerts -----------------------------------------------------------------------------
+
+    def alerts(self, chat_id: int) -> list[Alert]:
+        sql = "SELECT * FROM alerts WHERE chat_id = ? ORDER BY number"
+        return [_alert(r) for r in self._rows(sql, [chat_id])]
+
+    def add_alert(
+        self,
+        chat_id: int,
+        ticker: str,
+        kind: str,
+        threshold: float,
+        *,
+        repeat: bool,
+        at: datetime,
+        since_date: date | None,
+    ) -> Alert:
+        with self.db.atomic():
+            number = 1 + (
+                self._value("SELECT MAX(number) FROM alerts WHERE chat_id = ?", [chat_id]) or 0
+            )
+            cursor = self.db.execute(
+                """INSERT INTO alerts (chat_id, number, ticker, kind, threshold, repeat, active,
+                                       created_at, since_date)
+                   VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)""",
+                [
+                    chat_id,
+                    number,
+                    ticker,
+                    kind,
+                    threshold,
+                    int(repeat),
+                    at.isoformat(),
+                    since_date.isoformat() if since_date else None,
+                ],
+            )
+        return _alert(self._rows("SELECT * FROM alerts WHERE id = ?", [cursor.lastrowid])[0])
+
+    def remove_alert(self, chat_id: int, number: int) -> bool:
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "DELETE FROM alerts WHERE chat_id = ? AND number = ?", [chat_id, number]
+            )
+        return cursor.rowcount == 1
+
+    def alerts_to_judge(self, day: date) -> list[Alert]:
+        """Active alerts made before `day`'s closes and not yet judged true for it."""
+        sql = """SELECT a.* FROM alerts a
+                 WHERE a.active = 1 AND (a.since_date IS NULL OR a.since_date < ?)
+                   AND NOT EXISTS (SELECT 1 FROM alert_fires f
+                                   WHERE f.alert_id = a.id AND f.date = ?)
+                 ORDER BY a.id"""
+        return [_alert(r) for r in self._rows(sql, [day.isoformat(), day.isoformat()])]
+
+    def claim_alert(self, day: date, alert: Alert, at: datetime) -> bool:
+        """Record that `alert` fired on `day` before telling anyone, so it is told once.
+
+        A one-shot alert becomes inactive in the same transaction.
+        """
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO alert_fires (date, alert_id, sent_at, status) "
+                "VALUES (?, ?, ?, 'sending')",
+                [day.isoformat(), alert.id, at.isoformat()],
+            )
+            if cursor.rowcount != 1:
+                return False
+            self.db.execute(
+                "UPDATE alerts SET fired_on = ?, active = CASE WHEN repeat = 1 THEN 1 ELSE 0 END "
+                "WHERE id = ?",
+                [day.isoformat(), alert.id],
+            )
+        return True
+
+    def finish_alert(self, day: date, alert_id: int, status: str, at: datetime) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE alert_fires SET status = ?, sent_at = ? WHERE date = ? AND alert_id = ?",
+                [status, at.isoformat(), day.isoformat(), alert_id],
+            )
+
+    # --- chats that blocked the bot ---------------------------------------------------------
+
+    def block_chat(self, chat_id: int, at: datetime) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR REPLACE INTO blocked_chats (chat_id, blocked_at) VALUES (?, ?)",
+                [chat_id, at.isoformat()],
+            )
+
+    def unblock_chat(self, chat_id: int) -> None:
+        if self.is_blocked(chat_id):
+            with self.db.atomic():
+                self.db.execute("DELETE FROM blocked_chats WHERE chat_id = ?", [chat_id])
+
+    def is_blocked(self, chat_id: int) -> bool:
+        sql = "SELECT 1 FROM blocked_chats WHERE chat_id = ?"
+        return self._value(sql, [chat_id]) is not None
+
+    # --- freshness --------------------------------------------------------------------------
+
+    def stored_at(self, day: date) -> datetime | None:
+        """When the day's closes were last written."""
+        value = self._value("SELECT stored_at FROM session_loads WHERE date = ?", [day.isoformat()])
+        return datetime.fromisoformat(value) if value else None
+
+
+class Store(_ChatLists):
     """The bot's data: securities, daily closes, summaries, subscribers and the push ledger."""
 
     def __init__(self, db: Database, path: str = ":memory:") -> None:
@@ -216,17 +379,17 @@ class Store:
         self.deactivate(chat_id)
         return True
 
-    def move_subscriber(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group became a supergroup: its subscription and push ledger follow the new id."""
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its subscription, push ledger, watchlist and alerts
+        follow it to the new id."""
         with self.db.atomic():
             self.db.execute("DELETE FROM subscribers WHERE chat_id = ?", [new_chat_id])
-            self.db.execute(
-                "UPDATE subscribers SET chat_id = ? WHERE chat_id = ?", [new_chat_id, old_chat_id]
-            )
-            self.db.execute(
-                "UPDATE OR IGNORE pushes SET chat_id = ? WHERE chat_id = ?",
-                [new_chat_id, old_chat_id],
-            )
+            for table in ("subscribers", "pushes", "watchlist", "alerts"):
+                self.db.execute(
+                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",
+                    [new_chat_id, old_chat_id],
+                )
+            self.db.execute("DELETE FROM blocked_chats WHERE chat_id = ?", [old_chat_id])
 
     # --- the push ledger --------------------------------------------------------------------
 
@@ -270,4 +433,20 @@ def _subscriber(row: dict[str, Any]) -> Subscriber:
         subscribed_at=datetime.fromisoformat(row["subscribed_at"]),
         active=bool(row["active"]),
         push_time=row["push_time"],
+    )
+
+
+def _alert(row: dict[str, Any]) -> Alert:
+    return Alert(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        number=row["number"],
+        ticker=row["ticker"],
+        kind=row["kind"],
+        threshold=row["threshold"],
+        repeat=bool(row["repeat"]),
+        active=bool(row["active"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        since_date=date.fromisoformat(row["since_date"]) if row["since_date"] else None,
+        fired_on=date.fromisoformat(row["fired_on"]) if row["fired_on"] else None,
     )

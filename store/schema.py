@@ -68,3 +68,40 @@ def m002_meta(db: Database) -> None:
     """Counters other processes watch: the bot rebuilds its matcher when securities change."""
     db["meta"].create({"key": str, "value": int}, pk="key", not_null={"value"})
     db["meta"].insert({"key": "securities_version", "value": 0})
+
+
+@migrations()
+def m003_watchlists_and_alerts(db: Database) -> None:
+    db["watchlist"].create(
+        {"chat_id": int, "ticker": str, "added_at": str},
+        pk=("chat_id", "ticker"),
+        not_null={"added_at"},
+    )
+    db["alerts"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "number": int,  # shown to the chat; stable while other alerts come and go
+            "ticker": str,
+            "kind": str,  # above, below, move
+            "threshold": float,
+            "repeat": int,
+            "active": int,
+            "created_at": str,
+            "since_date": str,  # judged only on sessions after this one
+            "fired_on": str,
+        },
+        pk="id",
+        not_null={"chat_id", "number", "ticker", "kind", "threshold", "repeat", "active"},
+    )
+    db["alerts"].create_index(["chat_id", "number"], unique=True)
+    # One row per alert and session judged true: an alert never fires twice for one day.
+    db["alert_fires"].create(
+        {"date": str, "alert_id": int, "sent_at": str, "status": str},
+        pk=("date", "alert_id"),
+        not_null={"sent_at", "status"},
+    )
+    # Chats that blocked the bot: lists and alerts are kept, deliveries stop.
+    db["blocked_chats"].create({"chat_id": int, "blocked_at": str}, pk="chat_id")
+    # When each session's data was last stored, for "as of" lines.
+    db["session_loads"].create({"date": str, "stored_at": str}, pk="date")

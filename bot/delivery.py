@@ -1,0 +1,82 @@
+"""Sending one chat a message the bot starts itself (pushes, alerts), coping with what Telegram
+answers: flood control is waited out, network failures retried with backoff, and a blocked,
+vanished or migrated chat reported so the caller can update its records."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 4
+BACKOFF = 1.0  # seconds, doubled after each network failure
+
+SENT = "sent"
+BLOCKED = "blocked"  # the user blocked the bot, or the bot left the group
+GONE = "chat not found"
+MOVED = "moved"  # the group became a supergroup: see new_chat_id
+REJECTED = "rejected"  # Telegram refused the message itself
+FAILED = "failed, will retry"  # passing trouble outlasted our retries
+PARTIAL = "partly sent"  # a later part of a split message failed
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: str
+    new_chat_id: int | None = None
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def send_parts(
+    bot: Bot,
+    chat_id: int,
+    parts: Sequence[str],
+    *,
+    sleep: Callable[[float], object] = asyncio.sleep,
+) -> Delivery:
+    """Send each part in order (HTML); stop at the first that cannot be delivered."""
+    for number, text in enumerate(parts):
+        delivery = await _send_one(bot, chat_id, text, sleep)
+        if delivery.outcome != SENT:
+            return Delivery(PARTIAL) if number else delivery
+    return Delivery(SENT)
+
+
+async def _send_one(
+    bot: Bot, chat_id: int, text: str, sleep: Callable[[float], object]
+) -> Delivery:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+        except RetryAfter as error:
+            wait = _seconds(error.retry_after)
+            logger.warning("flood control for chat %s: waiting %.0fs", chat_id, wait)
+            await sleep(wait)
+        except ChatMigrated as error:
+            logger.info("chat %s moved to %s", chat_id, error.new_chat_id)
+            return Delivery(MOVED, error.new_chat_id)
+        except Forbidden:
+            logger.info("chat %s blocked the bot or removed it", chat_id)
+            return Delivery(BLOCKED)
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                return Delivery(GONE)
+            logger.error("message to chat %s rejected: %s", chat_id, error.message)
+            return Delivery(REJECTED)
+        except NetworkError as error:
+            logger.warning("message to chat %s failed (%s), attempt %s", chat_id, error, attempt)
+            await sleep(BACKOFF * 2 ** (attempt - 1))
+        else:
+            return Delivery(SENT)
+    return Delivery(FAILED)
