@@ -11,9 +11,11 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.alerting import schedule_alerts
 from bot.feed import make_source, schedule_fetch
 from bot.push import schedule_pushes
 from handlers import (
+    alerts,
     chart,
     close,
     commands,
@@ -25,6 +27,7 @@ from handlers import (
     subscribe,
     summary,
     upload,
+    watch,
 )
 from handlers.catalog import CATALOG
 from handlers.services import Services
@@ -43,7 +46,12 @@ def services_from(settings: Settings) -> Services:
     if not store.has_closes():
         logger.warning("%s has no closes: load them with `python -m bot ingest`", settings.db_path)
     schedule = PushSchedule(TradingCalendar(), settings.push_time)
-    return Services.open(store, schedule=schedule, admin_ids=settings.admin_ids)
+    return Services.open(
+        store,
+        schedule=schedule,
+        admin_ids=settings.admin_ids,
+        min_turnover=settings.movers_min_turnover,
+    )
 
 
 async def open_services(application: Application) -> None:
@@ -53,6 +61,7 @@ async def open_services(application: Application) -> None:
     settings: Settings = application.bot_data.settings
     if application.job_queue is not None:
         schedule_pushes(application.job_queue)
+        schedule_alerts(application.job_queue)
         if settings.fetch_source:
             schedule_fetch(application.job_queue, make_source(settings.fetch_source))
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in CATALOG])
@@ -123,7 +132,7 @@ def build_application(
     # First: flood control, which can stop an update before anything else sees it.
     application.add_handlers(guard.HANDLERS, group=guard.GROUP)
     # Commands people type, in the order of /help.
-    for module in (close, sector, movers, chart, summary, subscribe, help):
+    for module in (close, sector, movers, chart, summary, watch, alerts, subscribe, help):
         application.add_handlers(module.HANDLERS)
     # @TheBot queries typed in any chat.
     application.add_handlers(inline.HANDLERS)

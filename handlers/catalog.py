@@ -23,6 +23,17 @@ CATALOG: tuple[CommandInfo, ...] = (
     CommandInfo("chart", "A chart of the closes over a period", ("/chart", "/chart innovent 3m")),
     CommandInfo("summary", "The day's market summary", ("/summary", "/summary 2025-06-04")),
     CommandInfo(
+        "watch",
+        "Your own list of names against the index",
+        ("/watch", "/watch add innovent, pop mart", "/watch remove pop mart"),
+    ),
+    CommandInfo(
+        "alert",
+        "Be told when a close crosses a line",
+        ("/alert innovent above 80", "/alert 700 move 5", "/alert remove 1"),
+    ),
+    CommandInfo("alerts", "Your alerts, and when they fired", ("/alerts",)),
+    CommandInfo(
         "subscribe", "The close here every trading day", ("/subscribe", "/subscribe 17:00")
     ),
     CommandInfo("unsubscribe", "Stop the daily close", ("/unsubscribe",)),

@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler
 
+from handlers.alerts import answer_alert, answer_alerts
 from handlers.chart import answer_chart
 from handlers.close import answer_close
 from handlers.help import answer_help, answer_plain_text, answer_unknown_command
@@ -18,11 +19,15 @@ from handlers.render import escape
 from handlers.reply import Reply
 from handlers.sector import answer_sector
 from handlers.services import Services
+from handlers.subscribe import answer_status, answer_subscribe, answer_unsubscribe
 from handlers.summary import answer_summary
-from handlers.telegram_io import Answer, Context, keyboard, services_of
+from handlers.telegram_io import Answer, ChatAnswer, Context, keyboard, services_of
+from handlers.watch import answer_watch
+
+LOCAL_CHAT = 0  # the console and `ask`: one local chat, its lists kept in the same database
 
 
-def answer_chat_only(services: Services, args: str = "") -> Reply:
+def answer_chat_only(services: Services, chat_id: int, args: str = "") -> Reply:
     """Subscriptions belong to Telegram chats; the console has nowhere to push to."""
     return Reply("Subscriptions work in a Telegram chat: the console has no daily push.")
 
@@ -35,23 +40,35 @@ ANSWERS: dict[str, Answer] = {
     "chart": answer_chart,
     "help": answer_help,
     "start": answer_help,
-    "subscribe": answer_chat_only,
-    "unsubscribe": answer_chat_only,
-    "status": answer_chat_only,
 }
+CHAT_ANSWERS: dict[str, ChatAnswer] = {
+    "watch": answer_watch,
+    "alert": answer_alert,
+    "alerts": answer_alerts,
+    "subscribe": answer_subscribe,
+    "unsubscribe": answer_unsubscribe,
+    "status": answer_status,
+}
+PUSH_COMMANDS = ("subscribe", "unsubscribe", "status")
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\w+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
 
 
-def answer_line(services: Services, line: str) -> Reply:
-    """Answer a line as the bot would: "/close innovent" as a command, anything else as text."""
+def answer_line(services: Services, line: str, chat_id: int = LOCAL_CHAT) -> Reply:
+    """Answer a line as the bot would in `chat_id`: a command, or anything else as text."""
     line = line.strip()
     if not line.startswith("/"):
         return answer_plain_text(services, line)
     match = _COMMAND.match(line)
-    answer = ANSWERS.get(match["name"].lower()) if match else None
-    if match is None or answer is None:
+    name = match["name"].lower() if match else ""
+    args = (match["args"] or "") if match else ""
+    if name in CHAT_ANSWERS:
+        if chat_id == LOCAL_CHAT and name in PUSH_COMMANDS:
+            return answer_chat_only(services, chat_id, args)
+        return CHAT_ANSWERS[name](services, chat_id, args)
+    answer = ANSWERS.get(name)
+    if answer is None:
         return answer_unknown_command(services, line)
-    return answer(services, match["args"] or "")
+    return answer(services, args)
 
 
 async def button_pressed(update: Update, context: Context) -> None:
@@ -60,7 +77,8 @@ async def button_pressed(update: Update, context: Context) -> None:
     if query is None:
         return
     await query.answer()
-    reply = await asyncio.to_thread(answer_line, services_of(context), query.data or "")
+    chat_id = query.message.chat.id if query.message else LOCAL_CHAT
+    reply = await asyncio.to_thread(answer_line, services_of(context), query.data or "", chat_id)
     if reply.photo is not None and query.message is not None:
         # A text message cannot become a photo: send the picture, and say so in the question.
         await query.edit_message_text(f"Chart: {escape(query.data or '')}")

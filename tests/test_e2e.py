@@ -24,7 +24,7 @@ from tests.fake_telegram import FakeTelegramServer, RecordedCall
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "5550001111:AAE2eTokenThatMustNeverAppearInLogs_xyz"
-WAIT = 15.0
+WAIT = 30.0
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,179 @@
+"""/alert and /alerts: lines a chat wants to hear about, judged on each session's close."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from handlers.render import bold, day_label, escape, price
+from handlers.reply import Button, Reply
+from handlers.services import Services
+from handlers.suggest import did_you_mean, no_match
+from handlers.telegram_io import Context, answer_chat_command
+from store.models import Alert, Close, Security
+
+MAX_ALERTS = 20
+KINDS = ("above", "below", "move")
+USAGE = (
+    "Usage: /alert innovent above 80 · /alert 700 below 450 · /alert pop mart move 5 "
+    "(a daily move of 5% either way) · add 'repeat' to keep it after it fires · "
+    "/alert remove 2 · /alerts lists them"
+)
+
+
+@dataclass(frozen=True)
+class AlertRequest:
+    name: str
+    kind: str
+    threshold: float
+    repeat: bool
+
+
+def parse_alert(text: str) -> AlertRequest | str:
+    """ "innovent above 70 repeat" → a request; otherwise a sentence saying what is wrong."""
+    words = text.split()
+    repeat = bool(words) and words[-1].lower() == "repeat"
+    if repeat:
+        words = words[:-1]
+    positions = [i for i, w in enumerate(words) if w.lower() in KINDS]
+    if not positions:
+        return "Say above, below or move, and a number."
+    at = positions[-1]
+    name, kind, rest = " ".join(words[:at]), words[at].lower(), words[at + 1 :]
+    if not name:
+        return "Which stock? Put its name first."
+    number = rest[0].rstrip("%").replace(",", "").lstrip("$") if len(rest) == 1 else ""
+    number = re.sub(r"^hk\$", "", number, flags=re.IGNORECASE)
+    try:
+        threshold = float(number)
+    except ValueError:
+        return "After above, below or move, give one number, like 80 or 5%."
+    if not 0 < threshold < 1e9 or threshold != threshold:
+        return "The number must be greater than zero."
+    if kind == "move" and threshold >= 100:
+        return "A daily move is a percentage under 100."
+    return AlertRequest(name, kind, threshold, repeat)
+
+
+def describe(alert: Alert, security: Security | None) -> str:
+    name = security.name if security else alert.ticker
+    if alert.kind == "move":
+        line = f"{name} moving {alert.threshold:g}% or more in a day"
+    else:
+        line = f"{name} closing {alert.kind} {price(alert.threshold, index=True)}"
+    return line
+
+
+def triggered(alert: Alert, close: Close) -> bool:
+    """Whether the close crosses the alert's line."""
+    if alert.kind == "above":
+        return close.close > alert.threshold
+    if alert.kind == "below":
+        return close.close < alert.threshold
+    return close.pct_change is not None and abs(close.pct_change) >= alert.threshold
+
+
+def fired_message(alert: Alert, security: Security, close: Close) -> str:
+    """ "Innovent Biologics closed at HK$74.25, above your 70.00"."""
+    unit = "" if security.is_index else "HK$"
+    level = price(close.close, index=security.is_index)
+    when = day_label(close.date)
+    if alert.kind == "move":
+        text = (
+            f"{bold(security.name)} moved {close.pct_change:+.2f}% on {when}, "
+            f"beyond your {alert.threshold:g}% (closed at {unit}{level})."
+        )
+    else:
+        text = (
+            f"{bold(security.name)} closed at {unit}{level}, {alert.kind} your "
+            f"{price(alert.threshold, index=True)} ({when})."
+        )
+    tail = "It stays on (repeat)." if alert.repeat else "The alert is now off; /alerts lists it."
+    return f"🔔 {text}\n{tail}"
+
+
+def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
+    """The reply to `/alert NAME above|below PRICE`, `/alert NAME move PCT`, `/alert remove N`."""
+    words = args.split()
+    if words and words[0].lower() in ("remove", "delete", "del", "rm"):
+        return _remove(services, chat_id, words[1:])
+    if not words or words[0].lower() in ("list", "show"):
+        return answer_alerts(services, chat_id)
+    request = parse_alert(args)
+    if isinstance(request, str):
+        return Reply(f"{escape(request)}\n{escape(USAGE)}")
+    result = services.matcher.match(request.name, kinds=("security",))
+    tail = f"{request.kind} {request.threshold:g}" + (" repeat" if request.repeat else "")
+    if result.outcome == "ambiguous":
+        return did_you_mean(result, "alert", tail)
+    if result.outcome == "none" or result.best is None:
+        return no_match(result, "alert", "security", "/alert innovent above 80", tail)
+    store = services.store
+    if len(store.alerts(chat_id)) >= MAX_ALERTS:
+        return Reply(
+            f"You have {MAX_ALERTS} alerts, the most a chat can keep. "
+            "Remove one with /alert remove N (/alerts lists them)."
+        )
+    latest = store.latest_date()
+    alert = store.add_alert(
+        chat_id,
+        result.best.key,
+        request.kind,
+        request.threshold,
+        repeat=request.repeat,
+        at=services.now(),
+        since_date=latest,
+    )
+    security = store.security(alert.ticker)
+    now = store.quote(alert.ticker, latest) if latest else None
+    current = f" (last close {price(now.close.close, index=now.security.is_index)})" if now else ""
+    once = "every time it happens" if alert.repeat else "once, then it turns off"
+    return Reply(
+        f"Alert {alert.number} set: {escape(describe(alert, security))}{escape(current)}.\n"
+        f"Judged on each session's close from the next one; I'll tell you {once}."
+    )
+
+
+def _remove(services: Services, chat_id: int, words: list[str]) -> Reply:
+    number = words[0].lstrip("#") if len(words) == 1 else ""
+    if not number.isdigit():
+        return Reply("Which alert? e.g. /alert remove 2 (/alerts lists them).")
+    if services.store.remove_alert(chat_id, int(number)):
+        return Reply(f"Alert {int(number)} removed.")
+    return Reply(f"There is no alert {int(number)}. /alerts lists them.")
+
+
+def answer_alerts(services: Services, chat_id: int, args: str = "") -> Reply:
+    """Every alert of the chat, with a remove button each."""
+    alerts = services.store.alerts(chat_id)
+    if not alerts:
+        return Reply("No alerts. Set one with /alert innovent above 80.")
+    lines, buttons = [bold("Your alerts")], []
+    for alert in alerts:
+        security = services.store.security(alert.ticker)
+        if alert.fired_on and not alert.active:
+            state = f"fired {day_label(alert.fired_on)}"
+        elif alert.fired_on:
+            state = f"repeat, last fired {day_label(alert.fired_on)}"
+        else:
+            state = "repeat" if alert.repeat else "waiting"
+        lines.append(f"{alert.number}. {escape(describe(alert, security))} — {escape(state)}")
+        buttons.append((Button(f"✕ Remove {alert.number}", f"/alert remove {alert.number}"),))
+    lines.append(f"{len(alerts)} of {MAX_ALERTS}")
+    return Reply("\n".join(lines), tuple(buttons))
+
+
+async def alert_command(update: Update, context: Context) -> None:
+    """/alert NAME above|below PRICE, /alert NAME move PCT, /alert remove N."""
+    await answer_chat_command(update, context, answer_alert)
+
+
+async def alerts_command(update: Update, context: Context) -> None:
+    """/alerts: this chat's alerts, with when each fired."""
+    await answer_chat_command(update, context, answer_alerts)
+
+
+HANDLERS = [CommandHandler("alert", alert_command), CommandHandler("alerts", alerts_command)]

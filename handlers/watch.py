@@ -1,0 +1,176 @@
+"""/watch: a chat's own list of names, with the day's close of each against the index."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from handlers.figures import short_name
+from handlers.match import Matcher, MatchResult
+from handlers.render import bold, day_label, escape, fit, percent, price, shorten, table
+from handlers.reply import Button, Reply
+from handlers.services import Services
+from handlers.suggest import choices, quoted
+from handlers.telegram_io import Context, answer_chat_command
+
+MAX_NAMES = 30
+NAME_WIDTH = 18
+INDEX = "HSI"
+USAGE = (
+    "Usage: /watch add innovent, pop mart · /watch remove pop mart · /watch clear · "
+    "/watch to see the list"
+)
+_SEPARATORS = re.compile(r"[,，、;；]+")
+
+
+def answer_watch(services: Services, chat_id: int, args: str = "") -> Reply:
+    """The reply to `/watch [add NAMES | remove NAME | clear]`."""
+    action, _, rest = args.strip().partition(" ")
+    action = action.lower()
+    if not action or action in ("list", "show"):
+        return show_watchlist(services, chat_id)
+    if action == "add":
+        return _add(services, chat_id, rest)
+    if action in ("remove", "rm", "delete", "del"):
+        return _remove(services, chat_id, rest)
+    if action == "clear":
+        removed = services.store.clear_watchlist(chat_id)
+        return Reply(
+            f"Cleared your watchlist ({removed} names)."
+            if removed
+            else "Your watchlist is already empty."
+        )
+    return Reply(escape(USAGE))
+
+
+def split_names(text: str, matcher: Matcher) -> list[str]:
+    """ "inovent, pop mart" → two names; without commas, the longest clear names from the left."""
+    if _SEPARATORS.search(text):
+        return [part.strip() for part in _SEPARATORS.split(text) if part.strip()]
+    words = text.split()
+    if not words or matcher.match(text, kinds=("security",)).outcome == "match":
+        return [text.strip()] if words else []
+    names, start = [], 0
+    while start < len(words):
+        for end in range(len(words), start, -1):
+            candidate = " ".join(words[start:end])
+            if matcher.match(candidate, kinds=("security",)).outcome == "match":
+                names.append(candidate)
+                start = end
+                break
+        else:  # nothing clear from here on: keep the rest together to ask about it
+            names.append(" ".join(words[start:]))
+            break
+    return names
+
+
+@dataclass
+class _Outcome:
+    added: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    unclear: list[MatchResult] = field(default_factory=list)
+    unknown: list[MatchResult] = field(default_factory=list)
+    full: list[str] = field(default_factory=list)
+
+
+def _add(services: Services, chat_id: int, text: str) -> Reply:
+    names = split_names(text, services.matcher)
+    if not names:
+        return Reply(escape(USAGE))
+    store, outcome = services.store, _Outcome()
+    for name in names:
+        result = services.matcher.match(name, kinds=("security",))
+        if result.outcome == "ambiguous":
+            outcome.unclear.append(result)
+        elif result.outcome == "none" or result.best is None:
+            outcome.unknown.append(result)
+        elif len(store.watchlist(chat_id)) >= MAX_NAMES:
+            outcome.full.append(result.best.label)
+        elif store.watch(chat_id, result.best.key, services.now()):
+            outcome.added.append(result.best.label)
+        else:
+            outcome.already.append(result.best.label)
+    return _added_reply(outcome, len(store.watchlist(chat_id)))
+
+
+def _added_reply(outcome: _Outcome, count: int) -> Reply:
+    lines = []
+    if outcome.added:
+        lines.append(f"Added {escape(', '.join(outcome.added))}.")
+    if outcome.already:
+        lines.append(f"Already on your list: {escape(', '.join(outcome.already))}.")
+    if outcome.full:
+        lines.append(
+            f"Your watchlist is full ({MAX_NAMES} names), so {escape(', '.join(outcome.full))} "
+            "was not added. Make room with /watch remove NAME."
+        )
+    for result in outcome.unknown:
+        lines.append(f"No security matches {quoted(result.query)}.")
+    buttons: list[tuple[Button, ...]] = []
+    for result in outcome.unclear:
+        lines.append(f"{quoted(result.query)} could be more than one: {bold('which one?')}")
+        buttons += choices(result, "watch add")
+    lines.append(f"{count} of {MAX_NAMES} names: /watch shows them.")
+    return Reply("\n".join(lines), tuple(buttons))
+
+
+def _remove(services: Services, chat_id: int, text: str) -> Reply:
+    if not text.strip():
+        return Reply(escape(USAGE))
+    result = services.matcher.match(text, kinds=("security",))
+    watched = {s.ticker: s for s in services.store.watchlist(chat_id)}
+    on_list = [c for c in result.candidates if c.key in watched]
+    if result.outcome == "none" or not on_list:
+        return Reply(f"{quoted(text)} is not on your watchlist. /watch shows it.")
+    if len(on_list) > 1:
+        narrowed = MatchResult(result.query, "ambiguous", on_list)
+        return Reply(
+            f"{quoted(text)} could be more than one: {bold('which one?')}",
+            choices(narrowed, "watch remove"),
+        )
+    services.store.unwatch(chat_id, on_list[0].key)
+    return Reply(f"Removed {escape(on_list[0].label)}.")
+
+
+def show_watchlist(services: Services, chat_id: int) -> Reply:
+    """Every name with the day's close and % change, best first, beside the index's move."""
+    store = services.store
+    day = store.latest_date()
+    if not store.watchlist(chat_id):
+        return Reply("Your watchlist is empty. Add names with /watch add innovent, pop mart")
+    if day is None:
+        return Reply("No closes are loaded yet.")
+    watched = store.watched_quotes(chat_id, day)
+    index = store.quote(INDEX, day)
+    with_close = sorted((w for w in watched if w.close), key=lambda w: -(w.close.pct_change or 0))
+    rows = [
+        (
+            shorten(short_name(w.security), NAME_WIDTH),
+            price(w.close.close),
+            percent(w.close.pct_change) if w.close.pct_change is not None else "n/a",
+        )
+        for w in with_close
+    ]
+    rows += [
+        (shorten(short_name(w.security), NAME_WIDTH), "no close", "")
+        for w in watched
+        if not w.close
+    ]
+    versus = f"vs HSI {percent(index.close.pct_change or 0)}" if index else "no index close"
+    blocks = [
+        f"{bold('Your watchlist')} · {day_label(day)} · {escape(versus)}",
+        table(rows, "<>>"),
+        f"{len(watched)} of {MAX_NAMES} · /watch add NAME · /watch remove NAME",
+    ]
+    return Reply(fit(blocks))
+
+
+async def watch_command(update: Update, context: Context) -> None:
+    """/watch [add NAMES | remove NAME | clear]: this chat's own list of names."""
+    await answer_chat_command(update, context, answer_watch)
+
+
+HANDLERS = [CommandHandler("watch", watch_command)]

@@ -1,0 +1,217 @@
+"""Alerts judged on the close: told once per alert and session, never on half a day."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from telegram import Bot
+from telegram.error import Forbidden
+
+from bot.alerting import deliver_alerts, fired_alerts
+from handlers.alerts import MAX_ALERTS, parse_alert
+from handlers.commands import answer_line
+from handlers.render import html_to_text
+from handlers.services import Services
+from store import ingest
+from store.sample import SAMPLE_CLOSES, SAMPLE_HISTORY, SAMPLE_SECURITIES
+from tests.conftest import SAMPLE_EVENING
+from tests.fake_telegram import FakeTelegramServer
+from tests.htmlcheck import html_problems
+
+CHAT = 7
+JUNE_3, JUNE_4 = date(2025, 6, 3), date(2025, 6, 4)
+
+
+@pytest.fixture
+def june_3(fresh_store, tmp_path):
+    """The sample as it stood on the evening of 3 June; `load_june_4()` brings the next day."""
+    ingest(fresh_store, SAMPLE_HISTORY, securities=SAMPLE_SECURITIES, today=JUNE_4)
+    closes = pd.read_csv(SAMPLE_CLOSES, dtype=str)
+    before, after = tmp_path / "before.csv", tmp_path / "june4.csv"
+    closes[closes["date"] <= "2025-06-03"].to_csv(before, index=False)
+    closes[closes["date"] == "2025-06-04"].to_csv(after, index=False)
+    ingest(fresh_store, before, today=JUNE_4)
+    services = Services.open(fresh_store, now=lambda: SAMPLE_EVENING)
+    services.load_june_4 = lambda: ingest(fresh_store, after, today=JUNE_4)
+    return services
+
+
+class Bot_:
+    """Records what would be sent; can refuse one chat as a blocked user would."""
+
+    def __init__(self, blocked: tuple[int, ...] = ()) -> None:
+        self.sent: list[tuple[int, str]] = []
+        self.blocked = blocked
+
+    async def send_message(self, chat_id: int, text: str, parse_mode: str) -> None:
+        if chat_id in self.blocked:
+            raise Forbidden("Forbidden: bot was blocked by the user")
+        self.sent.append((chat_id, text))
+
+
+def run(services, bot, day=JUNE_4):
+    return asyncio.run(deliver_alerts(bot, services, day))
+
+
+def say(services, line: str, chat_id: int = CHAT) -> str:
+    return html_to_text(answer_line(services, line, chat_id).text)
+
+
+def test_an_alert_fires_once_when_the_next_close_crosses_it(june_3):
+    assert say(june_3, "/alert innovent above 70").startswith("Alert 1 set")
+    bot = Bot_()
+    assert run(june_3, bot, JUNE_3) == {}  # 3 June was already in when it was set
+    june_3.load_june_4()
+    assert run(june_3, bot) == {"sent": 1}
+    assert html_to_text(bot.sent[0][1]).startswith(
+        "🔔 Innovent Biologics closed at HK$74.25, above your 70.00 (Wed 4 Jun 2025)."
+    )
+    june_3.load_june_4()  # the same day loaded again
+    assert run(june_3, bot) == {}
+    assert len(bot.sent) == 1
+    assert "fired Wed 4 Jun 2025" in say(june_3, "/alerts")
+
+
+def test_move_10_fires_for_innovent_and_smoore_only(june_3):
+    for name in ("innovent", "smoore", "pop mart", "cspc", "tencent", "trip.com"):
+        say(june_3, f"/alert {name} move 10")
+    june_3.load_june_4()
+    fired = [alert.ticker for alert, _ in fired_alerts(june_3.store, JUNE_4)]
+    assert sorted(fired) == ["1801.HK", "6969.HK"]
+
+
+def test_below_60_does_not_fire_for_innovent(june_3):
+    say(june_3, "/alert innovent below 60")
+    june_3.load_june_4()
+    assert fired_alerts(june_3.store, JUNE_4) == []
+
+
+def test_a_repeat_alert_stays_on_after_firing(june_3):
+    say(june_3, "/alert innovent above 70 repeat")
+    june_3.load_june_4()
+    run(june_3, Bot_())
+    (alert,) = june_3.store.alerts(CHAT)
+    assert alert.active and alert.fired_on == JUNE_4
+    assert "repeat, last fired Wed 4 Jun 2025" in say(june_3, "/alerts")
+
+
+def test_nothing_is_judged_before_the_days_index_close_is_in(june_3, write_file):
+    say(june_3, "/alert innovent above 70")
+    partial = write_file("part.csv", "date,ticker,close\n2025-06-04,1801.HK,74.25\n")
+    ingest(june_3.store, partial, today=JUNE_4)
+    assert fired_alerts(june_3.store, JUNE_4) == []
+
+
+def test_a_chat_that_blocked_the_bot_keeps_its_alerts_but_gets_nothing(june_3):
+    say(june_3, "/alert innovent above 70", chat_id=1)
+    say(june_3, "/alert innovent above 71", chat_id=2)
+    say(june_3, "/watch add innovent", chat_id=2)
+    june_3.load_june_4()
+    bot = Bot_(blocked=(2,))
+    assert run(june_3, bot) == {"sent": 1, "blocked": 1}
+    assert june_3.store.is_blocked(2)
+    assert june_3.store.alerts(2) and june_3.store.watchlist(2)
+
+
+def test_alerts_list_each_with_a_remove_button_and_remove_works(services):
+    say(services, "/alert innovent above 80")
+    say(services, "/alert 700 below 450")
+    reply = answer_line(services, "/alerts", CHAT)
+    assert [b.command for b in reply.button_list] == ["/alert remove 1", "/alert remove 2"]
+    assert say(services, "/alert remove 1") == "Alert 1 removed."
+    assert [a.number for a in services.store.alerts(CHAT)] == [2]
+    assert say(services, "/alert remove 9") == "There is no alert 9. /alerts lists them."
+
+
+def test_the_21st_alert_is_refused(services):
+    for price in range(MAX_ALERTS):
+        say(services, f"/alert 700 above {600 + price}")
+    assert "the most a chat can keep" in say(services, "/alert 700 above 999")
+    assert len(services.store.alerts(CHAT)) == MAX_ALERTS
+
+
+def test_an_ambiguous_alert_offers_buttons_that_keep_the_line(services):
+    reply = answer_line(services, "/alert wuxi above 30 repeat", CHAT)
+    commands = sorted(b.command for b in reply.button_list)
+    assert commands == ["/alert 2269.HK above 30 repeat", "/alert 2359.HK above 30 repeat"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("innovent", "Say above, below or move"),
+        ("above 70", "Which stock?"),
+        ("innovent above lots", "give one number"),
+        ("innovent above -5", "greater than zero"),
+        ("innovent move 150", "under 100"),
+    ],
+)
+def test_a_malformed_alert_is_explained(text, problem):
+    assert problem in parse_alert(text)
+
+
+def test_alert_numbers_and_percent_signs_are_understood():
+    request = parse_alert("pop mart move 5% repeat")
+    assert (request.name, request.kind, request.threshold, request.repeat) == (
+        "pop mart",
+        "move",
+        5.0,
+        True,
+    )
+
+
+ALERT_COMMANDS = st.one_of(
+    st.builds(
+        lambda n, k, v: f"/alert {n} {k} {v}",
+        st.sampled_from(["innovent", "700", "wuxi", "xyzzy", "<i>", "pop mart"]),
+        st.sampled_from(["above", "below", "move", "sideways"]),
+        st.sampled_from(["70", "5%", "-1", "abc", "1e309", "99.5"]),
+    ),
+    st.builds(lambda n: f"/alert remove {n}", st.integers(-2, 25)),
+    st.just("/alerts"),
+    st.builds(lambda t: f"/alert {t}", st.text(max_size=40)),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(ALERT_COMMANDS, max_size=25))
+def test_any_sequence_of_alert_commands_keeps_the_limit_and_valid_replies(services, commands):
+    for number in [a.number for a in services.store.alerts(99)]:
+        services.store.remove_alert(99, number)
+    for command in commands:
+        reply = answer_line(services, command, 99)
+        assert len(reply.text) <= 4096
+        assert html_problems(reply.text) == []
+        assert len(services.store.alerts(99)) <= MAX_ALERTS
+
+
+def test_over_http_a_blocked_user_during_an_alert_is_handled_like_a_push(june_3):
+    token = "4440002222:AAAlertsOverHttpTokenForTests_abcdefg"
+    for chat_id in (301, 302):
+        say(june_3, "/alert innovent above 70", chat_id=chat_id)
+    june_3.load_june_4()
+    with FakeTelegramServer(token=token) as server:
+        server.fail_next(
+            "sendMessage",
+            chat_id=302,
+            error_code=403,
+            description="Forbidden: bot was blocked by the user",
+            times=None,
+        )
+
+        async def deliver():
+            async with Bot(token, base_url=server.base_url) as bot:
+                return await deliver_alerts(bot, june_3, JUNE_4)
+
+        assert asyncio.run(deliver()) == {"sent": 1, "blocked": 1}
+        received = server.sent_messages(301)
+        assert len(received) == 1 and "above your 70.00" in received[0]["text"]
+        assert server.sent_messages(302) == []
+    assert june_3.store.is_blocked(302) and not june_3.store.is_blocked(301)
