@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ CLOSES_OPTIONAL = ("prev_close", "volume", "turnover", "name", "sector")
 SECURITIES_REQUIRED = ("ticker", "name")
 SECURITIES_OPTIONAL = ("name_zh", "sector", "kind", "aliases")
 KINDS = ("stock", "index")
+MAX_VOLUME = 10**18  # shares in a day; SQLite integers stop at 2**63
 
 
 class IngestError(ValueError):
@@ -254,6 +255,10 @@ def read_closes(path: str | os.PathLike[str], *, today: date) -> tuple[pd.DataFr
     for column in ("volume", "turnover"):
         if column in frame:
             out[column] = _numbers(path, frame, column, required=False, positive=False)
+    if "volume" in frame:
+        shares = out["volume"]
+        _first_bad(path, frame, "volume", shares % 1 > 0, "must be a whole number of shares")
+        _first_bad(path, frame, "volume", shares > MAX_VOLUME, "is too large to be a volume")
     for column in ("name", "sector"):
         if column in frame:
             out[column] = frame[column].str.strip()
@@ -354,6 +359,7 @@ def ingest(
         if frame is not None:
             report.closes, report.closes_changed = _upsert_closes(store, frame)
             report.dates = sorted(set(frame["date"]))
+            _record_loads(store, report.dates)
         if summary_text and summary_date:
             headline, body = summary_text
             store.db["summaries"].upsert(
@@ -442,12 +448,14 @@ def _previous_closes(store: Store, frame: pd.DataFrame) -> pd.Series:
     return previous.reindex(frame.index).astype(float)
 
 
-def _clean(value: object) -> object:
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    return value
+def _record_loads(store: Store, dates: list[date]) -> None:
+    """When each session's closes were stored, for the "as of" line of answers."""
+    stored_at = datetime.now(UTC).isoformat(timespec="seconds")
+    store.db.conn.executemany(
+        "INSERT INTO session_loads (date, stored_at) VALUES (?, ?) "
+        "ON CONFLICT (date) DO UPDATE SET stored_at = excluded.stored_at",
+        [(day.isoformat(), stored_at) for day in dates],
+    )
 
 
 def _upsert_closes(store: Store, frame: pd.DataFrame) -> tuple[int, int]:
@@ -464,9 +472,9 @@ def _upsert_closes(store: Store, frame: pd.DataFrame) -> tuple[int, int]:
     ]
     frame = frame.reindex(columns=columns)
     frame["date"] = frame["date"].map(date.isoformat)
-    volume = frame["volume"]
-    frame["volume"] = volume.astype("Int64").astype(object).where(volume.notna(), None)
-    records = [tuple(_clean(v) for v in row) for row in frame.itertuples(index=False, name=None)]
+    frame["volume"] = frame["volume"].astype("Int64")
+    # Python floats and ints, and None for every missing value, column by column.
+    records = list(frame.astype(object).where(frame.notna(), None).itertuples(False, None))
     assignments = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
     differs = " OR ".join(f"{c} IS NOT excluded.{c}" for c in columns[2:])
     sql = f"""INSERT INTO closes ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})
