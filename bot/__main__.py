@@ -29,8 +29,9 @@ from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
 from bot.push import PushPlan, PushReport, deliver, plan_push
 from handlers.commands import answer_line
-from handlers.daily import daily_message
+from handlers.daily import push_parts
 from handlers.narrative import ensure_summary
+from handlers.render import html_to_text
 from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, ingest, open_store
 from store.sample import ensure_data
@@ -164,12 +165,8 @@ def _push(settings: Settings, args: argparse.Namespace) -> int:
         if plan.reason:
             print(f"{plan.day.isoformat()}: no push ({plan.reason}).")
             return 1
-        message = daily_message(services.store, plan.day)
         if args.dry_run:
-            chats = ", ".join(str(s.chat_id) for s in plan.due) or "nobody"
-            print(f"{plan.day.isoformat()}: would send to {len(plan.due)} chats: {chats}")
-            if message:
-                print(render_for_terminal(message))
+            _print_dry_run(services, plan)
             return 0
         token = settings.require_token()
         configure_logging(secrets=[token])
@@ -178,6 +175,21 @@ def _push(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     finally:
         services.store.close()
+
+
+def _print_dry_run(services: Services, plan: PushPlan) -> None:
+    """Who would get what: each different message once, with the chats it would go to."""
+    print(f"{plan.day.isoformat()}: would send to {len(plan.due)} chats")
+    messages: dict[tuple[str, ...], list[int]] = {}
+    for subscriber in plan.due:
+        parts = push_parts(
+            services.store, plan.day, subscriber.chat_id, min_turnover=services.min_turnover
+        )
+        messages.setdefault(tuple(parts), []).append(subscriber.chat_id)
+    for parts, chats in messages.items():
+        print(f"\n--- to {', '.join(map(str, chats))} ({len(parts)} message(s)) ---")
+        for part in parts:
+            print(html_to_text(part))
 
 
 async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -> PushReport:

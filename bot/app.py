@@ -10,8 +10,8 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot.config import Settings
 from bot.alerting import schedule_alerts
+from bot.config import Settings
 from bot.feed import make_source, schedule_fetch
 from bot.push import schedule_pushes
 from handlers import (

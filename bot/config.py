@@ -9,12 +9,17 @@ from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.services import DEFAULT_MIN_TURNOVER
 from store import DEFAULT_DB_PATH
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 MARKET_CLOSE = time(16, 10)
 FETCH_SOURCES = ("yfinance",)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
+_AMOUNT = re.compile(
+    r"(?:HK)?\$?(\d{1,3}(?:,\d{3})+|\d+(?:_\d+)*)(\.\d+)?\s*([kmb]?)", re.IGNORECASE
+)
+_SCALES = {"": 1, "k": 1e3, "m": 1e6, "b": 1e9}
 
 
 class ConfigError(Exception):
@@ -34,6 +39,7 @@ class Settings:
     api_base_url: str = TELEGRAM_API
     log_level: str = "INFO"
     fetch_source: str | None = None
+    movers_min_turnover: float = DEFAULT_MIN_TURNOVER
 
     @property
     def api_file_url(self) -> str:
@@ -101,7 +107,26 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API,
         log_level=_log_level(env.get("CLOSEBOT_LOG_LEVEL", "INFO")),
         fetch_source=_fetch_source(env.get("CLOSEBOT_FETCH", "")),
+        movers_min_turnover=_amount(
+            env.get("CLOSEBOT_MOVERS_MIN_TURNOVER", ""),
+            name="CLOSEBOT_MOVERS_MIN_TURNOVER",
+            default=DEFAULT_MIN_TURNOVER,
+        ),
     )
+
+
+def _amount(text: str, *, name: str, default: float) -> float:
+    """HK dollars written as 10000000, 10_000_000, 10,000,000, 10m, 2.5M or 1b; 0 for none."""
+    if not text.strip():
+        return default
+    match = _AMOUNT.fullmatch(text.strip())
+    if not match:
+        raise ConfigError(
+            f"{name} must be an amount in HK dollars such as 10000000, 10_000_000 or 10m "
+            f"(0 for no floor), not {text!r}."
+        )
+    number = float(match[1].replace("_", "").replace(",", "") + (match[2] or ""))
+    return number * _SCALES[match[3].lower()]
 
 
 def _fetch_source(text: str) -> str | None:

@@ -1,5 +1,8 @@
 """The end-of-day push: every subscriber gets the day's close once, on Hong Kong trading days.
 
+Each chat gets the same market part and, if it keeps one, its own watchlist; a push too long
+for one message goes out in parts.
+
 At most once is guaranteed by the `pushes` ledger: a chat's push is claimed in the database
 before the message goes out, so a second run of the job, or a run after a restart mid-push,
 skips every chat already claimed. A claim is given back only when a send failed for a passing
@@ -11,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -19,8 +22,7 @@ from telegram import Bot
 from telegram.ext import JobQueue
 
 from bot.delivery import BLOCKED, FAILED, GONE, MOVED, send_parts
-from handlers.daily import daily_message
-from handlers.reply import Reply
+from handlers.daily import market_blocks, push_parts
 from handlers.services import Services
 from handlers.sessions import HONG_KONG
 from handlers.telegram_io import Context, services_of
@@ -95,19 +97,20 @@ async def send_push(
     services: Services,
     day: date,
     chat_id: int,
-    reply: Reply,
+    parts: Sequence[str],
     *,
     sleep: Callable[[float], object] = asyncio.sleep,
 ) -> str:
-    """Send one chat its push at most once; returns what happened, for the report."""
+    """Send one chat its push (one or more messages) at most once; returns what happened, for
+    the report."""
     store, now = services.store, services.now
     if not store.claim_push(day, chat_id, now()):
         return "already sent"
-    delivery = await send_parts(bot, chat_id, [reply.text], sleep=sleep)
+    delivery = await send_parts(bot, chat_id, parts, sleep=sleep)
     if delivery.outcome == MOVED and delivery.new_chat_id is not None:
         store.release_push(day, chat_id)
         store.move_chat(chat_id, delivery.new_chat_id)
-        await send_push(bot, services, day, delivery.new_chat_id, reply, sleep=sleep)
+        await send_push(bot, services, day, delivery.new_chat_id, parts, sleep=sleep)
     elif delivery.outcome == FAILED:
         store.release_push(day, chat_id)
     else:
@@ -125,12 +128,13 @@ async def deliver(
     sleep: Callable[[float], object] = asyncio.sleep,
     concurrency: int = CONCURRENCY,
 ) -> PushReport:
-    """Send the day's message to every chat in the plan; one failing chat never stops the rest."""
+    """Send the day's push to every chat in the plan; one failing chat never stops the rest."""
     report = PushReport(plan.day, reason=plan.reason)
     if plan.reason or not plan.due:
         return report
-    reply = daily_message(services.store, plan.day)
-    if reply is None:
+    store = services.store
+    market = market_blocks(store, plan.day, min_turnover=services.min_turnover)
+    if market is None:
         report.reason = NO_CLOSES
         return report
     gate = asyncio.Semaphore(concurrency)
@@ -138,7 +142,9 @@ async def deliver(
     async def one(chat_id: int) -> None:
         async with gate:
             try:
-                outcome = await send_push(bot, services, plan.day, chat_id, reply, sleep=sleep)
+                # Built before the claim: a chat whose message cannot be made is not claimed.
+                parts = push_parts(store, plan.day, chat_id, market=market)
+                outcome = await send_push(bot, services, plan.day, chat_id, parts, sleep=sleep)
             except Exception:
                 logger.exception("push to chat %s failed unexpectedly", chat_id)
                 outcome = "error"

@@ -19,7 +19,9 @@ CATALOG: tuple[CommandInfo, ...] = (
         ("/close", "/close innovent", "/close 700 3 Jun"),
     ),
     CommandInfo("sector", "A sector's move and its stocks", ("/sector healthcare", "/sector")),
-    CommandInfo("movers", "Top gainers and losers", ("/movers", "/movers 10 losers")),
+    CommandInfo(
+        "movers", "Top gainers and losers", ("/movers", "/movers 10 losers", "/movers all")
+    ),
     CommandInfo("chart", "A chart of the closes over a period", ("/chart", "/chart innovent 3m")),
     CommandInfo("summary", "The day's market summary", ("/summary", "/summary 2025-06-04")),
     CommandInfo(

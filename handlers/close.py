@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from telegram import Update
 from telegram.ext import CommandHandler
 
 from handlers.figures import SectorMove, sector_move
+from handlers.narrative import breadth
 from handlers.periods import NAMES, parse_asked, period_change
 from handlers.render import (
     bold,
@@ -23,7 +24,7 @@ from handlers.render import (
     whole,
 )
 from handlers.reply import Reply
-from handlers.services import Services
+from handlers.services import HONG_KONG, Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, answer_command
 from store.models import Quote
@@ -50,7 +51,8 @@ def answer_close(services: Services, args: str = "") -> Reply:
     if result.outcome == "none":
         sector = services.matcher.match(asked.query, kinds=("sector",))
         if sector.outcome == "match" and sector.best:
-            return Reply(f"{bold(sector.best.key)} is a sector: try /sector {escape(asked.query)}.")
+            hint = escape(sector.best.key.lower())
+            return Reply(f"{bold(sector.best.key)} is a sector: try /sector {hint}.")
         return no_match(result, "close", "security", EXAMPLES, asked.suffix)
     ticker = result.best.key if result.best else INDEX
     periods = (asked.period,) if asked.period else ()
@@ -90,6 +92,7 @@ def _security_reply(
         indices = store.quotes_on(day, kind="index")
         blocks.append(sector_line(sector_move(quote.security.sector, stocks, indices)))
     if with_summary:
+        blocks += market_lines(services, day)
         summary = store.summary(day)
         if summary:
             blocks += ["", bold(summary.headline)]
@@ -120,6 +123,34 @@ def quote_lines(quote: Quote) -> list[str]:
     if close.turnover:
         lines.append(f"Turnover HK${compact(close.turnover)}")
     return lines
+
+
+def market_lines(services: Services, day: date) -> list[str]:
+    """How broad the day's move was, and how fresh the figures are."""
+    stocks = services.store.quotes_on(day)
+    lines = [breadth_line(stocks)] if stocks else []
+    return [*lines, as_of_line(day, services.store.stored_at(day))]
+
+
+def breadth_line(stocks: list[Quote]) -> str:
+    """ "Breadth: 58 up · 26 down · 4 unchanged"."""
+    counted = breadth(stocks)
+    return (
+        f"Breadth: {counted.advancers} up · {counted.decliners} down · "
+        f"{counted.unchanged} unchanged"
+    )
+
+
+def as_of_line(day: date, stored_at: datetime | None) -> str:
+    """ "As of Wed 4 Jun 2025 close · data stored 4 Jun 18:02 HKT"."""
+    line = f"As of {day_label(day)} close"
+    if stored_at is None:
+        return line
+    if stored_at.tzinfo is None:  # the store writes UTC
+        stored_at = stored_at.replace(tzinfo=UTC)
+    local = stored_at.astimezone(HONG_KONG)
+    year = "" if local.year == day.year else f" {local.year}"
+    return f"{line} · data stored {local.day} {local:%b}{year} {local:%H:%M} HKT"
 
 
 def period_line(services: Services, quote: Quote, period: str) -> str:

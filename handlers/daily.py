@@ -1,4 +1,5 @@
-"""The end-of-day message subscribers receive: the index, the movers and the day's headline."""
+"""The end-of-day message subscribers receive: the index, the movers, the day's headline and,
+for a chat that keeps one, its watchlist."""
 
 from __future__ import annotations
 
@@ -6,21 +7,38 @@ from datetime import date
 
 from handlers.figures import short_name
 from handlers.movers import movers_table
-from handlers.render import bold, day_label, escape, fit, move, price
-from handlers.reply import Reply
+from handlers.render import (
+    TELEGRAM_LIMIT,
+    bold,
+    day_label,
+    escape,
+    move,
+    percent,
+    price,
+    shorten,
+    split_message,
+    table,
+)
+from handlers.services import DEFAULT_MIN_TURNOVER
 from store import Store
+from store.models import WatchedQuote
 
 INDEX = "HSI"
 PUSH_MOVERS = 3
+WATCH_NAME_WIDTH = 18  # a name, a price and a % change on one line of a phone
+FOOTER = "The full story: /summary · Sectors: /sector · Stop these: /unsubscribe"
 
 
-def daily_message(store: Store, day: date) -> Reply | None:
-    """The push for `day`, or None when the day's index close is not in the store yet."""
+def market_blocks(
+    store: Store, day: date, *, min_turnover: float = DEFAULT_MIN_TURNOVER
+) -> list[str] | None:
+    """What every chat's push shares: the index, the movers and the headline; None when the
+    day's index close is not in the store yet."""
     index = store.quote(INDEX, day)
     if index is None:
         return None
     close = index.close
-    movers = store.movers(day, PUSH_MOVERS)
+    movers = store.movers(day, PUSH_MOVERS, min_turnover=min_turnover)
     blocks = [
         f"🔔 {bold('Hong Kong close')} · {day_label(day)}",
         f"{escape(short_name(index.security))} {bold(price(close.close, index=True))}  "
@@ -33,5 +51,54 @@ def daily_message(store: Store, day: date) -> Reply | None:
     summary = store.summary(day)
     if summary:
         blocks += ["", bold(summary.headline)]
-    blocks += ["", "The full story: /summary · Sectors: /sector · Stop these: /unsubscribe"]
-    return Reply(fit(blocks))
+    return blocks
+
+
+def push_parts(
+    store: Store,
+    day: date,
+    chat_id: int,
+    *,
+    min_turnover: float = DEFAULT_MIN_TURNOVER,
+    market: list[str] | None = None,
+    limit: int = TELEGRAM_LIMIT,
+) -> list[str]:
+    """One chat's push for `day` as the messages to send, each within Telegram's limit and
+    split only between whole lines or tables; empty when the day's index close is not in.
+
+    `market` is the shared part when the caller built it once for every chat.
+    """
+    if market is None:
+        market = market_blocks(store, day, min_turnover=min_turnover)
+    if market is None:
+        return []
+    return split_message([*market, *watchlist_blocks(store, day, chat_id), "", FOOTER], limit)
+
+
+def watchlist_blocks(store: Store, day: date, chat_id: int) -> list[str]:
+    """ "Your watchlist · vs HSI +0.60%" and a line per name, best first; nothing for a chat
+    without a watchlist."""
+    watched = store.watched_quotes(chat_id, day)
+    if not watched:
+        return []
+    title = bold("Your watchlist")
+    index = store.quote(INDEX, day)
+    if index is not None and index.close.pct_change is not None:
+        title += f" · vs HSI {percent(index.close.pct_change)}"
+    rows = [_watch_row(w) for w in sorted(watched, key=_best_first)]
+    return ["", title, table(rows, "<>>")]
+
+
+def _best_first(watched: WatchedQuote) -> tuple[bool, bool, float, str]:
+    close = watched.close
+    pct = close.pct_change if close else None
+    return (close is None, pct is None, -(pct or 0.0), watched.security.name)
+
+
+def _watch_row(watched: WatchedQuote) -> tuple[str, str, str]:
+    name = shorten(short_name(watched.security), WATCH_NAME_WIDTH)
+    close = watched.close
+    if close is None:
+        return (name, "no close", "")
+    pct = "n/a" if close.pct_change is None else percent(close.pct_change)
+    return (name, price(close.close), pct)

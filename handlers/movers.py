@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 
 from telegram import Update
 from telegram.ext import CommandHandler
@@ -10,7 +11,18 @@ from telegram.ext import CommandHandler
 from handlers.close import resolve_session
 from handlers.dates import split_trailing_day
 from handlers.figures import short_name
-from handlers.render import bold, day_label, escape, fit, percent, price, shorten, table
+from handlers.render import (
+    bold,
+    day_label,
+    escape,
+    fit,
+    italic,
+    percent,
+    price,
+    rounded,
+    shorten,
+    table,
+)
 from handlers.reply import Reply
 from handlers.services import Services
 from handlers.telegram_io import Context, answer_command
@@ -19,7 +31,10 @@ from store.models import Quote
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
 NAME_WIDTH = 20
-USAGE = "Usage: /movers [number up to 20] [gainers|losers] [date], e.g. /movers 10 losers"
+USAGE = (
+    "Usage: /movers [all] [number up to 20] [gainers|losers] [date], "
+    "e.g. /movers 10 losers or /movers all"
+)
 _SIDES = {
     "gainers": "gainers",
     "gainer": "gainers",
@@ -32,41 +47,65 @@ _SIDES = {
 }
 
 
+@dataclass(frozen=True)
+class Options:
+    count: int = DEFAULT_COUNT
+    sides: tuple[str, ...] = ("gainers", "losers")
+    everything: bool = False  # "all": no turnover floor
+    problem: str = ""  # a sentence for the user when the words make no sense
+
+
 def answer_movers(services: Services, args: str = "") -> Reply:
-    """The reply to `/movers [N] [gainers|losers] [DATE]`."""
+    """The reply to `/movers [all] [N] [gainers|losers] [DATE]`."""
     store = services.store
     latest = store.latest_date()
     if latest is None:
         return Reply("No closes are loaded yet.")
     rest, asked_day = split_trailing_day(args, today=services.today(), reference=latest)
-    count, sides, problem = _options(rest)
-    if problem:
-        return Reply(f"{escape(problem)}\n{escape(USAGE)}")
+    options = _options(rest)
+    if options.problem:
+        return Reply(f"{escape(options.problem)}\n{escape(USAGE)}")
     day, note = resolve_session(services, asked_day, latest)
-    movers = store.movers(day, count)
+    floor = 0.0 if options.everything else services.min_turnover
+    movers = store.movers(day, options.count, min_turnover=floor)
     blocks = [note] if note else []
-    blocks.append(f"{bold('Top movers')} · {day_label(day)}")
-    if "gainers" in sides:
+    heading = f"{bold('Top movers')} · {day_label(day)}"
+    blocks.append(heading + (" · all stocks" if options.everything else ""))
+    if "gainers" in options.sides:
         blocks += ["", f"▲ {bold('Gainers')}", movers_table(movers.gainers) or "None today."]
-    if "losers" in sides:
+    if "losers" in options.sides:
         blocks += ["", f"▼ {bold('Losers')}", movers_table(movers.losers) or "None today."]
+    if movers.left_out:
+        blocks += ["", left_out_line(movers.left_out, floor)]
     blocks += ["", "One stock in detail: /close innovent"]
     return Reply(fit(blocks))
 
 
-def _options(text: str) -> tuple[int, tuple[str, ...], str]:
-    """(count, sides, problem): problem is a sentence for the user when the words make no sense."""
-    count, sides = DEFAULT_COUNT, ("gainers", "losers")
+def left_out_line(count: int, floor: float) -> str:
+    """ "Left out 3 stocks that traded under HK$10M; /movers all shows them."."""
+    stocks, them = ("stock", "it") if count == 1 else ("stocks", "them")
+    return italic(
+        f"Left out {count} {stocks} that traded under HK${rounded(floor)}; "
+        f"/movers all shows {them}."
+    )
+
+
+def _options(text: str) -> Options:
+    """What the words after /movers ask for, or the problem with them."""
+    options = Options()
     for word in text.lower().split():
         if re.fullmatch(r"\d{1,6}", word):
             count = int(word)
             if not 1 <= count <= MAX_COUNT:
-                return count, sides, f"I can list 1 to {MAX_COUNT} movers, not {count}."
+                return Options(problem=f"I can list 1 to {MAX_COUNT} movers, not {count}.")
+            options = replace(options, count=count)
         elif word in _SIDES:
-            sides = (_SIDES[word],)
+            options = replace(options, sides=(_SIDES[word],))
+        elif word in ("all", "everything"):
+            options = replace(options, everything=True)
         else:
-            return count, sides, f"I don't understand ‘{shorten(word, 30)}’."
-    return count, sides, ""
+            return Options(problem=f"I don't understand ‘{shorten(word, 30)}’.")
+    return options
 
 
 def movers_table(quotes: list[Quote]) -> str:
@@ -82,7 +121,7 @@ def movers_table(quotes: list[Quote]) -> str:
 
 
 async def movers_command(update: Update, context: Context) -> None:
-    """/movers [n] [gainers|losers]: the day's top gainers and losers."""
+    """/movers [all] [n] [gainers|losers]: the day's top gainers and losers."""
     await answer_command(update, context, answer_movers)
 
 

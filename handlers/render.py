@@ -81,6 +81,14 @@ def compact(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def rounded(value: float) -> str:
+    """Round amounts as people say them: 10M, 2.5M, 1B, 500K."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"{value / size:,.2f}".rstrip("0").rstrip(".") + suffix
+    return f"{value:,.0f}"
+
+
 def shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
@@ -123,12 +131,58 @@ def fit(blocks: Iterable[str], limit: int = TELEGRAM_LIMIT) -> str:
     return "\n".join(kept)
 
 
+def split_message(blocks: Iterable[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Join blocks with newlines into as few messages as needed, each within `limit`.
+
+    Messages break only between blocks, which are self-contained HTML, so no tag is ever cut.
+    A block too long for a message of its own is split between the rows of its <pre> table,
+    or else cut as plain text as `fit` does. No message starts or ends with a blank line.
+    """
+    parts: list[list[str]] = [[]]
+    size = 0
+    for block in _within(blocks, limit):
+        extra = utf16_length(block) + (1 if parts[-1] else 0)
+        if parts[-1] and size + extra > limit:
+            parts.append([])
+            size, extra = 0, utf16_length(block)
+        if block or parts[-1]:
+            parts[-1].append(block)
+            size += extra
+    messages = ["\n".join(part).strip("\n") for part in parts]
+    return [message for message in messages if message]
+
+
+def _within(blocks: Iterable[str], limit: int) -> Iterable[str]:
+    """The blocks, with any longer than `limit` split or cut to fit."""
+    for block in blocks:
+        if utf16_length(block) <= limit:
+            yield block
+        elif _PRE.fullmatch(block):
+            yield from _pre_chunks(block.removeprefix("<pre>").removesuffix("</pre>"), limit)
+        else:
+            yield fit([block], limit)
+
+
+def _pre_chunks(rows_text: str, limit: int) -> Iterable[str]:
+    """A <pre> table as several, each within `limit`, broken between rows."""
+    room = limit - len("<pre></pre>")
+    rows: list[str] = []
+    for row in rows_text.split("\n"):
+        if rows and utf16_length("\n".join([*rows, row])) > room:
+            yield "<pre>" + "\n".join(rows) + "</pre>"
+            rows = []
+        rows.append(row if utf16_length(row) <= room else fit([row], room))
+    if rows:
+        yield "<pre>" + "\n".join(rows) + "</pre>"
+
+
 def utf16_length(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units, so an emoji counts twice."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 _TAG = re.compile(r"<[^>]+>")
+_PRE = re.compile(r"<pre>[^<]*</pre>")
 
 
 def html_to_text(text: str) -> str:

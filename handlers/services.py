@@ -11,6 +11,7 @@ from handlers.sessions import PushSchedule, TradingCalendar
 from store import Store
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
+DEFAULT_MIN_TURNOVER = 10_000_000.0  # HK dollars a stock must trade in a day to rank in /movers
 
 
 def hong_kong_now() -> datetime:
@@ -26,11 +27,13 @@ class Services:
         now: Callable[[], datetime] = hong_kong_now,
         schedule: PushSchedule | None = None,
         admin_ids: frozenset[int] = frozenset(),
+        min_turnover: float = DEFAULT_MIN_TURNOVER,
     ) -> None:
         self.store = store
         self.now = now
         self.schedule = schedule or PushSchedule(TradingCalendar())
         self.admin_ids = admin_ids
+        self.min_turnover = min_turnover
         self._matcher = build_matcher(store)
         self._matcher_version = store.securities_version()
 
@@ -41,8 +44,9 @@ class Services:
         now: Callable[[], datetime] = hong_kong_now,
         schedule: PushSchedule | None = None,
         admin_ids: frozenset[int] = frozenset(),
+        min_turnover: float = DEFAULT_MIN_TURNOVER,
     ) -> Services:
-        return cls(store, now, schedule, admin_ids)
+        return cls(store, now, schedule, admin_ids, min_turnover)
 
     @property
     def matcher(self) -> Matcher:

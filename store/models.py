@@ -45,6 +45,7 @@ class Movers:
     date: date
     gainers: list[Quote] = field(default_factory=list)
     losers: list[Quote] = field(default_factory=list)
+    left_out: int = 0  # stocks of the day not ranked: they traded under the turnover floor
 
 
 @dataclass(frozen=True)

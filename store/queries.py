@@ -295,12 +295,23 @@ class Store(_ChatLists):
                   ORDER BY c.pct_change IS NULL, c.pct_change DESC, c.ticker"""
         return [_quote(r) for r in self._rows(sql, [day.isoformat(), sector])]
 
-    def movers(self, day: date, count: int) -> Movers:
-        """The day's `count` best and worst stocks by % change (a stock is never both)."""
-        ranked = [q for q in self.quotes_on(day) if q.close.pct_change is not None]
+    def movers(self, day: date, count: int, min_turnover: float = 0.0) -> Movers:
+        """The day's `count` best and worst stocks by % change (a stock is never both).
+
+        Stocks whose day turnover (stored, else close × volume) is under `min_turnover` are not
+        ranked, only counted in `left_out`; a stock whose turnover is unknown is ranked.
+        """
+        sql = f"""SELECT {_QUOTE_COLUMNS},
+                         COALESCE(c.turnover, c.close * c.volume) < ? AS thin
+                  FROM closes c JOIN securities s USING (ticker)
+                  WHERE c.date = ? AND s.kind = 'stock' AND c.pct_change IS NOT NULL
+                  ORDER BY c.pct_change DESC, c.ticker"""
+        rows = self._rows(sql, [min_turnover, day.isoformat()])
+        ranked = [_quote(r) for r in rows if not r["thin"]]
         gainers = [q for q in ranked[:count] if q.close.pct_change > 0]
         losers = [q for q in reversed(ranked[len(gainers) :]) if q.close.pct_change < 0][:count]
-        return Movers(date=day, gainers=gainers, losers=losers)
+        left_out = len(rows) - len(ranked)
+        return Movers(date=day, gainers=gainers, losers=losers, left_out=left_out)
 
     def close_on_or_before(self, ticker: str, day: date) -> Close | None:
         """The ticker's last close up to `day`: the base of a period change."""
