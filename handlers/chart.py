@@ -12,7 +12,7 @@ from handlers.drawing import Line, line_chart
 from handlers.figures import short_name
 from handlers.periods import NAMES, Asked, parse_asked, period_change, period_start
 from handlers.render import bold, day_label, escape, move, pct_move, price
-from handlers.reply import Reply
+from handlers.reply import NO_CLOSES, Reply
 from handlers.services import Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, send_reply, services_of
@@ -29,7 +29,7 @@ def answer_chart(services: Services, args: str = "") -> Reply:
     """The reply to `/chart [QUERY] [PERIOD]` or `/chart sector NAME [PERIOD]`."""
     latest = services.store.latest_date()
     if latest is None:
-        return Reply("No closes are loaded yet.")
+        return NO_CLOSES
     words = args.split()
     if words and words[0].lower() == "sector":
         asked = parse_asked(" ".join(words[1:]), today=services.today(), latest=latest)

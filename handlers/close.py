@@ -23,7 +23,7 @@ from handlers.render import (
     price,
     whole,
 )
-from handlers.reply import Reply
+from handlers.reply import NO_CLOSES, Reply
 from handlers.services import HONG_KONG, Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, answer_command
@@ -39,7 +39,7 @@ def answer_close(services: Services, args: str = "") -> Reply:
     store = services.store
     latest = store.latest_date()
     if latest is None:
-        return Reply("No closes are loaded yet. An operator can load them with the ingest command.")
+        return NO_CLOSES
     asked = parse_asked(args, today=services.today(), latest=latest)
     day, note = resolve_session(services, asked.day, latest)
     if not asked.query:

@@ -23,7 +23,7 @@ from handlers.render import (
     shorten,
     table,
 )
-from handlers.reply import Reply
+from handlers.reply import NO_CLOSES, Reply
 from handlers.services import Services
 from handlers.telegram_io import Context, answer_command
 from store.models import Quote
@@ -60,7 +60,7 @@ def answer_movers(services: Services, args: str = "") -> Reply:
     store = services.store
     latest = store.latest_date()
     if latest is None:
-        return Reply("No closes are loaded yet.")
+        return NO_CLOSES
     rest, asked_day = split_trailing_day(args, today=services.today(), reference=latest)
     options = _options(rest)
     if options.problem:

@@ -24,3 +24,7 @@ class Reply:
     @property
     def button_list(self) -> list[Button]:
         return [button for row in self.buttons for button in row]
+
+
+# Every question about the market before any data is loaded gets the same honest answer.
+NO_CLOSES = Reply("No closes are loaded yet: the day's figures arrive after the market closes.")

@@ -12,7 +12,7 @@ from handlers.dates import split_trailing_day
 from handlers.figures import sector_move, sector_moves, sentences_about, short_name
 from handlers.match import SECTOR_ALIASES
 from handlers.render import bold, day_label, escape, fit, pct_move, percent, price, shorten, table
-from handlers.reply import Reply
+from handlers.reply import NO_CLOSES, Reply
 from handlers.services import Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, answer_command
@@ -28,7 +28,7 @@ def answer_sector(services: Services, args: str = "") -> Reply:
     store = services.store
     latest = store.latest_date()
     if latest is None:
-        return Reply("No closes are loaded yet.")
+        return NO_CLOSES
     query, asked_day = split_trailing_day(args, today=services.today(), reference=latest)
     day, note = resolve_session(services, asked_day, latest)
     if not query:

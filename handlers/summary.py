@@ -8,7 +8,7 @@ from telegram.ext import CommandHandler
 from handlers.close import resolve_session
 from handlers.dates import parse_day
 from handlers.render import bold, day_label, escape, fit, italic, shorten
-from handlers.reply import Reply
+from handlers.reply import NO_CLOSES, Reply
 from handlers.services import Services
 from handlers.telegram_io import Context, answer_command
 
@@ -20,7 +20,7 @@ def answer_summary(services: Services, args: str = "") -> Reply:
     store = services.store
     latest = store.latest_date()
     if latest is None:
-        return Reply("No closes are loaded yet.")
+        return NO_CLOSES
     asked = None
     if args.strip():
         asked = parse_day(args, today=services.today(), reference=latest)

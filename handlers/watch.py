@@ -11,7 +11,7 @@ from telegram.ext import CommandHandler
 from handlers.figures import short_name
 from handlers.match import Matcher, MatchResult
 from handlers.render import bold, day_label, escape, fit, percent, price, shorten, table
-from handlers.reply import Button, Reply
+from handlers.reply import NO_CLOSES, Button, Reply
 from handlers.services import Services
 from handlers.suggest import choices, quoted
 from handlers.telegram_io import Context, answer_chat_command
@@ -142,7 +142,7 @@ def show_watchlist(services: Services, chat_id: int) -> Reply:
     if not store.watchlist(chat_id):
         return Reply("Your watchlist is empty. Add names with /watch add innovent, pop mart")
     if day is None:
-        return Reply("No closes are loaded yet.")
+        return NO_CLOSES
     watched = store.watched_quotes(chat_id, day)
     index = store.quote(INDEX, day)
     with_close = sorted((w for w in watched if w.close), key=lambda w: -(w.close.pct_change or 0))

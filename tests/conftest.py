@@ -65,3 +65,18 @@ def write_file(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+async def app(services):
+    """The real application over the sample, its Bot API calls answered offline and recorded
+    in `app.bot.request` (see tests/offline.py)."""
+    from bot.app import build_application
+    from bot.config import Settings
+    from tests.offline import FAKE_TOKEN, RecordingRequest
+
+    application = build_application(
+        Settings(token=FAKE_TOKEN), request=RecordingRequest(), services=services
+    )
+    async with application:
+        yield application

@@ -8,12 +8,10 @@ from datetime import date
 
 import pytest
 
-from bot.app import build_application
-from bot.config import Settings
 from handlers.commands import answer_line
 from handlers.periods import parse_asked, period_change, period_start
 from handlers.render import html_to_text
-from tests.offline import FAKE_TOKEN, RecordingRequest, make_callback_update, make_message_update
+from tests.offline import make_callback_update, make_message_update
 
 JUNE_4 = date(2025, 6, 4)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -117,14 +115,6 @@ def test_an_ambiguous_chart_offers_buttons_that_keep_the_period(services):
         "/chart 2269.HK 3m",
         "/chart 2359.HK 3m",
     ]
-
-
-@pytest.fixture
-async def app(services):
-    application = build_application(Settings(token=FAKE_TOKEN), request=RecordingRequest())
-    application.bot_data.services = services
-    async with application:
-        yield application
 
 
 async def test_chart_innovent_1m_sends_a_photo_with_its_caption(app):

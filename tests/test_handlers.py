@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 from telegram.ext import CommandHandler
 
-from bot.app import APOLOGY, build_application, open_services
-from bot.config import Settings
+from bot.app import APOLOGY, open_services
 from handlers.catalog import CATALOG
 from tests.offline import (
     BOT_USERNAME,
-    FAKE_TOKEN,
     RecordingRequest,
     make_callback_update,
     make_message_update,
 )
-
-
-@pytest.fixture
-async def app(services):
-    request = RecordingRequest()
-    application = build_application(
-        Settings(token=FAKE_TOKEN), request=request, updates_request=RecordingRequest()
-    )
-    application.bot_data.services = services
-    async with application:
-        yield application
 
 
 def recorded(app) -> RecordingRequest:

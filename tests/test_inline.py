@@ -5,11 +5,8 @@ from __future__ import annotations
 import pytest
 from telegram import Update
 
-from bot.app import build_application
-from bot.config import Settings
 from handlers.inline import inline_results
 from tests.htmlcheck import html_problems
-from tests.offline import FAKE_TOKEN, RecordingRequest
 
 
 def test_innov_offers_innovent_first(services):
@@ -36,14 +33,6 @@ def test_every_result_message_is_valid_html_under_4096(services, query):
         assert content.parse_mode == "HTML"
         assert len(content.message_text) <= 4096
         assert html_problems(content.message_text) == []
-
-
-@pytest.fixture
-async def app(services):
-    application = build_application(Settings(token=FAKE_TOKEN), request=RecordingRequest())
-    application.bot_data.services = services
-    async with application:
-        yield application
 
 
 async def test_an_inline_query_is_answered_through_the_bot(app):
