@@ -1,0 +1,1 @@
+"""Benchmarks of closebot at the size of the whole Hong Kong main board (see bench/run.py)."""

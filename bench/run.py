@@ -1,0 +1,59 @@
+"""Benchmarks of closebot on a full-size synthetic Hong Kong market (issue 6).
+
+    python bench/run.py            # full: 2,700 stocks × 10 years (~7M closes), several minutes
+    python bench/run.py --small    # 300 stocks × 1 year, under a minute
+    python bench/run.py --real     # also ingest the real 2009–2025 closes of 503 stocks
+
+Prints the results table and writes every figure to bench/results.json. Generated markets are
+cached under bench/.cache/ (delete it to regenerate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--full", dest="size", action="store_const", const="full", default="full")
+    size.add_argument("--small", dest="size", action="store_const", const="small")
+    parser.add_argument("--real", action="store_true", help="also time ingest of the real closes")
+    parser.add_argument("--keep-db", action="store_true", help="keep the ingested store.db")
+    parser.add_argument("--out", type=Path, help="results file (default bench/results.json)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # `python bench/run.py` puts bench/ first on the path; the project's packages live above it.
+    if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
+        sys.path[0] = str(ROOT)
+    from bench import report, suite
+
+    results = suite.run(suite.SIZES[args.size], real=args.real, keep_db=args.keep_db)
+    out = args.out or suite.RESULTS
+    suite.write(results, out)
+    machine = results["machine"]
+    market = results["market"]
+    print()
+    print(
+        f"closebot · {args.size}: {market['stocks']:,} stocks + HSI, {market['sessions']:,} "
+        f"sessions, {market['rows']:,} closes"
+    )
+    print(
+        f"{machine['cores']} × {machine['cpu']}, Python {machine['python']}, "
+        f"SQLite {machine['sqlite']}, load {machine['load_average_at_start'][0]} at start"
+    )
+    print(report.table(report.rows(results)))
+    print(f"\nEvery figure: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

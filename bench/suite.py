@@ -1,0 +1,138 @@
+"""The whole benchmark, in the order the data flows: make the market, ingest it, ask questions,
+match names, push to subscribers, and start fresh processes on the result.
+
+Sizes are named: `full` is the issue's Hong Kong main board, `small` finishes in under a
+minute, `tiny` is for the test suite. Everything is seeded; only the clock varies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.answers import answer_latency, evening_services
+from bench.ingest_rate import compare_ingest, remove_db
+from bench.make_market import Market, cached_market
+from bench.matching import labelled_accuracy, matcher_vs_naive
+from bench.process import ask_startup, serve_child
+from bench.push_path import PushSetup, push_throughput, subscribe_many
+from bench.real_data import real_market
+from store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / ".cache"
+RESULTS = ROOT / "bench" / "results.json"
+SEED = 2025
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big each part of the run is."""
+
+    name: str
+    securities: int
+    years: float
+    answer_queries: int  # of each kind
+    match_queries: int
+    subscribers: int  # all pushed to with the limiter off
+    limited_messages: int  # pushed with the rate limiter on (~30 a second)
+    serve_queries: int  # of each kind, in the memory child
+    startup_runs: int
+    cli_ingest: bool = True
+
+
+SIZES = {
+    "full": Size("full", 2_700, 10.0, 1_000, 2_000, 10_000, 300, 200, 5),
+    "small": Size("small", 300, 1.0, 1_000, 1_000, 2_000, 100, 100, 3),
+    "tiny": Size("tiny", 40, 0.06, 50, 50, 50, 40, 5, 1),
+}
+
+
+class _Step:
+    """Say what is running and how long it took, so a long full run shows progress."""
+
+    def __init__(self, label: str, log: bool) -> None:
+        self.label, self.log = label, log
+        self.started = 0.0
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+        if self.log:
+            print(f"… {self.label}", flush=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.log:
+            print(f"  done in {time.perf_counter() - self.started:.1f}s", flush=True)
+
+
+def _serve_questions(market: Market, db: Path, size: Size, log: bool) -> dict[str, Any]:
+    """Answers, matching and the push, in this process, on the ingested store."""
+    results: dict[str, Any] = {}
+    store = open_store(db)
+    try:
+        services = evening_services(store, market.last_day)
+        with _Step(f"answers: {size.answer_queries:,} of each kind", log):
+            results["answers"] = answer_latency(
+                services, market.first_day, market.last_day, size.answer_queries, SEED
+            )
+        with _Step(f"matching: {size.match_queries:,} queries, matcher and extractOne", log):
+            results["matching"] = matcher_vs_naive(store, size.match_queries, SEED)
+            results["matching"]["labelled"] = labelled_accuracy(store)
+        with _Step(f"push: {size.subscribers:,} subscribers", log):
+            now = services.now()
+            chats = subscribe_many(services, size.subscribers, now)
+            setup = PushSetup(services, market.last_day, now, chats)
+            results["push"] = asyncio.run(
+                push_throughput(
+                    setup, messages=size.subscribers, limited_messages=size.limited_messages
+                )
+            )
+    finally:
+        store.close()
+    return results
+
+
+def run(
+    size: Size,
+    *,
+    cache: Path = CACHE,
+    work: Path | None = None,
+    real: bool = False,
+    keep_db: bool = False,
+    log: bool = True,
+) -> dict[str, Any]:
+    """Every figure for `size`, as one JSON-ready dict (see `report.rows` for the table)."""
+    os.environ["PTB_TIMEDELTA"] = "true"
+    work = work or cache / f"work-{size.name}"
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"machine": report.machine(), "size": asdict(size)}
+    with _Step(f"market: {size.securities:,} stocks × {size.years:g} years", log):
+        market = cached_market(cache, securities=size.securities, years=size.years, seed=SEED)
+    results["market"] = market.to_json()
+    with _Step(f"ingest: {market.rows:,} closes, project and baselines", log):
+        results["ingest"] = compare_ingest(market, work, cli=size.cli_ingest)
+    if real:
+        with _Step("ingest: the real closes (503 stocks, 2009–2025)", log):
+            results["ingest_real"] = compare_ingest(real_market(cache), work / "real", cli=False)
+    db = work / "store.db"
+    results.update(_serve_questions(market, db, size, log))
+    with _Step("memory and start-up: child processes", log):
+        results["process"] = {
+            "serve": serve_child(db, size.serve_queries, SEED),
+            "ask": ask_startup(db, size.startup_runs),
+        }
+    if not keep_db:
+        remove_db(db)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets"] = report.targets(report.rows(results))
+    return results
+
+
+def write(results: dict[str, Any], path: Path = RESULTS) -> None:
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

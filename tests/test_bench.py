@@ -1,0 +1,145 @@
+"""The benchmark code runs end to end at a tiny size, so it cannot rot between full runs.
+
+No timing is asserted: figures vary by machine. What is checked is that every figure is there,
+has a sensible shape, and that the loaders, answers and pushes did the work they timed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench import report, suite
+from bench.make_market import SECTORS, make_market
+from bench.push_path import pace
+from bench.queries import typo
+from bench.sink import SinkStats
+
+ANSWER_KINDS = {
+    "/close (HSI)",
+    "/close NAME",
+    "/close typo",
+    "/sector X",
+    "/movers",
+    "/close X DATE",
+}
+TINY = suite.SIZES["tiny"]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return suite.run(TINY, cache=tmp_path_factory.mktemp("bench"), log=False)
+
+
+def _latency_is_sane(figures: dict[str, Any], count: int) -> None:
+    assert figures["count"] == count
+    assert 0 < figures["p50_ms"] <= figures["p99_ms"] <= figures["max_ms"]
+
+
+def test_every_section_is_reported(results: dict[str, Any]) -> None:
+    assert {"machine", "market", "ingest", "answers", "matching", "push", "process"} <= set(results)
+    json.dumps(results)  # results.json must be writable as it is
+
+
+def test_all_loaders_store_the_same_rows(results: dict[str, Any]) -> None:
+    ingest = results["ingest"]
+    rows = results["market"]["rows"]
+    assert ingest["same_data"] is True
+    for loader in ("project", "cli", "to_sql", "raw"):
+        assert ingest[loader]["rows"] == rows
+        assert ingest[loader]["rows_per_s"] > 0
+    assert ingest["ratio_to_raw"] > 0
+    assert ingest["cli"]["peak_rss_mb"] > 0
+
+
+def test_each_kind_of_answer_is_timed_on_every_query(results: dict[str, Any]) -> None:
+    answers = results["answers"]
+    assert set(answers) == ANSWER_KINDS
+    for figures in answers.values():
+        _latency_is_sane(figures, TINY.answer_queries)
+        assert 0 <= figures["buttons_share"] <= 1
+
+
+def test_matcher_and_naive_baseline_answer_the_same_queries(results: dict[str, Any]) -> None:
+    matching = results["matching"]
+    _latency_is_sane(matching["matcher"], TINY.match_queries)
+    _latency_is_sane(matching["naive_extractOne"], TINY.match_queries)
+    shares = [matching["matcher"][f"{k}_share"] for k in ("right", "offered", "wrong")]
+    assert math.isclose(sum(shares), 1, abs_tol=0.01)
+
+
+def test_labelled_queries_are_rerun_on_the_sample_plus_the_market(results: dict[str, Any]) -> None:
+    labelled = results["matching"]["labelled"]
+    assert labelled["queries"] >= 60
+    assert labelled["securities_full"] == labelled["securities_sample"] + TINY.securities
+    assert 0 < labelled["accuracy_full"] <= 1
+
+
+def test_every_push_reaches_the_sink(results: dict[str, Any]) -> None:
+    push = results["push"]
+    sent = push["deliver"]["sink_received"]
+    assert push["deliver"]["outcomes"] == {"sent": TINY.subscribers}
+    assert sent >= TINY.subscribers  # a long push may be split into several messages
+    assert push["httpx_one_by_one"]["sink_received"] == sent
+    assert push["httpx_concurrent"]["sink_received"] == sent
+    limited = push["rate_limited"]
+    assert limited["outcomes"] == {"sent": TINY.limited_messages}
+    assert limited["busiest_second"] >= 1
+
+
+def test_child_processes_report_memory_and_start_up(results: dict[str, Any]) -> None:
+    serve, ask = results["process"]["serve"], results["process"]["ask"]
+    assert serve["answers"] == TINY.serve_queries * len(ANSWER_KINDS)
+    assert 0 < serve["ready_s"] < serve["total_s"]
+    assert 0 < serve["peak_rss_mb"] < 10_000
+    assert ask["answer_starts"].startswith("Hang Seng Index")
+    assert 0 < ask["min_s"] <= ask["median_s"] <= ask["max_s"]
+
+
+def test_table_has_a_row_for_every_target(results: dict[str, Any]) -> None:
+    rows = report.rows(results)
+    table = report.table(rows)
+    assert len(table.splitlines()) == len(rows) + 2
+    targets = results["targets"]
+    assert len(targets) == 13  # ingest, 6 answers, match, labelled, push, rate, memory, start-up
+    assert all(isinstance(t["met"], bool) for t in targets)
+
+
+def test_same_seed_makes_the_same_market(tmp_path: Path) -> None:
+    first = make_market(tmp_path / "a", securities=30, years=0.02, seed=3)
+    second = make_market(tmp_path / "b", securities=30, years=0.02, seed=3)
+    assert first.closes.read_bytes() == second.closes.read_bytes()
+    assert first.securities.read_bytes() == second.securities.read_bytes()
+
+
+def test_market_names_and_codes_are_unique(tmp_path: Path) -> None:
+    market = make_market(tmp_path, securities=300, years=0.01, seed=5)
+    table = pd.read_csv(market.securities, dtype=str, keep_default_na=False)
+    stocks = table[table["kind"] == "stock"]
+    assert len(stocks) == 300
+    assert table["ticker"].is_unique and table["name"].is_unique and table["name_zh"].is_unique
+    assert stocks["ticker"].str.fullmatch(r"\d{4}\.HK").all()
+    assert stocks["name_zh"].str.len().between(2, 6).all()
+    assert set(stocks["sector"]) <= set(SECTORS)
+    assert (table["kind"] == "index").sum() == 1
+
+
+def test_a_typo_changes_one_letter_at_most() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        slipped = typo("golden dragon pharmaceutical", rng)
+        assert slipped != "golden dragon pharmaceutical"
+        assert abs(len(slipped) - len("golden dragon pharmaceutical")) <= 1
+
+
+def test_pace_finds_the_busiest_second() -> None:
+    arrivals = [0.0, 0.1, 0.2, 0.5, 1.6, 1.7, 3.0]
+    figures = pace(SinkStats(messages=len(arrivals), arrivals=arrivals))
+    assert figures["busiest_second"] == 4
+    assert figures["overall_per_s"] == 2.0
