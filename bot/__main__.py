@@ -20,11 +20,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 
 from bot.app import build_application, services_from
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import render_for_terminal, run_console
+from bot.delivery import telegram_pace
 from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
 from bot.push import PushPlan, PushReport, deliver, plan_push
@@ -194,7 +195,7 @@ def _print_dry_run(services: Services, plan: PushPlan) -> None:
 
 async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -> PushReport:
     bot = ExtBot(
-        settings.require_token(), base_url=settings.api_base_url, rate_limiter=AIORateLimiter()
+        settings.require_token(), base_url=settings.api_base_url, rate_limiter=telegram_pace()
     )
     async with bot:
         return await deliver(bot, services, plan)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import logging
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
+from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.alerting import schedule_alerts
 from bot.config import Settings
+from bot.delivery import telegram_pace
 from bot.feed import make_source, schedule_fetch
 from bot.push import schedule_pushes
 from handlers import (
@@ -65,6 +67,9 @@ async def open_services(application: Application) -> None:
         if settings.fetch_source:
             schedule_fetch(application.job_queue, make_source(settings.fetch_source))
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in CATALOG])
+    # The matcher and calendar live as long as the process: keep the garbage collector from
+    # walking them again and again, which shows up as 50 ms pauses in answers.
+    gc.freeze()
 
 
 async def close_services(application: Application) -> None:
@@ -120,7 +125,7 @@ def build_application(
         .post_shutdown(close_services)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(telegram_pace())
     if request is not None:
         builder = builder.request(request)
     if updates_request is not None:

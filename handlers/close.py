@@ -8,7 +8,6 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from handlers.figures import SectorMove, sector_move
-from handlers.narrative import breadth
 from handlers.periods import NAMES, parse_asked, period_change
 from handlers.render import (
     bold,
@@ -27,7 +26,7 @@ from handlers.reply import NO_CLOSES, Reply
 from handlers.services import HONG_KONG, Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, answer_command
-from store.models import Quote
+from store.models import Breadth, Quote
 
 INDEX = "HSI"
 INDEX_PERIODS = ("1w", "1m")
@@ -88,9 +87,7 @@ def _security_reply(
     blocks += quote_lines(quote)
     blocks += [period_line(services, quote, p) for p in periods]
     if not quote.security.is_index and quote.security.sector:
-        stocks = store.sector_quotes(quote.security.sector, day)
-        indices = store.quotes_on(day, kind="index")
-        blocks.append(sector_line(sector_move(quote.security.sector, stocks, indices)))
+        blocks.append(sector_line(sector_move(store, quote.security.sector, day)))
     if with_summary:
         blocks += market_lines(services, day)
         summary = store.summary(day)
@@ -127,14 +124,14 @@ def quote_lines(quote: Quote) -> list[str]:
 
 def market_lines(services: Services, day: date) -> list[str]:
     """How broad the day's move was, and how fresh the figures are."""
-    stocks = services.store.quotes_on(day)
-    lines = [breadth_line(stocks)] if stocks else []
+    counted = services.store.breadth(day)
+    stocks = counted.advancers + counted.decliners + counted.unchanged
+    lines = [breadth_line(counted)] if stocks else []
     return [*lines, as_of_line(day, services.store.stored_at(day))]
 
 
-def breadth_line(stocks: list[Quote]) -> str:
+def breadth_line(counted: Breadth) -> str:
     """ "Breadth: 58 up · 26 down · 4 unchanged"."""
-    counted = breadth(stocks)
     return (
         f"Breadth: {counted.advancers} up · {counted.decliners} down · "
         f"{counted.unchanged} unchanged"

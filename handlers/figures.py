@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import fmean
+from datetime import date
 
+from store import Store
 from store.models import Quote, Security
 
 
@@ -27,22 +27,24 @@ class SectorMove:
         return f"average of {self.stocks} {noun}"
 
 
-def sector_move(sector: str, stocks: Sequence[Quote], indices: Iterable[Quote] = ()) -> SectorMove:
+def sector_move(store: Store, sector: str, day: date) -> SectorMove:
     """The sector's index move if the store has one, else its stocks' average % change."""
-    index = next((q for q in indices if q.security.sector == sector), None)
+    average, stocks = store.sector_average(sector, day)
+    index = store.sector_index(sector, day)
     if index and index.close.pct_change is not None:
-        return SectorMove(sector, index.close.pct_change, len(stocks), index)
-    changes = [q.close.pct_change for q in stocks if q.close.pct_change is not None]
-    return SectorMove(sector, fmean(changes) if changes else None, len(changes))
+        return SectorMove(sector, index.close.pct_change, stocks, index)
+    return SectorMove(sector, average, stocks)
 
 
-def sector_moves(stocks: Iterable[Quote], indices: Sequence[Quote] = ()) -> list[SectorMove]:
+def sector_moves(store: Store, day: date) -> list[SectorMove]:
     """Every sector's move on a day, best first."""
-    by_sector: dict[str, list[Quote]] = defaultdict(list)
-    for quote in stocks:
-        if quote.security.sector:
-            by_sector[quote.security.sector].append(quote)
-    moves = [sector_move(name, quotes, indices) for name, quotes in by_sector.items()]
+    moves = []
+    for sector, (average, stocks) in store.sector_averages(day).items():
+        index = store.sector_index(sector, day)
+        if index and index.close.pct_change is not None:
+            moves.append(SectorMove(sector, index.close.pct_change, stocks, index))
+        else:
+            moves.append(SectorMove(sector, average, stocks))
     return sorted(moves, key=lambda m: (m.pct_change is None, -(m.pct_change or 0), m.sector))
 
 

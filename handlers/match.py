@@ -55,6 +55,10 @@ _SHORT_PART_WEIGHT = 0.7
 # less so the more of the query it leaves unexplained ("tencent music" is another company).
 _WHOLE_WEIGHT = 0.9
 _UNEXPLAINED_PENALTY = 0.2
+_COMMON_WORD = 200  # a word in more names than this does not pick any out
+_RANKED_POOL = 64  # best choices looked at to find the few distinct candidates offered
+_PAIR_SHARE = 0.3  # of the query's character pairs a text must hold for a partial comparison
+_PREFILTER_FROM = 1_000  # below this many longer texts, comparing them all is cheaper
 _WHOLE_MIN_LENGTH = 3  # "it" inside "bit it" must not mean Information Technology
 
 SECTOR_ALIASES: dict[str, str] = {
@@ -237,21 +241,26 @@ class _Choices:
     lengths: list[int]
     owners: list[Candidate]
     by_word: dict[str, list[int]]  # word -> positions of the texts that contain it
+    by_pair: dict[str, np.ndarray]  # two-character pair -> positions of the texts holding it
 
     @classmethod
     def build(cls, pairs: Iterable[tuple[str, Candidate]]) -> _Choices:
         ordered = sorted(pairs, key=lambda pair: len(pair[0]))
         texts = [text for text, _ in ordered]
         by_word: dict[str, list[int]] = {}
+        by_pair: dict[str, list[int]] = {}
         for index, text in enumerate(texts):
             for word in set(text.split()):
                 by_word.setdefault(word, []).append(index)
+            for pair in _pairs(text):
+                by_pair.setdefault(pair, []).append(index)
         return cls(
             texts=texts,
             words_sorted=[_words_sorted(text) for text in texts],
             lengths=[len(text) for text in texts],
             owners=[owner for _, owner in ordered],
             by_word=by_word,
+            by_pair={pair: np.array(where, dtype=np.int64) for pair, where in by_pair.items()},
         )
 
 
@@ -305,20 +314,52 @@ def _words_sorted(text: str) -> str:
 
 def _scores(query: str, choices: _Choices) -> np.ndarray:
     """How well the folded query fits each choice, 0..100, fair to short queries."""
-    scores = _cdist(fuzz.ratio, query, choices.texts)
+    # Below the suggestion floor a score changes nothing, so the scorer may stop early there.
+    scores = _cdist(fuzz.ratio, query, choices.texts, score_cutoff=SUGGESTION_FLOOR)
     if " " in query:
-        by_words = _cdist(fuzz.ratio, _words_sorted(query), choices.words_sorted)
+        by_words = _cdist(
+            fuzz.ratio, _words_sorted(query), choices.words_sorted, score_cutoff=SUGGESTION_FLOOR
+        )
         np.maximum(scores, _WORD_ORDER_WEIGHT * by_words, out=scores)
     # Choices are shortest first, so the clearly longer and clearly shorter ones are slices.
     longer = bisect.bisect_left(choices.lengths, _LENGTH_RATIO * len(query))
     shorter = bisect.bisect_right(choices.lengths, len(query) / _LENGTH_RATIO)
     shortest = bisect.bisect_left(choices.lengths, _WHOLE_MIN_LENGTH)
     if longer < len(choices.texts):
-        part = _part_scores(query, choices.texts[longer:])
-        np.maximum(scores[longer:], part, out=scores[longer:])
+        if len(choices.texts) - longer > _PREFILTER_FROM and len(query) >= 3:
+            worth = _sharing_pairs(query, choices, longer)
+            part = _part_scores(query, [choices.texts[i] for i in worth])
+            np.maximum(scores[worth], part, out=part)
+            scores[worth] = part
+        else:
+            part = _part_scores(query, choices.texts[longer:])
+            np.maximum(scores[longer:], part, out=scores[longer:])
     for index, whole in _whole_scores(query, choices, shortest, shorter):
         scores[index] = max(scores[index], whole)
     return scores
+
+
+def _pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _sharing_pairs(query: str, choices: _Choices, start: int) -> np.ndarray:
+    """Positions from `start` on of the texts holding enough of the query's character pairs to
+    be worth a partial comparison; one that shares few cannot reach the partial cut-off."""
+    pairs = [choices.by_pair[p] for p in _pairs(query) if p in choices.by_pair]
+    if not pairs:
+        return np.empty(0, dtype=np.int64)
+    hits = np.bincount(np.concatenate(pairs), minlength=len(choices.texts))[start:]
+    return np.flatnonzero(hits >= _PAIR_SHARE * len(_pairs(query))) + start
+
+
+def _best_first(scores: np.ndarray, *, limit: int) -> np.ndarray:
+    """Positions of the `limit` best scores, best first (ties in position order): a partial
+    sort, since a whole board has ten thousand choices and only a handful are ever offered."""
+    if len(scores) <= limit:
+        return np.argsort(-scores, kind="stable")
+    top = np.argpartition(-scores, limit)[:limit]
+    return top[np.lexsort((top, -scores[top]))]
 
 
 def _part_scores(query: str, longer: list[str]) -> np.ndarray:
@@ -335,10 +376,12 @@ def _whole_scores(
 ) -> Iterator[tuple[int, float]]:
     """Shorter names found as whole words of the query: 'xiaomi' in 'xiaomi shares'."""
     # Without a word in common this scores no better than word order does, so skip those.
+    # A word shared by hundreds of names ("china", "holdings") says nothing about which one.
     shared = {
         index
         for word in set(query.split())
-        for index in choices.by_word.get(word, ())
+        if len(texts := choices.by_word.get(word, ())) <= _COMMON_WORD
+        for index in texts
         if start <= index < stop
     }
     # Legal words explain themselves: "xiaomi corporation" is all about Xiaomi.
@@ -450,7 +493,7 @@ class Matcher:
         scores = _scores(text, choices)
         wanted = AMBIGUOUS_LIMIT + 1  # one more than offered, to know the runner-up
         ranked: dict[tuple[str, str], Candidate] = {}
-        for index in np.argsort(-scores, kind="stable"):
+        for index in _best_first(scores, limit=_RANKED_POOL):
             score = round(float(scores[index]), 1)
             if score < SUGGESTION_FLOOR or len(ranked) == wanted:
                 break

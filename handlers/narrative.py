@@ -6,7 +6,6 @@ sectors, the top movers and the breadth of the day. A written summary always win
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from handlers.figures import sector_moves, short_name
@@ -15,23 +14,6 @@ from store.models import Quote
 
 INDEX = "HSI"
 MOVERS = 3
-
-
-@dataclass(frozen=True)
-class Breadth:
-    advancers: int
-    decliners: int
-    unchanged: int
-
-
-def breadth(quotes: list[Quote]) -> Breadth:
-    """Advancers, decliners and unchanged among the day's stocks (to the cent of a percent)."""
-    changes = [round(q.close.pct_change, 2) for q in quotes if q.close.pct_change is not None]
-    return Breadth(
-        advancers=sum(1 for c in changes if c > 0),
-        decliners=sum(1 for c in changes if c < 0),
-        unchanged=sum(1 for c in changes if c == 0),
-    )
 
 
 def _verb(pct: float) -> str:
@@ -56,12 +38,7 @@ def generate_summary(store: Store, day: date) -> tuple[str, str] | None:
     index = store.quote(INDEX, day)
     if index is None or index.close.pct_change is None or index.close.change is None:
         return None
-    stocks = store.quotes_on(day)
-    moves = [
-        m
-        for m in sector_moves(stocks, store.quotes_on(day, kind="index"))
-        if m.pct_change is not None
-    ]
+    moves = [m for m in sector_moves(store, day) if m.pct_change is not None]
     close = index.close
     verb = _verb(close.pct_change)
     points = abs(close.change)
@@ -89,7 +66,7 @@ def generate_summary(store: Store, day: date) -> tuple[str, str] | None:
         paragraphs.append(f"The biggest gainers were {_listing(movers.gainers)}.")
     if movers.losers:
         paragraphs.append(f"The biggest decliners were {_listing(movers.losers)}.")
-    counted = breadth(stocks)
+    counted = store.breadth(day)
     paragraphs.append(
         f"Breadth: {counted.advancers} stocks advanced, {counted.decliners} declined and "
         f"{counted.unchanged} were unchanged."

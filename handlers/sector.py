@@ -16,7 +16,7 @@ from handlers.reply import NO_CLOSES, Reply
 from handlers.services import Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, answer_command
-from store.models import Quote
+from store.models import Quote, Security
 
 MAX_ROWS = 15
 NAME_WIDTH = 20
@@ -44,7 +44,7 @@ def answer_sector(services: Services, args: str = "") -> Reply:
 
 def _all_sectors(services: Services, day: date, note: str) -> Reply:
     store = services.store
-    moves = sector_moves(store.quotes_on(day), store.quotes_on(day, kind="index"))
+    moves = sector_moves(store, day)
     if not moves:
         return Reply(f"No sector figures for {day_label(day)}.")
     rows = [(shorten(m.sector, 26), _pct(m.pct_change)) for m in moves]
@@ -60,19 +60,19 @@ def _all_sectors(services: Services, day: date, note: str) -> Reply:
 
 def _one_sector(services: Services, sector: str, day: date, note: str) -> Reply:
     store = services.store
-    stocks = store.sector_quotes(sector, day)
+    stocks = store.sector_quotes(sector, day, limit=MAX_ROWS)
     if not stocks:
         return Reply(f"No {escape(sector)} stocks have a close on {day_label(day)}.")
-    moved = sector_move(sector, stocks, store.quotes_on(day, kind="index"))
+    moved = sector_move(store, sector, day)
     blocks = [note] if note else []
     blocks += [
         f"{bold(sector)} · {day_label(day)}",
         f"{pct_move(moved.pct_change)} ({escape(moved.basis)})",
         constituents_table(stocks),
     ]
-    if len(stocks) > MAX_ROWS:
-        blocks.append(f"+{len(stocks) - MAX_ROWS} more")
-    blocks += _summary_lines(services, sector, stocks, day)
+    if moved.stocks > MAX_ROWS:
+        blocks.append(f"+{moved.stocks - MAX_ROWS} more")
+    blocks += _summary_lines(services, sector, day)
     return Reply(fit(blocks))
 
 
@@ -89,22 +89,22 @@ def constituents_table(quotes: list[Quote]) -> str:
     return table(rows, "><>>")
 
 
-def sector_keywords(sector: str, stocks: list[Quote]) -> list[str]:
+def sector_keywords(sector: str, members: list[Security]) -> list[str]:
     """Words that, in a summary sentence, mean it speaks of this sector."""
     words = [sector, *(alias for alias, name in SECTOR_ALIASES.items() if name == sector)]
-    for quote in stocks:
-        security = quote.security
+    for security in members:
         words += [short_name(security), *security.aliases]
         if security.name_zh:
             words.append(security.name_zh)
     return words
 
 
-def _summary_lines(services: Services, sector: str, stocks: list[Quote], day: date) -> list[str]:
+def _summary_lines(services: Services, sector: str, day: date) -> list[str]:
     summary = services.store.summary(day)
     if summary is None:
         return []
-    found = sentences_about(summary.body, sector_keywords(sector, stocks))
+    members = services.store.sector_members(sector)
+    found = sentences_about(summary.body, sector_keywords(sector, members))
     if not found:
         return ["", f"The day's summary does not mention {escape(sector)}. Full text: /summary"]
     return ["", bold("From the day's summary"), *(f"• {escape(s)}" for s in found)]

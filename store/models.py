@@ -49,6 +49,13 @@ class Movers:
 
 
 @dataclass(frozen=True)
+class Breadth:
+    advancers: int
+    decliners: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
 class Summary:
     date: date
     headline: str

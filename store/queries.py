@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from store.models import (
     Alert,
+    Breadth,
     Close,
     Movers,
     Quote,
@@ -288,30 +289,79 @@ class Store(_ChatLists):
                   ORDER BY c.pct_change IS NULL, c.pct_change DESC, c.ticker"""
         return [_quote(r) for r in self._rows(sql, [day.isoformat(), kind, kind])]
 
-    def sector_quotes(self, sector: str, day: date) -> list[Quote]:
-        """The sector's stocks on `day`, best % change first."""
+    def sector_quotes(self, sector: str, day: date, limit: int = -1) -> list[Quote]:
+        """The sector's stocks on `day`, best % change first (the first `limit` of them)."""
         sql = f"""SELECT {_QUOTE_COLUMNS} FROM closes c JOIN securities s USING (ticker)
                   WHERE c.date = ? AND s.sector = ? AND s.kind = 'stock'
-                  ORDER BY c.pct_change IS NULL, c.pct_change DESC, c.ticker"""
-        return [_quote(r) for r in self._rows(sql, [day.isoformat(), sector])]
+                  ORDER BY c.pct_change IS NULL, c.pct_change DESC, c.ticker LIMIT ?"""
+        return [_quote(r) for r in self._rows(sql, [day.isoformat(), sector, limit])]
+
+    def sector_members(self, sector: str) -> list[Security]:
+        sql = "SELECT * FROM securities WHERE sector = ? AND kind = 'stock' ORDER BY ticker"
+        return [_security(r) for r in self._rows(sql, [sector])]
 
     def movers(self, day: date, count: int, min_turnover: float = 0.0) -> Movers:
         """The day's `count` best and worst stocks by % change (a stock is never both).
 
         Stocks whose day turnover (stored, else close × volume) is under `min_turnover` are not
-        ranked, only counted in `left_out`; a stock whose turnover is unknown is ranked.
+        ranked, only counted in `left_out`; a stock whose turnover is unknown is ranked. Ranked
+        in SQL, so a full board costs two short index-ordered reads, not thousands of objects.
         """
-        sql = f"""SELECT {_QUOTE_COLUMNS},
-                         COALESCE(c.turnover, c.close * c.volume) < ? AS thin
-                  FROM closes c JOIN securities s USING (ticker)
-                  WHERE c.date = ? AND s.kind = 'stock' AND c.pct_change IS NOT NULL
-                  ORDER BY c.pct_change DESC, c.ticker"""
-        rows = self._rows(sql, [min_turnover, day.isoformat()])
-        ranked = [_quote(r) for r in rows if not r["thin"]]
-        gainers = [q for q in ranked[:count] if q.close.pct_change > 0]
-        losers = [q for q in reversed(ranked[len(gainers) :]) if q.close.pct_change < 0][:count]
-        left_out = len(rows) - len(ranked)
-        return Movers(date=day, gainers=gainers, losers=losers, left_out=left_out)
+        where = """FROM closes c JOIN securities s USING (ticker)
+                   WHERE c.date = ? AND s.kind = 'stock' AND c.pct_change IS NOT NULL"""
+        liquid = "AND NOT IFNULL(COALESCE(c.turnover, c.close * c.volume) < ?, 0)"
+        params = [day.isoformat(), min_turnover]
+
+        def side(sign: str, order: str) -> list[Quote]:
+            sql = f"""SELECT {_QUOTE_COLUMNS} {where} {liquid} AND c.pct_change {sign} 0
+                      ORDER BY c.pct_change {order}, c.ticker LIMIT ?"""
+            return [_quote(r) for r in self._rows(sql, [*params, count])]
+
+        left_out = self._value(
+            f"SELECT COUNT(*) {where} AND COALESCE(c.turnover, c.close * c.volume) < ?", params
+        )
+        return Movers(day, side(">", "DESC"), side("<", "ASC"), left_out=left_out or 0)
+
+    def breadth(self, day: date) -> Breadth:
+        """Advancers, decliners and unchanged among the day's stocks, to the hundredth of a %."""
+        row = self.db.execute(
+            """SELECT COALESCE(SUM(ROUND(c.pct_change, 2) > 0), 0),
+                      COALESCE(SUM(ROUND(c.pct_change, 2) < 0), 0),
+                      COALESCE(SUM(ROUND(c.pct_change, 2) = 0), 0)
+               FROM closes c JOIN securities s USING (ticker)
+               WHERE c.date = ? AND s.kind = 'stock'""",
+            [day.isoformat()],
+        ).fetchone()
+        return Breadth(int(row[0]), int(row[1]), int(row[2]))
+
+    def sector_average(self, sector: str, day: date) -> tuple[float | None, int]:
+        """(mean % change, stocks counted) of a sector's stocks on `day`."""
+        row = self.db.execute(
+            """SELECT AVG(c.pct_change), COUNT(c.pct_change)
+               FROM closes c JOIN securities s USING (ticker)
+               WHERE c.date = ? AND s.sector = ? AND s.kind = 'stock'""",
+            [day.isoformat(), sector],
+        ).fetchone()
+        return row[0], row[1]
+
+    def sector_averages(self, day: date) -> dict[str, tuple[float | None, int]]:
+        """Every sector's (mean % change, stocks counted) on `day`."""
+        rows = self.db.execute(
+            """SELECT s.sector, AVG(c.pct_change), COUNT(c.pct_change)
+               FROM closes c JOIN securities s USING (ticker)
+               WHERE c.date = ? AND s.kind = 'stock' AND s.sector IS NOT NULL AND s.sector != ''
+               GROUP BY s.sector""",
+            [day.isoformat()],
+        ).fetchall()
+        return {sector: (average, count) for sector, average, count in rows}
+
+    def sector_index(self, sector: str, day: date) -> Quote | None:
+        """The sector's own index on `day`, when the store has one."""
+        sql = f"""SELECT {_QUOTE_COLUMNS} FROM securities s
+                  JOIN closes c ON c.ticker = s.ticker AND c.date = ?
+                  WHERE s.kind = 'index' AND s.sector = ? LIMIT 1"""
+        rows = self._rows(sql, [day.isoformat(), sector])
+        return _quote(rows[0]) if rows else None
 
     def close_on_or_before(self, ticker: str, day: date) -> Close | None:
         """The ticker's last close up to `day`: the base of a period change."""
