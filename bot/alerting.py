@@ -12,7 +12,7 @@ from datetime import date
 from telegram import Bot
 from telegram.ext import JobQueue
 
-from bot.delivery import BLOCKED, GONE, MOVED, send_parts
+from bot.delivery import BLOCKED, FAILED, GONE, MOVED, send_parts
 from handlers.alerts import fired_message, triggered
 from handlers.commands import LOCAL_CHAT
 from handlers.services import Services
@@ -62,10 +62,13 @@ async def deliver_alerts(
             store.move_chat(chat_id, delivery.new_chat_id)
             chat_id = delivery.new_chat_id
             delivery = await send_parts(bot, chat_id, [text], sleep=sleep)
-        if delivery.outcome in (BLOCKED, GONE):
-            # Like a push: the chat's lists stay, deliveries stop until it talks to us again.
-            store.block_chat(chat_id, services.now())
-        store.finish_alert(day, alert.id, delivery.outcome, services.now())
+        if delivery.outcome == FAILED:
+            store.release_alert(day, alert)  # the next look, a minute on, tries again
+        else:
+            if delivery.outcome in (BLOCKED, GONE):
+                # Like a push: the chat's lists stay; deliveries stop until it talks to us again.
+                store.block_chat(chat_id, services.now())
+            store.finish_alert(day, alert.id, delivery.outcome, services.now())
         outcomes[delivery.outcome] += 1
     return outcomes
 

@@ -120,7 +120,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(bot_data=AppData))
-        .defaults(Defaults(tzinfo=settings.timezone))
+        .defaults(Defaults(tzinfo=settings.timezone, allow_sending_without_reply=True))
         .post_init(open_services)
         .post_shutdown(close_services)
     )

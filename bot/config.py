@@ -13,7 +13,6 @@ from handlers.services import DEFAULT_MIN_TURNOVER
 from store import DEFAULT_DB_PATH
 
 TELEGRAM_API = "https://api.telegram.org/bot"
-MARKET_CLOSE = time(16, 10)
 FETCH_SOURCES = ("yfinance",)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 _AMOUNT = re.compile(
@@ -95,6 +94,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     webhook_url = env.get("WEBHOOK_URL", "").strip() or None
     if webhook_url and not webhook_url.startswith("https://"):
         raise ConfigError("WEBHOOK_URL must be a public https:// address.")
+    if webhook_url and not env.get("WEBHOOK_SECRET", "").strip():
+        raise ConfigError(
+            "Set WEBHOOK_SECRET with WEBHOOK_URL, so only Telegram can post updates to the bot."
+        )
     return Settings(
         token=token,
         db_path=env.get("CLOSEBOT_DB", "").strip() or DEFAULT_DB_PATH,

@@ -12,7 +12,14 @@ from datetime import timedelta
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import AIORateLimiter
 
 logger = logging.getLogger(__name__)
@@ -27,6 +34,7 @@ MOVED = "moved"  # the group became a supergroup: see new_chat_id
 REJECTED = "rejected"  # Telegram refused the message itself
 FAILED = "failed, will retry"  # passing trouble outlasted our retries
 PARTIAL = "partly sent"  # a later part of a split message failed
+UNSURE = "timed out"  # Telegram may have delivered it: never sent again, so never twice
 
 
 def telegram_pace(max_retries: int = 3) -> AIORateLimiter:
@@ -81,6 +89,9 @@ async def _send_one(
                 return Delivery(GONE)
             logger.error("message to chat %s rejected: %s", chat_id, error.message)
             return Delivery(REJECTED)
+        except TimedOut:
+            logger.warning("message to chat %s timed out; not resent", chat_id)
+            return Delivery(UNSURE)
         except NetworkError as error:
             logger.warning("message to chat %s failed (%s), attempt %s", chat_id, error, attempt)
             await sleep(BACKOFF * 2 ** (attempt - 1))

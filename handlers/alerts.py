@@ -6,13 +6,12 @@ import re
 from dataclasses import dataclass
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from handlers.render import bold, day_label, escape, price
 from handlers.reply import Button, Reply
 from handlers.services import Services
 from handlers.suggest import did_you_mean, no_match
-from handlers.telegram_io import Context, answer_chat_command
+from handlers.telegram_io import Context, answer_chat_command, command
 from store.models import Alert, Close, Security
 
 MAX_ALERTS = 20
@@ -106,7 +105,7 @@ def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
     if isinstance(request, str):
         return Reply(f"{escape(request)}\n{escape(USAGE)}")
     result = services.matcher.match(request.name, kinds=("security",))
-    tail = f"{request.kind} {request.threshold:g}" + (" repeat" if request.repeat else "")
+    tail = f"{request.kind} {request.threshold:.15g}" + (" repeat" if request.repeat else "")
     if result.outcome == "ambiguous":
         return did_you_mean(result, "alert", tail)
     if result.outcome == "none" or result.best is None:
@@ -176,4 +175,4 @@ async def alerts_command(update: Update, context: Context) -> None:
     await answer_chat_command(update, context, answer_alerts)
 
 
-HANDLERS = [CommandHandler("alert", alert_command), CommandHandler("alerts", alerts_command)]
+HANDLERS = [command("alert", alert_command), command("alerts", alerts_command)]

@@ -6,7 +6,6 @@ import asyncio
 from datetime import date
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from handlers.drawing import Line, line_chart
 from handlers.figures import short_name
@@ -15,7 +14,7 @@ from handlers.render import bold, day_label, escape, move, pct_move, price
 from handlers.reply import NO_CLOSES, Reply
 from handlers.services import Services
 from handlers.suggest import did_you_mean, no_match
-from handlers.telegram_io import Context, send_reply, services_of
+from handlers.telegram_io import Context, command, send_reply, services_of
 from store.models import Close
 
 DEFAULT_PERIOD = "1m"
@@ -131,4 +130,4 @@ async def chart_command(update: Update, context: Context) -> None:
     await send_reply(update, await asyncio.to_thread(answer_chart, services, args))
 
 
-HANDLERS = [CommandHandler("chart", chart_command)]
+HANDLERS = [command("chart", chart_command)]

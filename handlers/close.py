@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from handlers.figures import SectorMove, sector_move
 from handlers.periods import NAMES, parse_asked, period_change
@@ -25,7 +24,7 @@ from handlers.render import (
 from handlers.reply import NO_CLOSES, Reply
 from handlers.services import HONG_KONG, Services
 from handlers.suggest import did_you_mean, no_match
-from handlers.telegram_io import Context, answer_command
+from handlers.telegram_io import Context, answer_command, command
 from store.models import Breadth, Quote
 
 INDEX = "HSI"
@@ -176,4 +175,4 @@ async def close_command(update: Update, context: Context) -> None:
     await answer_command(update, context, answer_close)
 
 
-HANDLERS = [CommandHandler("close", close_command)]
+HANDLERS = [command("close", close_command)]

@@ -81,7 +81,9 @@ async def button_pressed(update: Update, context: Context) -> None:
     reply = await asyncio.to_thread(answer_line, services_of(context), query.data or "", chat_id)
     if reply.photo is not None and query.message is not None:
         # A text message cannot become a photo: send the picture, and say so in the question.
-        await query.edit_message_text(f"Chart: {escape(query.data or '')}")
+        await query.edit_message_text(
+            f"Chart: {escape(query.data or '')}", parse_mode=ParseMode.HTML
+        )
         await query.message.reply_photo(reply.photo, caption=reply.text, parse_mode=ParseMode.HTML)
         return
     await query.edit_message_text(

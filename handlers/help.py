@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from handlers.catalog import CATALOG
 from handlers.close import answer_close
@@ -11,7 +11,14 @@ from handlers.render import bold, escape, shorten
 from handlers.reply import Reply
 from handlers.services import Services
 from handlers.suggest import did_you_mean
-from handlers.telegram_io import Context, answer_command, send_reply, services_of
+from handlers.telegram_io import (
+    NEW_MESSAGES,
+    Context,
+    answer_command,
+    command,
+    send_reply,
+    services_of,
+)
 
 INTRO = (
     "I answer questions about the Hong Kong market after the close: the Hang Seng Index, "
@@ -22,9 +29,9 @@ INTRO = (
 def answer_help(services: Services, args: str = "") -> Reply:
     """Every command with an example."""
     lines = [INTRO, ""]
-    for command in CATALOG:
-        lines.append(f"/{command.name} — {escape(command.description)}")
-        lines.append("   " + " · ".join(escape(e) for e in command.examples))
+    for info in CATALOG:
+        lines.append(f"/{info.name} — {escape(info.description)}")
+        lines.append("   " + " · ".join(escape(e) for e in info.examples))
     lines += ["", "Or just send a name, like " + bold("pop mart") + " or " + bold("700") + "."]
     return Reply("\n".join(lines))
 
@@ -65,8 +72,11 @@ async def plain_text(update: Update, context: Context) -> None:
     await send_reply(update, answer_plain_text(services_of(context), text))
 
 
-HANDLERS = [CommandHandler(("start", "help"), help_command)]
+HANDLERS = [command(("start", "help"), help_command)]
 FALLBACK_HANDLERS = [
-    MessageHandler(filters.COMMAND, unknown_command),
-    MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text),
+    # Private chats only: in a group, other bots' commands and people's chatter are not ours.
+    MessageHandler(NEW_MESSAGES & filters.ChatType.PRIVATE & filters.COMMAND, unknown_command),
+    MessageHandler(
+        NEW_MESSAGES & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, plain_text
+    ),
 ]

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, replace
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from handlers.close import resolve_session
 from handlers.dates import split_trailing_day
@@ -25,7 +24,7 @@ from handlers.render import (
 )
 from handlers.reply import NO_CLOSES, Reply
 from handlers.services import Services
-from handlers.telegram_io import Context, answer_command
+from handlers.telegram_io import Context, answer_command, command
 from store.models import Quote
 
 DEFAULT_COUNT = 5
@@ -125,4 +124,4 @@ async def movers_command(update: Update, context: Context) -> None:
     await answer_command(update, context, answer_movers)
 
 
-HANDLERS = [CommandHandler("movers", movers_command)]
+HANDLERS = [command("movers", movers_command)]

@@ -57,7 +57,7 @@ def arrow(value: float | None) -> str:
 
 
 def move(change: float | None, pct: float | None, *, index: bool = False) -> str:
-    """ "▲ +141.54 (+0.60%)", or "no change figure" when the previous close is unknown."""
+    """ "▲ +141.54 (+0.60%)", or a note that there is no previous close to compare with."""
     if change is None or pct is None:
         return "no previous close to compare"
     places = 2 if index or abs(change) >= 1 else 3

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from handlers.close import resolve_session
 from handlers.dates import split_trailing_day
@@ -15,7 +14,7 @@ from handlers.render import bold, day_label, escape, fit, pct_move, percent, pri
 from handlers.reply import NO_CLOSES, Reply
 from handlers.services import Services
 from handlers.suggest import did_you_mean, no_match
-from handlers.telegram_io import Context, answer_command
+from handlers.telegram_io import Context, answer_command, command
 from store.models import Quote, Security
 
 MAX_ROWS = 15
@@ -119,4 +118,4 @@ async def sector_command(update: Update, context: Context) -> None:
     await answer_command(update, context, answer_sector)
 
 
-HANDLERS = [CommandHandler("sector", sector_command)]
+HANDLERS = [command("sector", sector_command)]

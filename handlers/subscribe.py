@@ -6,12 +6,12 @@ import re
 from datetime import datetime, time
 
 from telegram import Update
-from telegram.ext import CommandHandler
+from telegram.ext import MessageHandler, filters
 
 from handlers.render import bold, day_label, escape, shorten
 from handlers.reply import Reply
 from handlers.services import Services
-from handlers.telegram_io import Context, answer_chat_command
+from handlers.telegram_io import Context, answer_chat_command, command, services_of
 
 USAGE = "Usage: /subscribe, or /subscribe 17:00 for a later time (Hong Kong time, 16:10–23:00)."
 
@@ -90,8 +90,16 @@ async def status_command(update: Update, context: Context) -> None:
     await answer_chat_command(update, context, answer_status)
 
 
+async def chat_migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup: its subscription, watchlist and alerts follow it."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id:
+        services_of(context).store.move_chat(message.chat.id, message.migrate_to_chat_id)
+
+
 HANDLERS = [
-    CommandHandler("subscribe", subscribe_command),
-    CommandHandler("unsubscribe", unsubscribe_command),
-    CommandHandler("status", status_command),
+    MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),
+    command("subscribe", subscribe_command),
+    command("unsubscribe", unsubscribe_command),
+    command("status", status_command),
 ]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from handlers.close import resolve_session
 from handlers.dates import parse_day
 from handlers.render import bold, day_label, escape, fit, italic, shorten
 from handlers.reply import NO_CLOSES, Reply
 from handlers.services import Services
-from handlers.telegram_io import Context, answer_command
+from handlers.telegram_io import Context, answer_command, command
 
 USAGE = "Usage: /summary [date], e.g. /summary 2025-06-04 or /summary 3 Jun"
 
@@ -42,4 +41,4 @@ async def summary_command(update: Update, context: Context) -> None:
     await answer_command(update, context, answer_summary)
 
 
-HANDLERS = [CommandHandler("summary", summary_command)]
+HANDLERS = [command("summary", summary_command)]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import CallbackContext, CommandHandler, ExtBot, filters
 
 from handlers.flood import FloodGuard
 from handlers.reply import Reply
@@ -95,3 +95,12 @@ def log_answered(update: Update, started: float) -> None:
     chat = update.effective_chat.id if update.effective_chat else "?"
     elapsed = (time.perf_counter() - started) * 1000
     logger.info("answered chat=%s command=%s ms=%.1f", chat, command[:40], elapsed)
+
+
+# New messages only: editing a command that was already answered must not run it again.
+NEW_MESSAGES = filters.UpdateType.MESSAGE
+
+
+def command(names: str | tuple[str, ...], callback: Callable) -> CommandHandler:
+    """A command handler for newly sent messages (also `/name@ThisBot` in groups)."""
+    return CommandHandler(names, callback, filters=NEW_MESSAGES)

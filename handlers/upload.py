@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import MessageHandler, filters
 
 from handlers.dates import parse_day
@@ -21,7 +22,7 @@ from handlers.narrative import ensure_summary
 from handlers.render import escape
 from handlers.reply import Reply
 from handlers.services import Services
-from handlers.telegram_io import Context, send_reply, services_of
+from handlers.telegram_io import NEW_MESSAGES, Context, send_reply, services_of
 from store import IngestError, ingest, open_store
 
 MAX_BYTES = 20 * 1024 * 1024  # the most a bot may download from Telegram
@@ -71,6 +72,9 @@ async def receive_file(services: Services, name: str | None, data: bytes, captio
     if kind == "csv":
         kind = csv_kind(data[:4096])
     day = parse_day(caption, today=services.today()) if caption.strip() else None
+    if kind == "summary" and caption.strip() and day is None:
+        shown = escape(caption.strip()[:40])
+        return Reply(f"Nothing was loaded: the caption ‘{shown}’ is not a date (2025-06-04).")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / safe_name(name)
         path.write_bytes(data)
@@ -87,7 +91,8 @@ async def document_received(update: Update, context: Context) -> None:
     services = services_of(context)
     user = update.effective_user
     if not services.is_operator(message.chat.id, user.id if user else None):
-        await send_reply(update, Reply(NOT_ALLOWED))
+        if message.chat.type == ChatType.PRIVATE:  # in a group, members share files all day
+            await send_reply(update, Reply(NOT_ALLOWED))
         return
     document = message.document
     if document.file_size and document.file_size > MAX_BYTES:
@@ -100,4 +105,4 @@ async def document_received(update: Update, context: Context) -> None:
     )
 
 
-HANDLERS = [MessageHandler(filters.Document.ALL, document_received)]
+HANDLERS = [MessageHandler(NEW_MESSAGES & filters.Document.ALL, document_received)]

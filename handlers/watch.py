@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from handlers.figures import short_name
 from handlers.match import Matcher, MatchResult
@@ -14,7 +13,7 @@ from handlers.render import bold, day_label, escape, fit, percent, price, shorte
 from handlers.reply import NO_CLOSES, Button, Reply
 from handlers.services import Services
 from handlers.suggest import choices, quoted
-from handlers.telegram_io import Context, answer_chat_command
+from handlers.telegram_io import Context, answer_chat_command, command
 
 MAX_NAMES = 30
 NAME_WIDTH = 18
@@ -173,4 +172,4 @@ async def watch_command(update: Update, context: Context) -> None:
     await answer_chat_command(update, context, answer_watch)
 
 
-HANDLERS = [CommandHandler("watch", watch_command)]
+HANDLERS = [command("watch", watch_command)]

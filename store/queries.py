@@ -179,6 +179,23 @@ class _ChatLists:
             )
         return True
 
+    def release_alert(self, day: date, alert: Alert) -> None:
+        """Give back a claim whose message could not be sent for a passing reason: the alert is
+        as it was, and the next look at the day tells it."""
+        with self.db.atomic():
+            self.db.execute(
+                "DELETE FROM alert_fires WHERE date = ? AND alert_id = ?",
+                [day.isoformat(), alert.id],
+            )
+            self.db.execute(
+                "UPDATE alerts SET active = ?, fired_on = ? WHERE id = ?",
+                [
+                    int(alert.active),
+                    alert.fired_on.isoformat() if alert.fired_on else None,
+                    alert.id,
+                ],
+            )
+
     def finish_alert(self, day: date, alert_id: int, status: str, at: datetime) -> None:
         with self.db.atomic():
             self.db.execute(

@@ -215,3 +215,25 @@ def test_over_http_a_blocked_user_during_an_alert_is_handled_like_a_push(june_3)
         assert len(received) == 1 and "above your 70.00" in received[0]["text"]
         assert server.sent_messages(302) == []
     assert june_3.store.is_blocked(302) and not june_3.store.is_blocked(301)
+
+
+def test_an_alert_whose_message_could_not_go_out_is_told_on_the_next_look(june_3):
+    from telegram.error import NetworkError
+
+    say(june_3, "/alert innovent above 70")
+    june_3.load_june_4()
+
+    class Down(Bot_):
+        async def send_message(self, chat_id, text, parse_mode):
+            raise NetworkError("connection reset")
+
+    async def no_wait(seconds):
+        return None
+
+    outcomes = asyncio.run(deliver_alerts(Down(), june_3, JUNE_4, sleep=no_wait))
+    assert outcomes == {"failed, will retry": 1}
+    (alert,) = june_3.store.alerts(CHAT)
+    assert alert.active and alert.fired_on is None
+    bot = Bot_()
+    assert run(june_3, bot) == {"sent": 1}
+    assert len(bot.sent) == 1

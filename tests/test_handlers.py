@@ -149,3 +149,41 @@ async def test_each_answered_command_is_logged_with_chat_and_time(app, caplog):
         await send(app, "/close 700")
     line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("answered"))
     assert "chat=42" in line and "command=/close" in line and "ms=" in line
+
+
+async def test_editing_an_answered_command_does_not_run_it_again(app):
+    from telegram import Update
+
+    update = make_message_update(app.bot, "/watch add innovent")
+    await app.process_update(update)
+    edited = Update.de_json(
+        {"update_id": 999_001, "edited_message": {**update.message.to_dict(), "edit_date": 1}},
+        app.bot,
+    )
+    await app.process_update(edited)
+    assert len(recorded(app).sent()) == 1
+
+
+async def test_plain_chatter_and_other_bots_commands_in_a_group_get_no_reply(app):
+    await app.process_update(make_message_update(app.bot, "nice weather", chat_id=-1001))
+    await app.process_update(make_message_update(app.bot, "/roll@dicebot", chat_id=-1001))
+    assert recorded(app).sent() == []
+
+
+async def test_a_group_migrating_to_a_supergroup_keeps_its_watchlist(app):
+    from telegram import Update
+
+    store = app.bot_data.services.store
+    await app.process_update(make_message_update(app.bot, "/watch add innovent", chat_id=-5))
+    migration = {
+        "update_id": 999_002,
+        "message": {
+            "message_id": 77,
+            "date": 1,
+            "chat": {"id": -5, "type": "group", "title": "Traders"},
+            "migrate_to_chat_id": -100555,
+        },
+    }
+    await app.process_update(Update.de_json(migration, app.bot))
+    assert [s.ticker for s in store.watchlist(-100555)] == ["1801.HK"]
+    assert store.watchlist(-5) == []
