@@ -62,7 +62,12 @@ def resolve_session(services: Services, asked: date | None, latest: date) -> tup
     if asked is None or services.store.is_session(asked):
         return asked or latest, ""
     nearest = services.store.nearest_session(asked) or latest
-    reason = "that day is in the future" if asked > services.today() else "no trading that day"
+    if asked > services.today():
+        reason = "that day is in the future"
+    elif asked > latest:
+        reason = "its closes are not in yet"
+    else:
+        reason = "no trading that day"
     note = italic(f"No session on {day_label(asked)} ({reason}); nearest: {day_label(nearest)}.")
     return nearest, note
 

@@ -41,8 +41,9 @@ def _build(year: int, month: int, day: int) -> date | None:
 def parse_day(text: str, *, today: date, reference: date | None = None) -> date | None:
     """The date `text` names, or None if it is not a date.
 
-    A day and month without a year means the most recent such day up to `reference` (the
-    latest session in the store), so "3 Jun" finds the data people are looking at.
+    A day and month without a year means the most recent such day up to today; when the
+    store's data ends in an earlier year (`reference`, its latest session), the most recent
+    such day up to that session instead, so "3 Jun" finds the data people are looking at.
     """
     text = " ".join(text.lower().replace(",", " ").split())
     if text == "today":
@@ -61,7 +62,13 @@ def parse_day(text: str, *, today: date, reference: date | None = None) -> date 
         return None
     if year:
         return _build(int(year), month, day)
-    anchor = reference or today
+    candidate = _latest_up_to(today, month, day)
+    if reference is not None and candidate is not None and candidate.year > reference.year:
+        candidate = _latest_up_to(reference, month, day)
+    return candidate
+
+
+def _latest_up_to(anchor: date, month: int, day: int) -> date | None:
     candidate = _build(anchor.year, month, day)
     if candidate and candidate > anchor:
         candidate = _build(anchor.year - 1, month, day)

@@ -67,12 +67,15 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for p in text.split("\n") for s in _SENTENCE_END.split(p) if s.strip()]
 
 
-def sentences_about(text: str, keywords: Iterable[str]) -> list[str]:
-    """The sentences of `text` that name any keyword as a whole word, in their original order."""
+def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern finding any keyword (of three or more characters) as a whole word."""
     words = sorted({k.strip().lower() for k in keywords if len(k.strip()) >= 3}, key=len)
     if not words:
-        return []
-    pattern = re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(w) for w in reversed(words)) + r")(?!\w)", re.IGNORECASE
-    )
-    return [s for s in sentences(text) if pattern.search(s)]
+        return None
+    alternatives = "|".join(re.escape(w) for w in reversed(words))
+    return re.compile(r"(?<!\w)(" + alternatives + r")(?!\w)", re.IGNORECASE)
+
+
+def sentences_about(text: str, pattern: re.Pattern[str] | None) -> list[str]:
+    """The sentences of `text` the pattern finds something in, in their original order."""
+    return [s for s in sentences(text) if pattern.search(s)] if pattern else []

@@ -8,7 +8,7 @@ from telegram import Update
 
 from handlers.close import resolve_session
 from handlers.dates import split_trailing_day
-from handlers.figures import sector_move, sector_moves, sentences_about, short_name
+from handlers.figures import keyword_pattern, sector_move, sector_moves, sentences_about, short_name
 from handlers.match import SECTOR_ALIASES
 from handlers.render import bold, day_label, escape, fit, pct_move, percent, price, shorten, table
 from handlers.reply import NO_CLOSES, Reply
@@ -102,8 +102,11 @@ def _summary_lines(services: Services, sector: str, day: date) -> list[str]:
     summary = services.store.summary(day)
     if summary is None:
         return []
-    members = services.store.sector_members(sector)
-    found = sentences_about(summary.body, sector_keywords(sector, members))
+    pattern = services.remember(
+        ("sector words", sector),
+        lambda: keyword_pattern(sector_keywords(sector, services.store.sector_members(sector))),
+    )
+    found = sentences_about(summary.body, pattern)
     if not found:
         return ["", f"The day's summary does not mention {escape(sector)}. Full text: /summary"]
     return ["", bold("From the day's summary"), *(f"• {escape(s)}" for s in found)]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.match import Matcher
@@ -36,6 +37,7 @@ class Services:
         self.min_turnover = min_turnover
         self._matcher = build_matcher(store)
         self._matcher_version = store.securities_version()
+        self._memo: dict[Hashable, Any] = {}
 
     @classmethod
     def open(
@@ -55,7 +57,15 @@ class Services:
         if version != self._matcher_version:
             self._matcher = build_matcher(self.store)
             self._matcher_version = version
+            self._memo.clear()
         return self._matcher
+
+    def remember(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """A value derived from the securities, made once until an ingest changes them."""
+        self.matcher  # noqa: B018 - notices a newer securities version and clears the memo
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     def today(self) -> date:
         return self.now().date()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -245,3 +245,17 @@ def test_a_security_ingested_by_another_process_is_matched_without_a_restart(tmp
 
     assert services.matcher.match("Zhongan Online", kinds=("security",)).best.key == "6060.HK"
     bot_side.close()
+
+
+def test_a_yearless_day_after_the_latest_session_is_not_last_years():
+    june_5 = date(2025, 6, 5)
+    assert parse_day("5 jun", today=june_5, reference=JUNE_4) == june_5
+
+
+def test_asking_for_today_before_its_closes_are_in_says_so(store):
+    from handlers.services import HONG_KONG, Services
+
+    afternoon = datetime(2025, 6, 5, 15, 0, tzinfo=HONG_KONG)
+    services = Services.open(store, now=lambda: afternoon)
+    _, text = ask(services, "/close innovent 5 jun")
+    assert "No session on Thu 5 Jun 2025 (its closes are not in yet); nearest: Wed 4 Jun" in text
