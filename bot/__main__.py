@@ -90,7 +90,8 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
             summary_date=args.date,
             today=hong_kong_now().date(),
         )
-        written = bool(args.closes) and ensure_summary(store, max(report.dates))
+        floor = settings.movers_min_turnover
+        written = bool(args.closes) and ensure_summary(store, max(report.dates), min_turnover=floor)
     except IngestError as error:
         print(f"Nothing was loaded. {error}", file=sys.stderr)
         return 1
@@ -145,7 +146,13 @@ def _fetch(settings: Settings, args: argparse.Namespace) -> int:
     store = open_store(settings.db_path)
     day = args.date or hong_kong_now().date()
     try:
-        report = fetch_day(store, make_source(args.source), day, today=hong_kong_now().date())
+        report = fetch_day(
+            store,
+            make_source(args.source),
+            day,
+            today=hong_kong_now().date(),
+            min_turnover=settings.movers_min_turnover,
+        )
     except IngestError as error:
         print(f"Nothing was loaded. {error}", file=sys.stderr)
         return 1

@@ -21,6 +21,7 @@ import pandas as pd
 from telegram.ext import JobQueue
 
 from handlers.narrative import ensure_summary
+from handlers.services import DEFAULT_MIN_TURNOVER
 from handlers.sessions import HONG_KONG
 from handlers.telegram_io import Context, services_of
 from store import IngestReport, Store, ingest, open_store
@@ -154,7 +155,14 @@ def day_rows(rows: pd.DataFrame, day: date, tickers: Sequence[str]) -> DayRows:
     )
 
 
-def fetch_day(store: Store, source: Source, day: date, *, today: date) -> FetchReport:
+def fetch_day(
+    store: Store,
+    source: Source,
+    day: date,
+    *,
+    today: date,
+    min_turnover: float = DEFAULT_MIN_TURNOVER,
+) -> FetchReport:
     """Download, check and load one session; write a summary from the data if none exists."""
     tickers = [s.ticker for s in store.securities()]
     found = day_rows(source.fetch(day, tickers), day, tickers)
@@ -168,7 +176,7 @@ def fetch_day(store: Store, source: Source, day: date, *, today: date) -> FetchR
         path = Path(folder) / f"{source.name}-{day.isoformat()}.csv"
         rows.assign(date=rows["date"].map(date.isoformat)).to_csv(path, index=False)
         report.loaded = ingest(store, path, today=today)
-    report.summary_written = ensure_summary(store, day)
+    report.summary_written = ensure_summary(store, day, min_turnover=min_turnover)
     return report
 
 
@@ -197,7 +205,9 @@ async def fetch_job(context: Context) -> None:
     source: Source = context.job.data["source"]
     tries: int = context.job.data.get("tries", 1)
     try:
-        report = await asyncio.to_thread(_fetch_in_thread, services.store.path, source, day)
+        report = await asyncio.to_thread(
+            _fetch_in_thread, services.store.path, source, day, services.min_turnover
+        )
     except Exception:
         logger.exception("fetch from %s failed (try %s of %s)", source.name, tries, TRIES)
         report = None
@@ -211,11 +221,11 @@ async def fetch_job(context: Context) -> None:
         logger.warning("no complete data from %s for %s after %s tries", source.name, day, TRIES)
 
 
-def _fetch_in_thread(db_path: str, source: Source, day: date) -> FetchReport:
+def _fetch_in_thread(db_path: str, source: Source, day: date, min_turnover: float) -> FetchReport:
     """On its own connection: the bot keeps answering from the old data until the commit."""
     store = open_store(db_path)
     try:
-        return fetch_day(store, source, day, today=day)
+        return fetch_day(store, source, day, today=day, min_turnover=min_turnover)
     finally:
         store.close()
 

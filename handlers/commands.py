@@ -78,7 +78,11 @@ async def button_pressed(update: Update, context: Context) -> None:
         return
     await query.answer()
     chat_id = query.message.chat.id if query.message else LOCAL_CHAT
-    reply = await asyncio.to_thread(answer_line, services_of(context), query.data or "", chat_id)
+    data = query.data or ""
+    if data.startswith("/chart"):  # drawing takes a while: in a thread, and it only reads
+        reply = await asyncio.to_thread(answer_line, services_of(context), data, chat_id)
+    else:  # the rest may write (a watchlist, an alert): on the loop, like typed commands
+        reply = answer_line(services_of(context), data, chat_id)
     if reply.photo is not None and query.message is not None:
         # A text message cannot become a photo: send the picture, and say so in the question.
         await query.edit_message_text(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from handlers.figures import sector_moves, short_name
+from handlers.services import DEFAULT_MIN_TURNOVER
 from store import Store
 from store.models import Quote
 
@@ -33,7 +34,9 @@ def _long_day(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def generate_summary(store: Store, day: date) -> tuple[str, str] | None:
+def generate_summary(
+    store: Store, day: date, *, min_turnover: float = DEFAULT_MIN_TURNOVER
+) -> tuple[str, str] | None:
     """(headline, body) for `day`, or None without an index close to tell it from."""
     index = store.quote(INDEX, day)
     if index is None or index.close.pct_change is None or index.close.change is None:
@@ -61,7 +64,7 @@ def generate_summary(store: Store, day: date) -> tuple[str, str] | None:
         if worst is not best:
             sectors += f" and {worst.sector} the weakest ({worst.pct_change:+.2f}%, {worst.basis})"
         paragraphs.append(sectors + ".")
-    movers = store.movers(day, MOVERS)
+    movers = store.movers(day, MOVERS, min_turnover=min_turnover)  # the same floor as /movers
     if movers.gainers:
         paragraphs.append(f"The biggest gainers were {_listing(movers.gainers)}.")
     if movers.losers:
@@ -74,12 +77,12 @@ def generate_summary(store: Store, day: date) -> tuple[str, str] | None:
     return headline, "\n\n".join(paragraphs)
 
 
-def ensure_summary(store: Store, day: date) -> bool:
+def ensure_summary(store: Store, day: date, *, min_turnover: float = DEFAULT_MIN_TURNOVER) -> bool:
     """Write the day's summary from the data unless someone wrote one; True if stored."""
     existing = store.summary(day)
     if existing is not None and existing.source != "generated":
         return False
-    generated = generate_summary(store, day)
+    generated = generate_summary(store, day, min_turnover=min_turnover)
     if generated is None:
         return False
     return store.save_generated_summary(day, *generated)

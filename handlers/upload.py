@@ -43,7 +43,9 @@ def csv_kind(head: bytes) -> str:
     return "closes" if "close" in columns else "securities"
 
 
-def load_file(db_path: str, path: Path, kind: str, day: date | None, today: date) -> Reply:
+def load_file(
+    db_path: str, path: Path, kind: str, day: date | None, today: date, min_turnover: float
+) -> Reply:
     """Ingest one file on a fresh connection (safe in a worker thread)."""
     store = open_store(db_path)
     try:
@@ -54,7 +56,7 @@ def load_file(db_path: str, path: Path, kind: str, day: date | None, today: date
             report = ingest(store, summary=path, summary_date=day, today=today)
         elif kind == "closes":
             report = ingest(store, path, today=today)
-            if ensure_summary(store, max(report.dates)):
+            if ensure_summary(store, max(report.dates), min_turnover=min_turnover):
                 return Reply(f"Loaded {escape(report.describe())}, and wrote the day's summary.")
         else:
             report = ingest(store, securities=path, today=today)
@@ -79,7 +81,13 @@ async def receive_file(services: Services, name: str | None, data: bytes, captio
         path = Path(folder) / safe_name(name)
         path.write_bytes(data)
         return await asyncio.to_thread(
-            load_file, services.store.path, path, kind, day, services.today()
+            load_file,
+            services.store.path,
+            path,
+            kind,
+            day,
+            services.today(),
+            services.min_turnover,
         )
 
 

@@ -16,6 +16,8 @@ from handlers.suggest import choices, quoted
 from handlers.telegram_io import Context, answer_chat_command, command
 
 MAX_NAMES = 30
+MAX_ASKED = 3  # unclear names asked about at once, each with its buttons
+NAME_WORDS = 6  # the most words one name is looked for in
 NAME_WIDTH = 18
 INDEX = "HSI"
 USAGE = (
@@ -46,15 +48,20 @@ def answer_watch(services: Services, chat_id: int, args: str = "") -> Reply:
 
 
 def split_names(text: str, matcher: Matcher) -> list[str]:
-    """ "inovent, pop mart" → two names; without commas, the longest clear names from the left."""
+    """ "inovent, pop mart" → two names; without commas, the longest clear names from the left.
+
+    At most a list's worth of names is read: a longer message is someone pasting, not asking.
+    """
     if _SEPARATORS.search(text):
-        return [part.strip() for part in _SEPARATORS.split(text) if part.strip()]
-    words = text.split()
+        names = [part.strip() for part in _SEPARATORS.split(text) if part.strip()]
+        return list(dict.fromkeys(names))[:MAX_NAMES]
+    words = text.split()[: MAX_NAMES * NAME_WORDS]
+    text = " ".join(words)
     if not words or matcher.match(text, kinds=("security",)).outcome == "match":
         return [text.strip()] if words else []
     names, start = [], 0
     while start < len(words):
-        for end in range(len(words), start, -1):
+        for end in range(min(len(words), start + NAME_WORDS), start, -1):
             candidate = " ".join(words[start:end])
             if matcher.match(candidate, kinds=("security",)).outcome == "match":
                 names.append(candidate)
@@ -80,7 +87,7 @@ def _add(services: Services, chat_id: int, text: str) -> Reply:
     if not names:
         return Reply(escape(USAGE))
     store, outcome = services.store, _Outcome()
-    for name in names:
+    for name in names[:MAX_NAMES]:
         result = services.matcher.match(name, kinds=("security",))
         if result.outcome == "ambiguous":
             outcome.unclear.append(result)
@@ -109,11 +116,13 @@ def _added_reply(outcome: _Outcome, count: int) -> Reply:
     for result in outcome.unknown:
         lines.append(f"No security matches {quoted(result.query)}.")
     buttons: list[tuple[Button, ...]] = []
-    for result in outcome.unclear:
+    for result in outcome.unclear[:MAX_ASKED]:
         lines.append(f"{quoted(result.query)} could be more than one: {bold('which one?')}")
         buttons += choices(result, "watch add")
+    if len(outcome.unclear) > MAX_ASKED:
+        lines.append(f"…and {len(outcome.unclear) - MAX_ASKED} more: add them one at a time.")
     lines.append(f"{count} of {MAX_NAMES} names: /watch shows them.")
-    return Reply("\n".join(lines), tuple(buttons))
+    return Reply(fit(lines), tuple(buttons))
 
 
 def _remove(services: Services, chat_id: int, text: str) -> Reply:

@@ -123,9 +123,12 @@ class _ChatLists:
         since_date: date | None,
     ) -> Alert:
         with self.db.atomic():
-            number = 1 + (
-                self._value("SELECT MAX(number) FROM alerts WHERE chat_id = ?", [chat_id]) or 0
+            self.db.execute(
+                "INSERT INTO alert_numbers (chat_id, last) VALUES (?, 1) "
+                "ON CONFLICT (chat_id) DO UPDATE SET last = last + 1",
+                [chat_id],
             )
+            number = self._value("SELECT last FROM alert_numbers WHERE chat_id = ?", [chat_id])
             cursor = self.db.execute(
                 """INSERT INTO alerts (chat_id, number, ticker, kind, threshold, repeat, active,
                                        created_at, since_date)
@@ -462,7 +465,7 @@ class Store(_ChatLists):
         follow it to the new id."""
         with self.db.atomic():
             self.db.execute("DELETE FROM subscribers WHERE chat_id = ?", [new_chat_id])
-            for table in ("subscribers", "pushes", "watchlist", "alerts"):
+            for table in ("subscribers", "pushes", "watchlist", "alerts", "alert_numbers"):
                 self.db.execute(
                     f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",
                     [new_chat_id, old_chat_id],

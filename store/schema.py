@@ -59,10 +59,6 @@ def m001_initial(db: Database) -> None:
     )
 
 
-def migrate(db: Database) -> None:
-    migrations.apply(db)
-
-
 @migrations()
 def m002_meta(db: Database) -> None:
     """Counters other processes watch: the bot rebuilds its matcher when securities change."""
@@ -81,7 +77,7 @@ def m003_watchlists_and_alerts(db: Database) -> None:
         {
             "id": int,
             "chat_id": int,
-            "number": int,  # shown to the chat; stable while other alerts come and go
+            "number": int,  # shown to the chat, never given twice in it (see m004)
             "ticker": str,
             "kind": str,  # above, below, move
             "threshold": float,
@@ -105,3 +101,18 @@ def m003_watchlists_and_alerts(db: Database) -> None:
     db["blocked_chats"].create({"chat_id": int, "blocked_at": str}, pk="chat_id")
     # When each session's data was last stored, for "as of" lines.
     db["session_loads"].create({"date": str, "stored_at": str}, pk="date")
+
+
+@migrations()
+def m004_alert_numbers(db: Database) -> None:
+    """Each chat's last alert number, so a number is never given twice: an old "remove 3"
+    button must not remove a newer alert."""
+    db["alert_numbers"].create({"chat_id": int, "last": int}, pk="chat_id", not_null={"last"})
+    db.execute(
+        "INSERT INTO alert_numbers (chat_id, last) SELECT chat_id, MAX(number) FROM alerts "
+        "GROUP BY chat_id"
+    )
+
+
+def migrate(db: Database) -> None:
+    migrations.apply(db)

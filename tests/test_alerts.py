@@ -237,3 +237,10 @@ def test_an_alert_whose_message_could_not_go_out_is_told_on_the_next_look(june_3
     bot = Bot_()
     assert run(june_3, bot) == {"sent": 1}
     assert len(bot.sent) == 1
+
+
+def test_an_alert_number_is_never_given_twice_in_a_chat(services):
+    say(services, "/alert innovent above 80")
+    say(services, "/alert 700 below 450")
+    say(services, "/alert remove 2")
+    assert say(services, "/alert hsbc above 100").startswith("Alert 3 set")

@@ -235,13 +235,15 @@ async def test_a_lagging_source_is_tried_again_later(app_for, services, tmp_path
     app = await app_for()
     await app.job_queue.start()
     services.now = lambda: pd.Timestamp("2025-06-05 16:20", tz=HONG_KONG).to_pydatetime()
-    lagging = YahooSource(Recorder(pd.DataFrame()))
+    empty = Recorder(pd.DataFrame())
+    lagging = YahooSource(empty)
     monkeypatch.setattr(
         feed,
         "_fetch_in_thread",
-        lambda path, source, day: fetch_day(services.store, source, day, today=day),
+        lambda path, source, day, floor: fetch_day(services.store, source, day, today=day),
     )
     job = app.job_queue.run_once(feed.fetch_job, 3600, data={"source": lagging})
     await feed.fetch_job(CallbackContext.from_job(job, app))
     retry = app.job_queue.get_jobs_by_name("fetch-retry")
+    assert len(empty.calls) == 1  # the source was asked, and had nothing yet
     assert len(retry) == 1 and retry[0].data["tries"] == 2

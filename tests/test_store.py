@@ -26,7 +26,12 @@ def test_a_database_file_is_opened_in_wal_mode_and_migrated_once(tmp_path):
     store = open_store(path)
     assert store.db.journal_mode == "wal"
     applied = [r["name"] for r in store.db["_sqlite_migrations"].rows]
-    assert applied == ["m001_initial", "m002_meta", "m003_watchlists_and_alerts"]
+    assert applied == [
+        "m001_initial",
+        "m002_meta",
+        "m003_watchlists_and_alerts",
+        "m004_alert_numbers",
+    ]
     store.close()
 
 

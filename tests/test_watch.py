@@ -141,3 +141,11 @@ def test_any_sequence_of_watch_commands_keeps_the_limit_and_valid_replies(servic
         assert len(reply.text) <= 4096
         assert html_problems(reply.text) == []
         assert len(services.store.watchlist(99)) <= MAX_NAMES
+
+
+def test_a_pasted_flood_of_names_gets_a_short_valid_reply_quickly(services):
+    reply = answer_line(services, "/watch add " + ", ".join(["wuxi"] * 500 + ["xyzzy"] * 600), CHAT)
+    assert len(reply.text) <= 4096 and html_problems(reply.text) == []
+    assert len(reply.button_list) <= 3 * 4
+    words = answer_line(services, "/watch add " + " ".join(["qqq"] * 2000), CHAT)
+    assert len(words.text) <= 4096
