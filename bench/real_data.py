@@ -8,6 +8,7 @@ naming each ticker (the sample's name where it has one).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -15,8 +16,13 @@ import pandas as pd
 from bench.make_market import Market
 from store.sample import SAMPLE_SECURITIES
 
+# The real daily closes and volumes of 503 Hang Seng Composite stocks, 2009–2025 (yfinance);
+# set CLOSEBOT_REAL_CLOSES to where that file is kept.
 REAL_CLOSES = Path(
-    "/work/shared/data/hk_daily_2009-01-02_to_2025-10-30_close_volume_yfinance_autoadjust.csv.gz"
+    os.environ.get(
+        "CLOSEBOT_REAL_CLOSES",
+        "data/hk_daily_2009-01-02_to_2025-10-30_close_volume_yfinance_autoadjust.csv.gz",
+    )
 )
 
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from telegram import Update
 
+from handlers.close import resolve_session
 from handlers.drawing import Line, line_chart
 from handlers.figures import short_name
 from handlers.periods import NAMES, Asked, parse_asked, period_change, period_start
@@ -55,7 +56,7 @@ def _title(name: str, period: str, day: date) -> str:
 
 
 def _security_chart(services: Services, ticker: str, asked: Asked, latest: date) -> Reply:
-    day = asked.day if asked.day and services.store.is_session(asked.day) else latest
+    day, note = resolve_session(services, asked.day, latest)
     period = asked.period or DEFAULT_PERIOD
     security = services.store.security(ticker)
     if security is None:
@@ -74,7 +75,8 @@ def _security_chart(services: Services, ticker: str, asked: Asked, latest: date)
     )
     last = series[-1]
     level = price(last.close, index=True) if security.is_index else f"HK${price(last.close)}"
-    caption = f"{bold(name)} {level} on {day_label(day)}"
+    caption = f"{note}\n" if note else ""
+    caption += f"{bold(name)} {level} on {day_label(day)}"
     found = period_change(services.store, ticker, day, period)
     if found:
         caption += f" · {NAMES[period]}: {move(found.change, found.pct_change, index=True)}"
@@ -95,7 +97,7 @@ def _sector_chart(services: Services, asked: Asked, latest: date) -> Reply:
     if result.outcome == "ambiguous":
         return did_you_mean(result, "chart sector", asked.suffix)
     sector = result.best.key
-    day = asked.day if asked.day and services.store.is_session(asked.day) else latest
+    day, note = resolve_session(services, asked.day, latest)
     period = asked.period or DEFAULT_PERIOD
     start = period_start(day, period)
     stocks = services.store.sector_quotes(sector, day)[:MAX_SECTOR_LINES]
@@ -116,7 +118,8 @@ def _sector_chart(services: Services, asked: Asked, latest: date) -> Reply:
         annotate_last=False,
     )
     average = sum(changes) / len(changes)
-    caption = (
+    caption = f"{note}\n" if note else ""
+    caption += (
         f"{bold(sector)}: {len(lines)} stocks over {NAMES[period]} to {day_label(day)}, "
         f"average {pct_move(average)}"
     )

@@ -1,6 +1,10 @@
 """Rebuild the bundled sample (store/sample/*.csv) from the real data files.
 
-    python scripts/build_sample.py ../shared/data
+    python scripts/build_sample.py DATA_DIR
+
+DATA_DIR holds the public files read below: the yfinance daily closes of the sample stocks
+(five sessions and the year before), the Hang Seng Index daily levels, the index members with
+their Chinese names, and Hang Seng Indexes' industry list (sources in store/sample/README.md).
 
 Sessions 30 May – 4 June 2025 for the 88 stocks and the Hang Seng Index, with previous closes
 taken from the session before each (29 May for the first), and the year of real sessions
@@ -165,4 +169,6 @@ def build(data: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data"))
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    build(Path(sys.argv[1]))
