@@ -13,19 +13,15 @@ from handlers.render import (
     day_label,
     escape,
     move,
-    percent,
     price,
-    shorten,
     split_message,
-    table,
 )
 from handlers.services import DEFAULT_MIN_TURNOVER
+from handlers.watch import versus_index, watchlist_table
 from store import Store
-from store.models import WatchedQuote
 
 INDEX = "HSI"
 PUSH_MOVERS = 3
-WATCH_NAME_WIDTH = 18  # a name, a price and a % change on one line of a phone
 FOOTER = "The full story: /summary · Sectors: /sector · Stop these: /unsubscribe"
 
 
@@ -82,23 +78,6 @@ def watchlist_blocks(store: Store, day: date, chat_id: int) -> list[str]:
     if not watched:
         return []
     title = bold("Your watchlist")
-    index = store.quote(INDEX, day)
-    if index is not None and index.close.pct_change is not None:
-        title += f" · vs HSI {percent(index.close.pct_change)}"
-    rows = [_watch_row(w) for w in sorted(watched, key=_best_first)]
-    return ["", title, table(rows, "<>>")]
-
-
-def _best_first(watched: WatchedQuote) -> tuple[bool, bool, float, str]:
-    close = watched.close
-    pct = close.pct_change if close else None
-    return (close is None, pct is None, -(pct or 0.0), watched.security.name)
-
-
-def _watch_row(watched: WatchedQuote) -> tuple[str, str, str]:
-    name = shorten(short_name(watched.security), WATCH_NAME_WIDTH)
-    close = watched.close
-    if close is None:
-        return (name, "no close", "")
-    pct = "n/a" if close.pct_change is None else percent(close.pct_change)
-    return (name, price(close.close), pct)
+    if versus := versus_index(store, day):
+        title += f" · {versus}"
+    return ["", title, watchlist_table(watched)]

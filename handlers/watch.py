@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from telegram import Update
 
@@ -14,6 +15,8 @@ from handlers.reply import NO_CLOSES, Button, Reply
 from handlers.services import Services
 from handlers.suggest import choices, quoted
 from handlers.telegram_io import Context, answer_chat_command, command
+from store import Store
+from store.models import WatchedQuote
 
 MAX_NAMES = 30
 MAX_ASKED = 3  # unclear names asked about at once, each with its buttons
@@ -152,28 +155,41 @@ def show_watchlist(services: Services, chat_id: int) -> Reply:
     if day is None:
         return NO_CLOSES
     watched = store.watched_quotes(chat_id, day)
-    index = store.quote(INDEX, day)
-    with_close = sorted((w for w in watched if w.close), key=lambda w: -(w.close.pct_change or 0))
-    rows = [
-        (
-            shorten(short_name(w.security), NAME_WIDTH),
-            price(w.close.close),
-            percent(w.close.pct_change) if w.close.pct_change is not None else "n/a",
-        )
-        for w in with_close
-    ]
-    rows += [
-        (shorten(short_name(w.security), NAME_WIDTH), "no close", "")
-        for w in watched
-        if not w.close
-    ]
-    versus = f"vs HSI {percent(index.close.pct_change or 0)}" if index else "no index close"
+    versus = versus_index(store, day) or "no index close"
     blocks = [
         f"{bold('Your watchlist')} · {day_label(day)} · {escape(versus)}",
-        table(rows, "<>>"),
+        watchlist_table(watched),
         f"{len(watched)} of {MAX_NAMES} · /watch add NAME · /watch remove NAME",
     ]
     return Reply(fit(blocks))
+
+
+def versus_index(store: Store, day: date) -> str:
+    """ "vs HSI +0.60%", what each name is read against; empty without the index's move."""
+    index = store.quote(INDEX, day)
+    if index is None or index.close.pct_change is None:
+        return ""
+    return f"vs HSI {percent(index.close.pct_change)}"
+
+
+def watchlist_table(watched: list[WatchedQuote]) -> str:
+    """A line per name that fits a phone, best first; names without a close that day last."""
+    return table([_row(w) for w in sorted(watched, key=_best_first)], "<>>")
+
+
+def _best_first(watched: WatchedQuote) -> tuple[bool, bool, float, str]:
+    close = watched.close
+    pct = close.pct_change if close else None
+    return (close is None, pct is None, -(pct or 0.0), watched.security.name)
+
+
+def _row(watched: WatchedQuote) -> tuple[str, str, str]:
+    name = shorten(short_name(watched.security), NAME_WIDTH)
+    close = watched.close
+    if close is None:
+        return (name, "no close", "")
+    pct = "n/a" if close.pct_change is None else percent(close.pct_change)
+    return (name, price(close.close), pct)
 
 
 async def watch_command(update: Update, context: Context) -> None:
