@@ -19,10 +19,10 @@ from handlers.services import Services
 from handlers.telegram_io import Context, services_of
 from store import Store
 from store.models import Alert, Quote
+from store.tickers import INDEX
 
 logger = logging.getLogger(__name__)
 
-INDEX = "HSI"
 CHECK_EVERY = 60  # seconds: loads from another process are noticed within a minute
 
 

@@ -22,9 +22,10 @@ from telegram.ext import JobQueue
 
 from handlers.narrative import ensure_summary
 from handlers.services import DEFAULT_MIN_TURNOVER
-from handlers.sessions import HONG_KONG
+from handlers.sessions import HONG_KONG, WEEKDAYS
 from handlers.telegram_io import Context, services_of
 from store import IngestReport, Store, ingest, open_store
+from store.tickers import INDEX
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class FetchReport:
     @property
     def complete(self) -> bool:
         """Whether the index close of the day arrived (the push waits for it)."""
-        return self.loaded is not None and "HSI" not in self.missing + self.stale + self.invalid
+        return self.loaded is not None and INDEX not in self.missing + self.stale + self.invalid
 
     def describe(self) -> str:
         parts = [f"{self.source} {self.day.isoformat()}:"]
@@ -237,7 +238,7 @@ def schedule_fetch(job_queue: JobQueue, source: Source) -> None:
         job_queue.run_daily(
             fetch_job,
             at.replace(tzinfo=HONG_KONG),
-            days=(1, 2, 3, 4, 5),  # JobQueue numbers days from 0 = Sunday
+            days=WEEKDAYS,
             data={"source": source},
             name=f"fetch-{at:%H%M}",
         )

@@ -24,9 +24,10 @@ from telegram.ext import JobQueue
 from bot.delivery import BLOCKED, FAILED, GONE, MOVED, send_parts
 from handlers.daily import market_blocks, push_parts
 from handlers.services import Services
-from handlers.sessions import HONG_KONG
+from handlers.sessions import HONG_KONG, WEEKDAYS
 from handlers.telegram_io import Context, services_of
 from store.models import Subscriber
+from store.tickers import INDEX
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,6 @@ RECHECK = timedelta(minutes=5)  # while the day's closes are not in yet
 # Sends in flight: enough to keep 30 a second going at Telegram's round trip (up to ~250 ms);
 # more only makes the HTTP pool work harder. The rate limiter keeps the pace.
 CONCURRENCY = 8
-WEEKDAYS = (1, 2, 3, 4, 5)  # JobQueue numbers days from 0 = Sunday
 HALF_DAY_FINAL = time(12, 10, tzinfo=HONG_KONG)
 FULL_DAY_FINAL = time(16, 10, tzinfo=HONG_KONG)
 LATER = "push-later"
@@ -78,7 +78,7 @@ def plan_push(
         return PushPlan(day, reason="not a Hong Kong trading day")
     if now < schedule.calendar.final_close(day) and not everyone:
         return PushPlan(day, reason="the market has not closed yet")
-    if services.store.quote("HSI", day) is None:
+    if services.store.quote(INDEX, day) is None:
         return PushPlan(day, reason=NO_CLOSES)
     claimed = services.store.pushes(day)
     plan = PushPlan(day)

@@ -17,9 +17,9 @@ from handlers.services import Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, command, send_reply, services_of
 from store.models import Close
+from store.tickers import INDEX
 
 DEFAULT_PERIOD = "1m"
-INDEX = "HSI"
 MIN_POINTS = 5
 MAX_SECTOR_LINES = 12
 EXAMPLES = "/chart hsi 1m or /chart tencent 3m"

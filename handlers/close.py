@@ -26,8 +26,8 @@ from handlers.services import HONG_KONG, Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, answer_command, command
 from store.models import Breadth, Quote
+from store.tickers import INDEX
 
-INDEX = "HSI"
 INDEX_PERIODS = ("1w", "1m")
 EXAMPLES = "/close 700 or /close tencent"
 

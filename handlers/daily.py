@@ -19,8 +19,8 @@ from handlers.render import (
 from handlers.services import DEFAULT_MIN_TURNOVER
 from handlers.watch import versus_index, watchlist_table
 from store import Store
+from store.tickers import INDEX
 
-INDEX = "HSI"
 PUSH_MOVERS = 3
 FOOTER = "The full story: /summary · Sectors: /sector · Stop these: /unsubscribe"
 

@@ -12,8 +12,8 @@ from handlers.figures import sector_moves, short_name
 from handlers.services import DEFAULT_MIN_TURNOVER
 from store import Store
 from store.models import Quote
+from store.tickers import INDEX
 
-INDEX = "HSI"
 MOVERS = 3
 
 

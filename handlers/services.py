@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers.match import Matcher
-from handlers.sessions import PushSchedule, TradingCalendar
+from handlers.sessions import HONG_KONG, PushSchedule, TradingCalendar
 from store import Store
 
-HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 DEFAULT_MIN_TURNOVER = 10_000_000.0  # HK dollars a stock must trade in a day to rank in /movers
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 logger = logging.getLogger(__name__)
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
+WEEKDAYS = (1, 2, 3, 4, 5)  # Monday to Friday as JobQueue numbers days: from 0 = Sunday
 # The closing auction ends at a random moment up to ten minutes after the bell.
 AUCTION = timedelta(minutes=10)
 

@@ -17,12 +17,12 @@ from handlers.suggest import choices, quoted
 from handlers.telegram_io import Context, answer_chat_command, command
 from store import Store
 from store.models import WatchedQuote
+from store.tickers import INDEX
 
 MAX_NAMES = 30
 MAX_ASKED = 3  # unclear names asked about at once, each with its buttons
 NAME_WORDS = 6  # the most words one name is looked for in
 NAME_WIDTH = 18
-INDEX = "HSI"
 USAGE = (
     "Usage: /watch add innovent, pop mart · /watch remove pop mart · /watch clear · "
     "/watch to see the list"

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+# The market's own index: what "the market" means in every answer and push.
+INDEX = "HSI"
+
 _STOCK_CODE = re.compile(
     r"""^\$?
         (?:HK(?:EX)?[:.\s]?)?   # HK:1801, HKEX:1801, HK1801
