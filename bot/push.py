@@ -140,12 +140,19 @@ async def deliver(
         report.reason = NO_CLOSES
         return report
     gate = asyncio.Semaphore(concurrency)
+    # Most chats keep no watchlist and get the very same messages: make those once.
+    watching = store.watching_chats()
+    shared = push_parts(store, plan.day, None, market=market)
 
     async def one(chat_id: int) -> None:
         async with gate:
             try:
                 # Built before the claim: a chat whose message cannot be made is not claimed.
-                parts = push_parts(store, plan.day, chat_id, market=market)
+                parts = (
+                    push_parts(store, plan.day, chat_id, market=market)
+                    if chat_id in watching
+                    else shared
+                )
                 outcome = await send_push(bot, services, plan.day, chat_id, parts, sleep=sleep)
             except Exception:
                 logger.exception("push to chat %s failed unexpectedly", chat_id)

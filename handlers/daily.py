@@ -53,7 +53,7 @@ def market_blocks(
 def push_parts(
     store: Store,
     day: date,
-    chat_id: int,
+    chat_id: int | None,
     *,
     min_turnover: float = DEFAULT_MIN_TURNOVER,
     market: list[str] | None = None,
@@ -62,13 +62,15 @@ def push_parts(
     """One chat's push for `day` as the messages to send, each within Telegram's limit and
     split only between whole lines or tables; empty when the day's index close is not in.
 
-    `market` is the shared part when the caller built it once for every chat.
+    `market` is the shared part when the caller built it once for every chat; with no
+    `chat_id`, the push of a chat that keeps no watchlist.
     """
     if market is None:
         market = market_blocks(store, day, min_turnover=min_turnover)
     if market is None:
         return []
-    return split_message([*market, *watchlist_blocks(store, day, chat_id), "", FOOTER], limit)
+    watchlist = watchlist_blocks(store, day, chat_id) if chat_id is not None else []
+    return split_message([*market, *watchlist, "", FOOTER], limit)
 
 
 def watchlist_blocks(store: Store, day: date, chat_id: int) -> list[str]:

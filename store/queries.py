@@ -84,6 +84,10 @@ class _ChatLists:
                   WHERE w.chat_id = ?"""
         return [_quote(r) for r in self._rows(sql, [day.isoformat(), chat_id])]
 
+    def watching_chats(self) -> set[int]:
+        """The chats that keep a watchlist at all."""
+        return {row[0] for row in self.db.execute("SELECT DISTINCT chat_id FROM watchlist")}
+
     def watch(self, chat_id: int, ticker: str, at: datetime) -> bool:
         """Add a name; False if it was already there."""
         with self.db.atomic():
