@@ -35,7 +35,6 @@ from handlers.narrative import ensure_summary
 from handlers.render import html_to_text
 from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, ingest, open_store
-from store.sample import ensure_data
 
 logger = logging.getLogger("bot")
 
@@ -65,15 +64,6 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="list who would get what; send nothing"
     )
     return parser
-
-
-def _services(settings: Settings, *, load_sample: bool) -> Services:
-    services = services_from(settings)
-    if load_sample:
-        report = ensure_data(services.store)
-        if report:
-            logger.info("empty database: loaded the bundled sample (%s)", report.describe())
-    return services
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
@@ -109,7 +99,7 @@ def _run(settings: Settings) -> int:
         secrets=[token, settings.webhook_secret or ""],
     )
     # Opened before the application starts, so a bad database is a clear message, not a crash.
-    application = build_application(settings, services=_services(settings, load_sample=False))
+    application = build_application(settings, services=services_from(settings))
     if settings.webhook_url:
         application.run_webhook(
             listen="0.0.0.0",
@@ -126,7 +116,7 @@ def _run(settings: Settings) -> int:
 
 def _local(settings: Settings, args: argparse.Namespace) -> int:
     """The console or one answer, on the configured database (the sample day if it is empty)."""
-    services = _services(settings, load_sample=True)
+    services = services_from(settings, sample_if_empty=True)
     try:
         if args.command == "ask":
             reply = answer_line(services, args.message)
@@ -167,7 +157,7 @@ def _fetch(settings: Settings, args: argparse.Namespace) -> int:
 
 def _push(settings: Settings, args: argparse.Namespace) -> int:
     """The daily push by hand: every subscriber not yet pushed that day, whatever their time."""
-    services = _services(settings, load_sample=False)
+    services = services_from(settings)
     try:
         plan = plan_push(services, services.now(), day=args.date, everyone=True)
         if plan.reason:

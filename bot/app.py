@@ -36,16 +36,20 @@ from handlers.services import Services
 from handlers.sessions import PushSchedule, TradingCalendar
 from handlers.telegram_io import BotData, Context
 from store import open_store
+from store.sample import ensure_data
 
 logger = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong — try again."
 
 
-def services_from(settings: Settings) -> Services:
-    """Open the store named by the settings, with the push schedule and operators they give."""
+def services_from(settings: Settings, *, sample_if_empty: bool = False) -> Services:
+    """Open the store named by the settings, with the push schedule and operators they give;
+    an empty store gets the bundled sample day when asked (the console and `ask`)."""
     store = open_store(settings.db_path)
-    if not store.has_closes():
+    if sample_if_empty and (report := ensure_data(store)):
+        logger.info("empty database: loaded the bundled sample (%s)", report.describe())
+    elif not store.has_closes():
         logger.warning("%s has no closes: load them with `python -m bot ingest`", settings.db_path)
     schedule = PushSchedule(TradingCalendar(), settings.push_time)
     return Services.open(
