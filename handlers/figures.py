@@ -30,22 +30,25 @@ class SectorMove:
 def sector_move(store: Store, sector: str, day: date) -> SectorMove:
     """The sector's index move if the store has one, else its stocks' average % change."""
     average, stocks = store.sector_average(sector, day)
-    index = store.sector_index(sector, day)
-    if index and index.close.pct_change is not None:
-        return SectorMove(sector, index.close.pct_change, stocks, index)
-    return SectorMove(sector, average, stocks)
+    return _index_or_average(store, sector, day, average, stocks)
 
 
 def sector_moves(store: Store, day: date) -> list[SectorMove]:
     """Every sector's move on a day, best first."""
-    moves = []
-    for sector, (average, stocks) in store.sector_averages(day).items():
-        index = store.sector_index(sector, day)
-        if index and index.close.pct_change is not None:
-            moves.append(SectorMove(sector, index.close.pct_change, stocks, index))
-        else:
-            moves.append(SectorMove(sector, average, stocks))
+    moves = [
+        _index_or_average(store, sector, day, average, stocks)
+        for sector, (average, stocks) in store.sector_averages(day).items()
+    ]
     return sorted(moves, key=lambda m: (m.pct_change is None, -(m.pct_change or 0), m.sector))
+
+
+def _index_or_average(
+    store: Store, sector: str, day: date, average: float | None, stocks: int
+) -> SectorMove:
+    index = store.sector_index(sector, day)
+    if index and index.close.pct_change is not None:
+        return SectorMove(sector, index.close.pct_change, stocks, index)
+    return SectorMove(sector, average, stocks)
 
 
 _CORPORATE_WORDS = frozenset(
