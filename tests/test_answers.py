@@ -259,3 +259,17 @@ def test_asking_for_today_before_its_closes_are_in_says_so(store):
     services = Services.open(store, now=lambda: afternoon)
     _, text = ask(services, "/close innovent 5 jun")
     assert "No session on Thu 5 Jun 2025 (its closes are not in yet); nearest: Wed 4 Jun" in text
+
+
+def test_a_sector_with_its_own_index_shows_the_index_move(services, write_file):
+    from store import ingest
+
+    securities = write_file(
+        "index.csv", "ticker,name,sector,kind\nHSHCI,Hang Seng Healthcare Index,Healthcare,index\n"
+    )
+    closes = write_file("hshci.csv", "date,ticker,close,prev_close\n2025-06-04,HSHCI,3100,3000\n")
+    ingest(services.store, closes, securities=securities, today=JUNE_4)
+    _, text = ask(services, "/sector healthcare")
+    assert "▲ +3.33% (Hang Seng Healthcare Index)" in text
+    _, innovent = ask(services, "/close innovent")
+    assert "Sector: Healthcare ▲ +3.33% (Hang Seng Healthcare Index)" in innovent
