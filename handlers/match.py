@@ -354,11 +354,15 @@ def _sharing_pairs(query: str, choices: _Choices, start: int) -> np.ndarray:
 
 
 def _best_first(scores: np.ndarray, *, limit: int) -> np.ndarray:
-    """Positions of the `limit` best scores, best first (ties in position order): a partial
-    sort, since a whole board has ten thousand choices and only a handful are ever offered."""
+    """Positions of the `limit` best scores, best first, ties in position order: the same
+    ranking as a stable sort, by a partial one, since a whole board has ten thousand choices
+    and only a handful are ever offered."""
     if len(scores) <= limit:
         return np.argsort(-scores, kind="stable")
-    top = np.argpartition(-scores, limit)[:limit]
+    kth = -np.partition(-scores, limit - 1)[limit - 1]  # the limit-th best score
+    better = np.flatnonzero(scores > kth)
+    ties = np.flatnonzero(scores == kth)[: limit - len(better)]
+    top = np.concatenate([better, ties])
     return top[np.lexsort((top, -scores[top]))]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -350,3 +351,16 @@ def test_match_answers_sensibly_for_random_letters(matcher: Matcher, query: str)
     assert result.outcome in {"match", "ambiguous", "none"}
     assert len(result.candidates) <= 4
     assert len({c.key for c in result.candidates}) == len(result.candidates)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 50.0, 70.0, 70.5, 90.0, 100.0]), min_size=1, max_size=300),
+    st.integers(min_value=1, max_value=80),
+)
+def test_the_partial_ranking_equals_a_stable_sort_ties_included(scores, limit):
+    from handlers.match import _best_first
+
+    values = np.array(scores)
+    expected = np.argsort(-values, kind="stable")[:limit]
+    assert list(_best_first(values, limit=limit)[:limit]) == list(expected)
