@@ -10,16 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TimedOut,
-)
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 
 logger = logging.getLogger(__name__)
@@ -34,7 +28,16 @@ MOVED = "moved"  # the group became a supergroup: see new_chat_id
 REJECTED = "rejected"  # Telegram refused the message itself
 FAILED = "failed, will retry"  # passing trouble outlasted our retries
 PARTIAL = "partly sent"  # a later part of a split message failed
-UNSURE = "timed out"  # Telegram may have delivered it: never sent again, so never twice
+UNSURE = "may have arrived"  # the line broke mid-request: never sent again, so never twice
+
+# Failures that happen before a request leaves: sending again cannot deliver it twice.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def never_sent(error: NetworkError) -> bool:
+    """Whether the request surely never reached Telegram (python-telegram-bot keeps the
+    HTTP library's error as the cause)."""
+    return isinstance(error.__cause__, _NEVER_SENT)
 
 
 def telegram_pace(max_retries: int = 3) -> AIORateLimiter:
@@ -89,10 +92,12 @@ async def _send_one(
                 return Delivery(GONE)
             logger.error("message to chat %s rejected: %s", chat_id, error.message)
             return Delivery(REJECTED)
-        except TimedOut:
-            logger.warning("message to chat %s timed out; not resent", chat_id)
-            return Delivery(UNSURE)
-        except NetworkError as error:
+        except NetworkError as error:  # timeouts included
+            if not never_sent(error):
+                logger.warning(
+                    "message to chat %s may have arrived (%s): not sent again", chat_id, error
+                )
+                return Delivery(UNSURE)
             logger.warning("message to chat %s failed (%s), attempt %s", chat_id, error, attempt)
             await sleep(BACKOFF * 2 ** (attempt - 1))
         else:

@@ -64,7 +64,7 @@ def resolve_session(services: Services, asked: date | None, latest: date) -> tup
     nearest = services.store.nearest_session(asked) or latest
     if asked > services.today():
         reason = "that day is in the future"
-    elif asked > latest:
+    elif asked > latest and services.schedule.calendar.is_session(asked):
         reason = "its closes are not in yet"
     else:
         reason = "no trading that day"

@@ -26,6 +26,7 @@ _MONTHS = {
     )
     for name in names
 }
+STALE_DAYS = 31  # data older than this is a bundle being explored, not today's market
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?(?:\s+(\d{4}))?$")
 _MONTH_DAY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?$")
@@ -63,7 +64,8 @@ def parse_day(text: str, *, today: date, reference: date | None = None) -> date 
     if year:
         return _build(int(year), month, day)
     candidate = _latest_up_to(today, month, day)
-    if reference is not None and candidate is not None and candidate.year > reference.year:
+    stale = reference is not None and (today - reference).days > STALE_DAYS
+    if stale and candidate is not None and candidate.year > reference.year:
         candidate = _latest_up_to(reference, month, day)
     return candidate
 

@@ -4,6 +4,7 @@ back a chat that had blocked the bot."""
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from handlers.flood import SLOW_DOWN, Verdict
@@ -15,6 +16,8 @@ async def flood_guard(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None or update.inline_query is not None:
         return
+    if chat.type != ChatType.PRIVATE and not _for_the_bot(update):
+        return  # group chatter the bot ignores anyway must not count against the group
     verdict = context.bot_data.flood.check(chat.id)
     if verdict is Verdict.ALLOW:
         # A chat that blocked the bot and now talks to it again wants its deliveries back.
@@ -25,6 +28,14 @@ async def flood_guard(update: Update, context: Context) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer()
     raise ApplicationHandlerStop
+
+
+def _for_the_bot(update: Update) -> bool:
+    """A command or a button press: what the bot answers in a group."""
+    message = update.message
+    return update.callback_query is not None or bool(
+        message and message.text and message.text.startswith("/")
+    )
 
 
 GROUP = -1  # runs before the command handlers in group 0

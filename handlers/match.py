@@ -59,6 +59,7 @@ _COMMON_WORD = 200  # a word in more names than this does not pick any out
 _RANKED_POOL = 64  # best choices looked at to find the few distinct candidates offered
 _PAIR_SHARE = 0.3  # of the query's character pairs a text must hold for a partial comparison
 _PREFILTER_FROM = 1_000  # below this many longer texts, comparing them all is cheaper
+_PREFILTER_LENGTH = 10  # shorter queries are compared with every longer text
 _WHOLE_MIN_LENGTH = 3  # "it" inside "bit it" must not mean Information Technology
 
 SECTOR_ALIASES: dict[str, str] = {
@@ -326,7 +327,7 @@ def _scores(query: str, choices: _Choices) -> np.ndarray:
     shorter = bisect.bisect_right(choices.lengths, len(query) / _LENGTH_RATIO)
     shortest = bisect.bisect_left(choices.lengths, _WHOLE_MIN_LENGTH)
     if longer < len(choices.texts):
-        if len(choices.texts) - longer > _PREFILTER_FROM and len(query) >= 3:
+        if len(choices.texts) - longer > _PREFILTER_FROM and len(query) >= _PREFILTER_LENGTH:
             worth = _sharing_pairs(query, choices, longer)
             part = _part_scores(query, [choices.texts[i] for i in worth])
             np.maximum(scores[worth], part, out=part)
@@ -345,7 +346,8 @@ def _pairs(text: str) -> set[str]:
 
 def _sharing_pairs(query: str, choices: _Choices, start: int) -> np.ndarray:
     """Positions from `start` on of the texts holding enough of the query's character pairs to
-    be worth a partial comparison; one that shares few cannot reach the partial cut-off."""
+    be worth a partial comparison. Typos break pairs, so this is only used for long queries,
+    where a text sharing under a third of them does not come near the partial cut-off."""
     pairs = [choices.by_pair[p] for p in _pairs(query) if p in choices.by_pair]
     if not pairs:
         return np.empty(0, dtype=np.int64)

@@ -69,8 +69,8 @@ def _one_sector(services: Services, sector: str, day: date, note: str) -> Reply:
         f"{pct_move(moved.pct_change)} ({escape(moved.basis)})",
         constituents_table(stocks),
     ]
-    if moved.stocks > MAX_ROWS:
-        blocks.append(f"+{moved.stocks - MAX_ROWS} more")
+    if (size := store.sector_size(sector, day)) > MAX_ROWS:
+        blocks.append(f"+{size - MAX_ROWS} more")
     blocks += _summary_lines(services, sector, day)
     return Reply(fit(blocks))
 

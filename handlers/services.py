@@ -17,6 +17,9 @@ def hong_kong_now() -> datetime:
     return datetime.now(HONG_KONG)
 
 
+_MISSING = object()
+
+
 class Services:
     """Shared by Telegram handlers, the console and the push job (kept in `bot_data`)."""
 
@@ -61,9 +64,10 @@ class Services:
     def remember(self, key: Hashable, make: Callable[[], Any]) -> Any:
         """A value derived from the securities, made once until an ingest changes them."""
         self.matcher  # noqa: B018 - notices a newer securities version and clears the memo
-        if key not in self._memo:
-            self._memo[key] = make()
-        return self._memo[key]
+        value = self._memo.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._memo[key] = make()
+        return value
 
     def today(self) -> date:
         return self.now().date()

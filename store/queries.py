@@ -127,10 +127,12 @@ class _ChatLists:
         since_date: date | None,
     ) -> Alert:
         with self.db.atomic():
+            # Never below the chat's highest number: a migrated group brings its own along.
+            highest = "(SELECT COALESCE(MAX(number), 0) FROM alerts WHERE chat_id = ?)"
             self.db.execute(
-                "INSERT INTO alert_numbers (chat_id, last) VALUES (?, 1) "
-                "ON CONFLICT (chat_id) DO UPDATE SET last = last + 1",
-                [chat_id],
+                f"INSERT INTO alert_numbers (chat_id, last) VALUES (?, {highest} + 1) "
+                f"ON CONFLICT (chat_id) DO UPDATE SET last = MAX(last, {highest}) + 1",
+                [chat_id, chat_id, chat_id],
             )
             number = self._value("SELECT last FROM alert_numbers WHERE chat_id = ?", [chat_id])
             cursor = self.db.execute(
@@ -367,6 +369,12 @@ class Store(_ChatLists):
             [day.isoformat(), sector],
         ).fetchone()
         return row[0], row[1]
+
+    def sector_size(self, sector: str, day: date) -> int:
+        """How many of the sector's stocks have a close on `day`."""
+        sql = """SELECT COUNT(*) FROM closes c JOIN securities s USING (ticker)
+                 WHERE c.date = ? AND s.sector = ? AND s.kind = 'stock'"""
+        return self._value(sql, [day.isoformat(), sector]) or 0
 
     def sector_averages(self, day: date) -> dict[str, tuple[float | None, int]]:
         """Every sector's (mean % change, stocks counted) on `day`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+import httpx
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -225,7 +226,9 @@ def test_an_alert_whose_message_could_not_go_out_is_told_on_the_next_look(june_3
 
     class Down(Bot_):
         async def send_message(self, chat_id, text, parse_mode):
-            raise NetworkError("connection reset")
+            error = NetworkError("httpx.ConnectError: connection refused")
+            error.__cause__ = httpx.ConnectError("connection refused")
+            raise error
 
     async def no_wait(seconds):
         return None
@@ -244,3 +247,11 @@ def test_an_alert_number_is_never_given_twice_in_a_chat(services):
     say(services, "/alert 700 below 450")
     say(services, "/alert remove 2")
     assert say(services, "/alert hsbc above 100").startswith("Alert 3 set")
+
+
+def test_a_group_that_migrated_onto_a_chat_with_alerts_can_still_set_more(services):
+    for price in (80, 81, 82):
+        say(services, f"/alert innovent above {price}", chat_id=-5)
+    say(services, "/alert 700 above 600", chat_id=-1009)
+    services.store.move_chat(-5, -1009)
+    assert say(services, "/alert hsbc above 100", chat_id=-1009).startswith("Alert 4 set")

@@ -273,3 +273,17 @@ def test_a_sector_with_its_own_index_shows_the_index_move(services, write_file):
     assert "▲ +3.33% (Hang Seng Healthcare Index)" in text
     _, innovent = ask(services, "/close innovent")
     assert "Sector: Healthcare ▲ +3.33% (Hang Seng Healthcare Index)" in innovent
+
+
+def test_a_weekend_after_the_latest_session_is_no_trading_not_late_data(store):
+    from handlers.services import HONG_KONG, Services
+
+    monday = datetime(2025, 6, 9, 9, 0, tzinfo=HONG_KONG)
+    _, text = ask(Services.open(store, now=lambda: monday), "/close 700 7 jun")
+    assert "No session on Sat 7 Jun 2025 (no trading that day)" in text
+
+
+def test_at_the_turn_of_the_year_a_yearless_day_is_this_years():
+    assert parse_day("2 jan", today=date(2026, 1, 2), reference=date(2025, 12, 31)) == date(
+        2026, 1, 2
+    )

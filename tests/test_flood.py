@@ -71,3 +71,11 @@ async def test_a_quiet_chat_is_answered_while_another_floods(app):
         await app.process_update(make_message_update(app.bot, "/movers", chat_id=42))
     await app.process_update(make_message_update(app.bot, "/close 700", chat_id=43))
     assert "Tencent" in app.bot.request.last()["text"]
+
+
+async def test_group_chatter_never_earns_the_group_a_slow_down(app):
+    for _ in range(30):
+        await app.process_update(make_message_update(app.bot, "lol", chat_id=-1001))
+    await app.process_update(make_message_update(app.bot, "/close 700", chat_id=-1001))
+    texts = [m["text"] for m in app.bot.request.sent()]
+    assert len(texts) == 1 and "Tencent" in texts[0]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime, timedelta
 
+import httpx
 import pytest
-from telegram.error import ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.push import NO_CLOSES, deliver, plan_push
 from handlers.render import html_to_text
@@ -81,6 +82,20 @@ def bot() -> FakeBot:
 class Sleeps(list):
     async def __call__(self, seconds: float) -> None:
         self.append(seconds)
+
+
+def unreachable() -> NetworkError:
+    """A send that never left: the connection to Telegram could not be made."""
+    error = NetworkError("httpx.ConnectError: connection refused")
+    error.__cause__ = httpx.ConnectError("connection refused")
+    return error
+
+
+def cut_mid_request() -> NetworkError:
+    """A send that may have arrived: the line broke while waiting for the answer."""
+    error = NetworkError("httpx.ReadError: connection reset")
+    error.__cause__ = httpx.ReadError("connection reset")
+    return error
 
 
 async def run_push(services, bot, **kwargs):
@@ -202,16 +217,28 @@ async def test_flood_control_waits_as_told_then_sends_once(push_services, bot):
 
 async def test_network_errors_are_retried_with_backoff(push_services, bot):
     subscribe(push_services, 1)
-    bot.fail(1, NetworkError("reset"), NetworkError("reset"))
+    bot.fail(1, unreachable(), unreachable())
     sleeps = Sleeps()
     await run_push(push_services, bot, sleep=sleeps)
     assert sleeps == [1.0, 2.0]
     assert bot.received(1) == 1
 
 
+@pytest.mark.parametrize("error", [cut_mid_request, lambda: TimedOut("read timed out")])
+async def test_a_send_that_may_have_arrived_is_never_sent_again(push_services, bot, error):
+    subscribe(push_services, 1)
+    bot.fail(1, error())
+    sleeps = Sleeps()
+    report = await run_push(push_services, bot, sleep=sleeps)
+    assert report.outcomes == {"may have arrived": 1}
+    assert sleeps == []
+    assert (await run_push(push_services, bot)).outcomes == {}
+    assert bot.received(1) == 0
+
+
 async def test_a_chat_that_keeps_failing_is_retried_by_a_later_run(push_services, bot):
     subscribe(push_services, 1, 2)
-    bot.fail(1, *[NetworkError("down")] * 4)
+    bot.fail(1, *[unreachable() for _ in range(4)])
     report = await run_push(push_services, bot)
     assert report.outcomes == {"failed, will retry": 1, "sent": 1}
     assert 1 not in push_services.store.pushes(JUNE_4)
