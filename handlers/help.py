@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import MessageHandler, filters
 
 from handlers.catalog import CATALOG
@@ -59,9 +60,13 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    """Any other /command: say so and point to /help."""
+    """Any other /command meant for this bot: say so and point to /help. In a group, a bare
+    /command may be another bot's, so only `/command@ThisBot` is answered there."""
     message = update.effective_message
     text = message.text if message and message.text else ""
+    addressed = text.split()[0].lower().endswith(f"@{context.bot.username}".lower())
+    if message is None or (message.chat.type != ChatType.PRIVATE and not addressed):
+        return
     await send_reply(update, answer_unknown_command(services_of(context), text))
 
 
@@ -74,8 +79,8 @@ async def plain_text(update: Update, context: Context) -> None:
 
 HANDLERS = [command(("start", "help"), help_command)]
 FALLBACK_HANDLERS = [
-    # Private chats only: in a group, other bots' commands and people's chatter are not ours.
-    MessageHandler(NEW_MESSAGES & filters.ChatType.PRIVATE & filters.COMMAND, unknown_command),
+    MessageHandler(NEW_MESSAGES & filters.COMMAND, unknown_command),
+    # Private chats only: in a group, people's chatter is not for the bot.
     MessageHandler(
         NEW_MESSAGES & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, plain_text
     ),

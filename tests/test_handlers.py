@@ -187,3 +187,8 @@ async def test_a_group_migrating_to_a_supergroup_keeps_its_watchlist(app):
     await app.process_update(Update.de_json(migration, app.bot))
     assert [s.ticker for s in store.watchlist(-100555)] == ["1801.HK"]
     assert store.watchlist(-5) == []
+
+
+async def test_an_unknown_command_addressed_to_the_bot_in_a_group_gets_a_hint(app):
+    sent = await send(app, f"/weather@{BOT_USERNAME}", chat_id=-1001)
+    assert sent["text"].startswith(f"I don't know /weather@{BOT_USERNAME}.")
