@@ -22,7 +22,7 @@ EVENING = time(18, 0)  # after the close, when people ask
 def evening_services(store: Store, day: date) -> Services:
     """Services whose clock reads the evening of `day`, so 'today' is the last session."""
     evening = datetime.combine(day, EVENING, HONG_KONG)
-    return Services.open(store, now=lambda: evening)
+    return Services(store, now=lambda: evening)
 
 
 def _named(reply: Reply, intended: str) -> bool:

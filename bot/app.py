@@ -52,7 +52,7 @@ def services_from(settings: Settings, *, sample_if_empty: bool = False) -> Servi
     elif not store.has_closes():
         logger.warning("%s has no closes: load them with `python -m bot ingest`", settings.db_path)
     schedule = PushSchedule(TradingCalendar(), settings.push_time)
-    return Services.open(
+    return Services(
         store,
         schedule=schedule,
         admin_ids=settings.admin_ids,

@@ -40,17 +40,6 @@ class Services:
         self._matcher_version = store.securities_version()
         self._memo: dict[Hashable, Any] = {}
 
-    @classmethod
-    def open(
-        cls,
-        store: Store,
-        now: Callable[[], datetime] = hong_kong_now,
-        schedule: PushSchedule | None = None,
-        admin_ids: frozenset[int] = frozenset(),
-        min_turnover: float = DEFAULT_MIN_TURNOVER,
-    ) -> Services:
-        return cls(store, now, schedule, admin_ids, min_turnover)
-
     @property
     def matcher(self) -> Matcher:
         """The fuzzy index, rebuilt when an ingest in any process has changed securities."""

@@ -49,7 +49,7 @@ def store(fresh_store: Store, sample_db: Path) -> Store:
 
 @pytest.fixture
 def services(store: Store) -> Services:
-    return Services.open(store, now=lambda: SAMPLE_EVENING)
+    return Services(store, now=lambda: SAMPLE_EVENING)
 
 
 @pytest.fixture

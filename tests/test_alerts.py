@@ -37,7 +37,7 @@ def june_3(fresh_store, tmp_path):
     closes[closes["date"] <= "2025-06-03"].to_csv(before, index=False)
     closes[closes["date"] == "2025-06-04"].to_csv(after, index=False)
     ingest(fresh_store, before, today=JUNE_4)
-    services = Services.open(fresh_store, now=lambda: SAMPLE_EVENING)
+    services = Services(fresh_store, now=lambda: SAMPLE_EVENING)
     services.load_june_4 = lambda: ingest(fresh_store, after, today=JUNE_4)
     return services
 

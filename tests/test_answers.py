@@ -203,7 +203,7 @@ def test_user_text_is_escaped_in_replies(services):
 def test_an_empty_store_says_no_closes_are_loaded(fresh_store):
     from handlers.services import Services
 
-    services = Services.open(fresh_store)
+    services = Services(fresh_store)
     for line in ("/close", "/sector", "/movers", "/summary"):
         _, text = ask(services, line)
         assert "No closes are loaded yet" in text
@@ -232,7 +232,7 @@ def test_a_security_ingested_by_another_process_is_matched_without_a_restart(tmp
     path = tmp_path / "shared.db"
     bot_side = open_store(path)
     load_sample(bot_side)
-    services = Services.open(bot_side)
+    services = Services(bot_side)
     assert services.matcher.match("Zhongan Online", kinds=("security",)).outcome == "none"
 
     operator_side = open_store(path)
@@ -256,7 +256,7 @@ def test_asking_for_today_before_its_closes_are_in_says_so(store):
     from handlers.services import HONG_KONG, Services
 
     afternoon = datetime(2025, 6, 5, 15, 0, tzinfo=HONG_KONG)
-    services = Services.open(store, now=lambda: afternoon)
+    services = Services(store, now=lambda: afternoon)
     _, text = ask(services, "/close innovent 5 jun")
     assert "No session on Thu 5 Jun 2025 (its closes are not in yet); nearest: Wed 4 Jun" in text
 
@@ -279,7 +279,7 @@ def test_a_weekend_after_the_latest_session_is_no_trading_not_late_data(store):
     from handlers.services import HONG_KONG, Services
 
     monday = datetime(2025, 6, 9, 9, 0, tzinfo=HONG_KONG)
-    _, text = ask(Services.open(store, now=lambda: monday), "/close 700 7 jun")
+    _, text = ask(Services(store, now=lambda: monday), "/close 700 7 jun")
     assert "No session on Sat 7 Jun 2025 (no trading that day)" in text
 
 

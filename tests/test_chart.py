@@ -104,7 +104,7 @@ def test_too_little_history_gives_a_message_not_an_empty_chart(services, fresh_s
         "date,ticker,close,name\n2025-06-03,NEW,10,New Index\n2025-06-04,NEW,11,New Index\n",
     )
     ingest(fresh_store, path, today=JUNE_4)
-    reply = answer_line(Services.open(fresh_store), "/chart NEW 1m")
+    reply = answer_line(Services(fresh_store), "/chart NEW 1m")
     assert reply.photo is None
     assert "Not enough history for a 1 month chart of <b>New Index</b>: 2 sessions" in reply.text
 

@@ -105,7 +105,7 @@ def test_a_reader_sees_none_or_all_of_a_large_ingest_and_keeps_answering(
     writer = open_store(db_path)
     reader = open_store(db_path)
     evening_of_the_last_day = SAMPLE_EVENING + (LAST_DAY - SAMPLE_DAY)
-    services = Services.open(reader, now=lambda: evening_of_the_last_day)
+    services = Services(reader, now=lambda: evening_of_the_last_day)
     looks: list[Look] = []
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -161,7 +161,7 @@ def test_a_reader_opened_during_a_large_ingest_answers_from_the_data_before_it(
             # or see, the open write.
             reader = open_store(db_path)
             try:
-                services = Services.open(reader, now=lambda: SAMPLE_EVENING)
+                services = Services(reader, now=lambda: SAMPLE_EVENING)
                 assert "Innovent" in html_to_text(answer_line(services, "/close innovent").text)
                 assert look(reader, services, during_the_write=True).rows == 0
             finally:

@@ -81,7 +81,7 @@ def test_the_count_left_out_follows_the_floor(store):
     movers = store.movers(JUNE_4, 5, min_turnover=floor)
     assert movers.left_out == len(under)
     assert movers.gainers == liquid[:5]
-    services = Services.open(store, now=lambda: SAMPLE_EVENING, min_turnover=floor)
+    services = Services(store, now=lambda: SAMPLE_EVENING, min_turnover=floor)
     text = said(services, "/movers")
     assert f"Left out {len(under)} stocks that traded under HK$1B; /movers all shows them." in text
 

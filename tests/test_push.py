@@ -71,7 +71,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def push_services(store, clock, calendar) -> Services:
-    return Services.open(store, now=clock, schedule=PushSchedule(calendar))
+    return Services(store, now=clock, schedule=PushSchedule(calendar))
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def db_path(tmp_path):
 @pytest.fixture
 async def app(db_path):
     store = open_store(db_path)
-    services = Services.open(
+    services = Services(
         store, now=lambda: SAMPLE_EVENING.replace(day=5), admin_ids=frozenset({OPERATOR})
     )
     application = build_application(
