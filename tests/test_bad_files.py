@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import IngestError, Store, ingest, open_store
-from store.sample import load_sample
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 TODAY = date(2025, 6, 5)
@@ -124,25 +123,13 @@ def test_every_file_of_the_corpus_has_a_case():
 # --- a database file to compare byte for byte --------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sample_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database file holding the sample, with everything checkpointed into the main file.
-
-    Without the checkpoint the data would sit in the -wal file, and the next connection to close
-    would move it into the main file: the bytes would change though nothing was written.
-    """
-    path = tmp_path_factory.mktemp("sample") / "closebot.db"
-    store = open_store(path)
-    load_sample(store)
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.close()
-    return path
-
-
 @pytest.fixture
-def db_file(sample_db_file: Path, tmp_path: Path) -> Path:
+def db_file(sample_db: Path, tmp_path: Path) -> Path:
+    """A copy of conftest's sample database, whose writes are all checkpointed into the main
+    file: otherwise the next connection to close would move them there, and the bytes would
+    change though nothing was written."""
     path = tmp_path / "closebot.db"
-    shutil.copyfile(sample_db_file, path)
+    shutil.copyfile(sample_db, path)
     return path
 
 

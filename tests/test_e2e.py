@@ -7,6 +7,7 @@ sent back. Every wait is bounded, and both sides are always stopped.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,8 +19,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from store import open_store
-from store.sample import load_sample
 from tests.fake_telegram import FakeTelegramServer, RecordedCall
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,11 +34,9 @@ def server() -> Iterator[FakeTelegramServer]:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
+def workdir(tmp_path_factory, sample_db) -> Path:
     folder = tmp_path_factory.mktemp("e2e")
-    store = open_store(folder / "closebot.db")
-    load_sample(store)
-    store.close()
+    shutil.copyfile(sample_db, folder / "closebot.db")
     return folder
 
 

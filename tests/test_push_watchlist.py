@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,6 @@ from handlers.daily import push_parts
 from handlers.render import TELEGRAM_LIMIT, html_to_text, split_message, utf16_length
 from handlers.services import Services
 from store import ingest, open_store
-from store.sample import load_sample
 from tests.conftest import SAMPLE_EVENING
 from tests.fake_telegram import FakeTelegramServer, parse_html
 from tests.htmlcheck import html_problems
@@ -172,10 +172,10 @@ def server() -> Iterator[FakeTelegramServer]:
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory) -> Path:
+def database(tmp_path_factory, sample_db) -> Path:
     path = tmp_path_factory.mktemp("push") / "closebot.db"
+    shutil.copyfile(sample_db, path)
     store = open_store(path)
-    load_sample(store)
     subscribe(store, 401, POP_MART, INNOVENT)
     subscribe(store, 402)
     store.close()
