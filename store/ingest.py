@@ -19,14 +19,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from store.quality import implausible_closes
 from store.queries import Store
 from store.tickers import canonical_ticker, is_stock_code
 
 CLOSES_REQUIRED = ("date", "ticker", "close")
-CLOSES_OPTIONAL = ("prev_close", "volume", "turnover", "name", "sector")
+CLOSES_OPTIONAL = ("open", "high", "low", "prev_close", "volume", "turnover", "name", "sector")
 SECURITIES_REQUIRED = ("ticker", "name")
-SECURITIES_OPTIONAL = ("name_zh", "sector", "kind", "aliases")
+SECURITIES_OPTIONAL = ("name_zh", "sector", "kind", "category", "board_lot", "aliases")
+MEMBERS_REQUIRED = ("index", "ticker", "as_of")
 KINDS = ("stock", "index")
+CATEGORIES = ("equity", "reit", "etp", "index")
 MAX_VOLUME = 10**18  # shares in a day; SQLite integers stop at 2**63
 
 
@@ -63,7 +66,9 @@ class IngestReport:
     closes_changed: int = 0
     securities: int = 0
     summaries: int = 0
+    members: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)  # rows that cannot be real, each why
 
     def describe(self) -> str:
         """One line for the operator: "4 Jun 2025: 89 closes, 1 summary"."""
@@ -72,16 +77,21 @@ class IngestReport:
             changed = (
                 ""
                 if self.closes_changed == self.closes
-                else (f" ({self.closes_changed} new or changed)")
+                else (f" ({self.closes_changed:,} new or changed)")
             )
-            parts.append(f"{self.closes} closes{changed}")
+            parts.append(_plural(self.closes, "close", "closes") + changed)
         if self.securities:
             parts.append(_plural(self.securities, "security", "securities"))
         if self.summaries:
             parts.append(_plural(self.summaries, "summary", "summaries"))
+        if self.members:
+            parts.append(_plural(self.members, "index member", "index members"))
         what = ", ".join(parts) or "nothing to load"
         if self.ignored_columns:
             what += f"; ignored columns: {', '.join(self.ignored_columns)}"
+        if self.set_aside:
+            rows = _plural(len(self.set_aside), "row", "rows")
+            what += f"; set aside {rows} that cannot be real: " + "; ".join(self.set_aside)
         if not self.dates:
             return what
         first, last = min(self.dates), max(self.dates)
@@ -91,7 +101,7 @@ class IngestReport:
 
 
 def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+    return f"{count:,} {one if count == 1 else many}"
 
 
 def _day(day: date) -> str:
@@ -250,6 +260,10 @@ def read_closes(path: str | os.PathLike[str], *, today: date) -> tuple[pd.DataFr
     _first_bad(path, frame, "date", future, f"is in the future (today is {today.isoformat()})")
     out["ticker"] = _tickers(path, frame)
     out["close"] = _numbers(path, frame, "close", required=True, positive=True)
+    for column in ("open", "high", "low"):
+        if column in frame:
+            out[column] = _numbers(path, frame, column, required=False, positive=True)
+    _check_range(path, frame, out)
     if "prev_close" in frame:
         out["prev_close"] = _numbers(path, frame, "prev_close", required=False, positive=True)
     for column in ("volume", "turnover"):
@@ -280,6 +294,13 @@ def read_closes(path: str | os.PathLike[str], *, today: date) -> tuple[pd.DataFr
     return out, ignored
 
 
+def _check_range(path: Path, frame: pd.DataFrame, out: pd.DataFrame) -> None:
+    """The day's low is at most its high. (The open and even the close may sit outside the
+    continuous session's range in real data, set by the opening and closing auctions.)"""
+    if "low" in out and "high" in out:
+        _first_bad(path, frame, "low", out["low"] > out["high"], "the low is above the high")
+
+
 def read_securities(path: str | os.PathLike[str]) -> list[dict[str, object]]:
     """Validated securities rows ready to merge into the store."""
     path = Path(path)
@@ -291,6 +312,24 @@ def read_securities(path: str | os.PathLike[str]) -> list[dict[str, object]]:
     _first_bad(path, frame, "kind", ~kinds.isin(("",) + KINDS), "kind must be stock or index")
     duplicated = tickers.duplicated()
     _first_bad(path, frame.assign(ticker=frame["ticker"]), "ticker", duplicated, "duplicate ticker")
+    categories = (
+        frame["category"].str.strip().str.lower()
+        if "category" in frame
+        else pd.Series("", frame.index)
+    )
+    _first_bad(
+        path,
+        frame,
+        "category",
+        ~categories.isin(("",) + CATEGORIES),
+        f"category must be one of {', '.join(CATEGORIES)}",
+    )
+    lots = (
+        _numbers(path, frame, "board_lot", required=False, positive=True)
+        if "board_lot" in frame
+        else pd.Series(np.nan, frame.index)
+    )
+    _first_bad(path, frame, "board_lot", lots % 1 > 0, "must be a whole number of shares")
     rows = []
     for i, ticker in enumerate(tickers):
         kind = kinds.iloc[i] or ("stock" if is_stock_code(ticker) else "index")
@@ -302,10 +341,26 @@ def read_securities(path: str | os.PathLike[str]) -> list[dict[str, object]]:
                 "name_zh": frame["name_zh"].iloc[i].strip() if "name_zh" in frame else "",
                 "sector": frame["sector"].iloc[i].strip() if "sector" in frame else "",
                 "kind": kind,
+                "category": categories.iloc[i] or ("index" if kind == "index" else ""),
+                "board_lot": None if pd.isna(lots.iloc[i]) else int(lots.iloc[i]),
                 "aliases": [a.strip() for a in aliases.split("|") if a.strip()],
             }
         )
     return rows
+
+
+def read_members(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
+    """Validated (index, ticker, as_of) rows: which stocks an index held on a date."""
+    path = Path(path)
+    frame = _read_csv(path, MEMBERS_REQUIRED, ())
+    indexes = frame["index"].map(lambda t: canonical_ticker(t) or "")
+    _first_bad(path, frame, "index", indexes == "", "not an index code (like HSI)")
+    tickers = _tickers(path, frame)
+    as_of = pd.to_datetime(frame["as_of"].str.strip(), format="%Y-%m-%d", errors="coerce")
+    _first_bad(path, frame, "as_of", as_of.isna(), "not a date in YYYY-MM-DD form")
+    rows = pd.DataFrame({"index": indexes, "ticker": tickers, "as_of": as_of.dt.date})
+    _first_bad(path, frame, "ticker", rows.duplicated(), "this member is listed twice")
+    return [(i, t, d.isoformat()) for i, t, d in rows.itertuples(index=False)]
 
 
 def read_summary(path: str | os.PathLike[str]) -> tuple[str, str]:
@@ -331,23 +386,34 @@ def ingest(
     *,
     summary: str | os.PathLike[str] | None = None,
     securities: str | os.PathLike[str] | None = None,
+    members: str | os.PathLike[str] | None = None,
     summary_date: date | None = None,
     today: date,
 ) -> IngestReport:
-    """Load any of the three files in one transaction; raise `IngestError` and write nothing."""
+    """Load any of the four files in one transaction; raise `IngestError` and write nothing.
+
+    Closes rows that cannot be real (see `store.quality`) are set aside and named in the
+    report; the rest of the file loads.
+    """
     report = IngestReport()
     security_rows = read_securities(securities) if securities else []
+    member_rows = read_members(members) if members else []
     frame = None
     if closes is not None:
         frame, report.ignored_columns = read_closes(closes, today=today)
+        frame, report.set_aside = _set_aside_implausible(store, closes, frame)
+        if frame.empty:
+            raise IngestError(closes, "no row can be loaded: " + "; ".join(report.set_aside))
     summary_text = read_summary(summary) if summary else None
-    if summary_text and summary_date is None:
+    if summary and summary_text and summary_date is None:
         if frame is None:
             raise IngestError(summary, "say which day it is for (--date YYYY-MM-DD)")
         summary_date = max(frame["date"])
 
-    known = {s.ticker for s in store.securities()} | {r["ticker"] for r in security_rows}
+    known = {s.ticker for s in store.securities()} | {str(r["ticker"]) for r in security_rows}
     new_securities = _securities_from_closes(closes, frame, known) if frame is not None else []
+    if members:
+        _check_members_known(members, member_rows, known)
     if frame is not None:
         frame = _with_changes(store, frame)
 
@@ -360,9 +426,12 @@ def ingest(
             report.closes, report.closes_changed = _upsert_closes(store, frame)
             report.dates = sorted(set(frame["date"]))
             _record_loads(store, report.dates)
+        if member_rows:
+            _replace_members(store, member_rows)
+            report.members = len(member_rows)
         if summary_text and summary_date:
             headline, body = summary_text
-            store.db["summaries"].upsert(
+            store.db.table("summaries").upsert(
                 {
                     "date": summary_date.isoformat(),
                     "headline": headline,
@@ -375,6 +444,84 @@ def ingest(
             if summary_date not in report.dates:
                 report.dates.append(summary_date)
     return report
+
+
+def _set_aside_implausible(
+    store: Store, path: str | os.PathLike[str], frame: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str]]:
+    """The rows worth loading, and a line for each row set aside because it cannot be real.
+
+    Each row is judged beside its neighbours, in the file and in the store alike.
+    """
+    context = _stored_neighbours(store, frame)
+    both = pd.concat(
+        [
+            frame.reindex(columns=["ticker", "date", "close", "volume"]).assign(candidate=True),
+            context.assign(candidate=False),
+        ]
+    )
+    both.index = list(frame.index) + [-1 - i for i in range(len(context))]
+    flagged = implausible_closes(both)
+    if flagged.empty:
+        return frame, []
+    closes = frame["close"]
+    lines = [
+        str(
+            IngestError(path, reason, row=position + 1, column="close", value=str(closes[position]))
+        )
+        for position, reason in zip(flagged.index.astype(int), flagged.to_list(), strict=True)
+    ]
+    return frame.drop(index=flagged.index), sorted(lines, key=_row_number)
+
+
+def _row_number(line: str) -> int:
+    found = re.search(r", row (\d+),", line)
+    return int(found[1]) if found else 0
+
+
+def _stored_neighbours(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
+    """Stored closes of the file's tickers from the session before its first day to the session
+    after its last: every row's stored neighbours."""
+    first, last = min(frame["date"]).isoformat(), max(frame["date"]).isoformat()
+    rows = store.db.execute(
+        """SELECT ticker, date, close, volume FROM closes
+           WHERE date BETWEEN COALESCE((SELECT MAX(date) FROM closes WHERE date < ?), ?)
+                          AND COALESCE((SELECT MIN(date) FROM closes WHERE date > ?), ?)""",
+        [first, first, last, last],
+    ).fetchall()
+    stored = pd.DataFrame(rows, columns=["ticker", "date", "close", "volume"])
+    stored["date"] = stored["date"].map(date.fromisoformat)
+    stored["volume"] = stored["volume"].astype(float)
+    in_file = pd.MultiIndex.from_frame(frame[["ticker", "date"]])
+    keys = pd.MultiIndex.from_frame(stored[["ticker", "date"]])
+    keep = stored["ticker"].isin(set(frame["ticker"])) & ~keys.isin(in_file)
+    return stored[keep.to_numpy()].reset_index(drop=True)
+
+
+def _check_members_known(
+    path: str | os.PathLike[str], rows: list[tuple[str, str, str]], known: set[str]
+) -> None:
+    for number, (index, ticker, _) in enumerate(rows, start=1):
+        for column, code in (("index", index), ("ticker", ticker)):
+            if code not in known:
+                raise IngestError(
+                    path,
+                    "unknown security: load it with --securities first",
+                    row=number,
+                    column=column,
+                    value=code,
+                )
+
+
+def _replace_members(store: Store, rows: list[tuple[str, str, str]]) -> None:
+    """Each (index, date) list in the file replaces the stored list of that index and date."""
+    lists = sorted({(index, as_of) for index, _, as_of in rows})
+    store.db.conn.executemany(
+        "DELETE FROM index_members WHERE index_ticker = ? AND as_of = ?", lists
+    )
+    store.db.conn.executemany(
+        "INSERT INTO index_members (index_ticker, ticker, as_of) VALUES (?, ?, ?)", rows
+    )
 
 
 def _securities_from_closes(
@@ -469,6 +616,9 @@ def _upsert_closes(store: Store, frame: pd.DataFrame) -> tuple[int, int]:
         "pct_change",
         "volume",
         "turnover",
+        "open",
+        "high",
+        "low",
     ]
     frame = frame.reindex(columns=columns)
     frame["date"] = frame["date"].map(date.isoformat)
@@ -493,6 +643,8 @@ def _upsert_securities(store: Store, rows: list[dict[str, object]]) -> None:
         if existing:
             record["name_zh"] = row["name_zh"] or existing.name_zh or ""
             record["sector"] = row["sector"] or existing.sector or ""
+            record["category"] = row.get("category") or existing.category or ""
+            record["board_lot"] = row.get("board_lot") or existing.board_lot
             aliases = list(dict.fromkeys([*existing.aliases, *aliases]))
         record["aliases"] = json.dumps(aliases, ensure_ascii=False)
-        store.db["securities"].upsert(record, pk="ticker")
+        store.db.table("securities").upsert(record, pk="ticker")

@@ -14,6 +14,8 @@ class Security:
     sector: str | None = None
     kind: str = "stock"
     aliases: tuple[str, ...] = ()
+    category: str | None = None  # HKEX's: equity, reit, etp; index for an index
+    board_lot: int | None = None  # shares in one trading unit
 
     @property
     def is_index(self) -> bool:
@@ -30,6 +32,16 @@ class Close:
     pct_change: float | None = None
     volume: int | None = None
     turnover: float | None = None
+    open: float | None = None
+    high: float | None = None
+    low: float | None = None
+
+    @property
+    def traded_value(self) -> float | None:
+        """The day's turnover in HK dollars: the stored figure, else close × volume."""
+        if self.turnover is not None:
+            return self.turnover
+        return self.close * self.volume if self.volume is not None else None
 
 
 @dataclass(frozen=True)
@@ -41,11 +53,22 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """An index's members as listed on one date."""
+
+    index: str
+    as_of: date
+    tickers: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Movers:
     date: date
     gainers: list[Quote] = field(default_factory=list)
     losers: list[Quote] = field(default_factory=list)
     left_out: int = 0  # stocks of the day not ranked: they traded under the turnover floor
+    universe: Membership | None = None  # whose stocks were ranked; None: every stock
+    counted: int = 0  # stocks of the universe with a change that day
 
 
 @dataclass(frozen=True)
@@ -53,6 +76,21 @@ class Breadth:
     advancers: int
     decliners: int
     unchanged: int
+    universe: Membership | None = None  # whose stocks were counted; None: every stock
+
+    @property
+    def total(self) -> int:
+        return self.advancers + self.decliners + self.unchanged
+
+
+@dataclass(frozen=True)
+class YearRange:
+    """A security's highest and lowest price over the 52 weeks to a day."""
+
+    high: float
+    low: float
+    since: date  # the first session counted: a year back, or the first close stored
+    full_year: bool
 
 
 @dataclass(frozen=True)

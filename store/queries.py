@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -16,18 +16,52 @@ from store.models import (
     Alert,
     Breadth,
     Close,
+    Membership,
     Movers,
     Quote,
     Security,
     Subscriber,
     Summary,
     WatchedQuote,
+    YearRange,
 )
 
 _QUOTE_COLUMNS = """
     c.date, c.ticker, c.close, c.prev_close, c.change, c.pct_change, c.volume, c.turnover,
-    s.name, s.name_zh, s.sector, s.kind, s.aliases
+    c.open, c.high, c.low, s.name, s.name_zh, s.sector, s.kind, s.aliases, s.category, s.board_lot
 """
+
+
+def share_basis(closes: list[Close]) -> list[float]:
+    """For each close of one security (in date order), the factor that puts its price on the
+    share basis of the last one.
+
+    HKEX prints the previous close of the first session after a consolidation or split on the
+    new basis (ten times the last price, after a 10-into-1 consolidation); where a stored
+    previous close differs from the close stored before it, the shares changed, and earlier
+    prices are scaled by that ratio. Cash dividends leave the previous close as it printed.
+    """
+    factors = [1.0] * len(closes)
+    factor = 1.0
+    for position in range(len(closes) - 1, 0, -1):
+        close, before = closes[position], closes[position - 1]
+        if close.prev_close is not None and before.close > 0:
+            ratio = close.prev_close / before.close
+            if not 0.999 <= ratio <= 1.001:
+                factor *= ratio
+        factors[position - 1] = factor
+    return factors
+
+
+def _members_clause(universe: Membership | None) -> tuple[str, list[Any]]:
+    """SQL (on closes `c`) keeping only the members of `universe`, and its parameters."""
+    if universe is None:
+        return "", []
+    return (
+        """AND c.ticker IN (SELECT ticker FROM index_members
+                            WHERE index_ticker = ? AND as_of = ?)""",
+        [universe.index, universe.as_of.isoformat()],
+    )
 
 
 def _security(row: dict[str, Any]) -> Security:
@@ -38,6 +72,8 @@ def _security(row: dict[str, Any]) -> Security:
         sector=row["sector"] or None,
         kind=row["kind"],
         aliases=tuple(json.loads(row["aliases"] or "[]")),
+        category=row.get("category") or None,
+        board_lot=row.get("board_lot") or None,
     )
 
 
@@ -51,6 +87,9 @@ def _close(row: dict[str, Any]) -> Close:
         pct_change=row["pct_change"],
         volume=row["volume"],
         turnover=row["turnover"],
+        open=row.get("open"),
+        high=row.get("high"),
+        low=row.get("low"),
     )
 
 
@@ -169,14 +208,15 @@ class _ChatLists:
         return [_alert(r) for r in self._rows(sql, [day.isoformat(), day.isoformat()])]
 
     def claim_alert(self, day: date, alert: Alert, at: datetime) -> bool:
-        """Record that `alert` fired on `day` before telling anyone, so it is told once.
+        """Record that `alert` fired on `day`, due to be told; False if it already was.
 
-        A one-shot alert becomes inactive in the same transaction.
+        Recorded once, when the session's closes arrive, so it is told once: a one-shot alert
+        becomes inactive in the same transaction.
         """
         with self.db.atomic():
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO alert_fires (date, alert_id, sent_at, status) "
-                "VALUES (?, ?, ?, 'sending')",
+                "VALUES (?, ?, ?, 'due')",
                 [day.isoformat(), alert.id, at.isoformat()],
             )
             if cursor.rowcount != 1:
@@ -188,21 +228,32 @@ class _ChatLists:
             )
         return True
 
-    def release_alert(self, day: date, alert: Alert) -> None:
-        """Give back a claim whose message could not be sent for a passing reason: the alert is
-        as it was, and the next look at the day tells it."""
+    def due_alerts(self, *, chat_id: int | None = None) -> list[tuple[date, Alert]]:
+        """Fired alerts not told yet (of one chat when given), oldest first."""
+        sql = """SELECT f.date AS fired_date, a.* FROM alert_fires f
+                 JOIN alerts a ON a.id = f.alert_id
+                 WHERE f.status = 'due' AND (? IS NULL OR a.chat_id = ?)
+                 ORDER BY f.date, a.id"""
+        rows = self._rows(sql, [chat_id, chat_id])
+        return [(date.fromisoformat(r.pop("fired_date")), _alert(r)) for r in rows]
+
+    def start_alert(self, day: date, alert_id: int, at: datetime) -> bool:
+        """Take a due alert to tell it; False if another sender took it first."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "UPDATE alert_fires SET status = 'sending', sent_at = ? "
+                "WHERE date = ? AND alert_id = ? AND status = 'due'",
+                [at.isoformat(), day.isoformat(), alert_id],
+            )
+        return cursor.rowcount == 1
+
+    def release_alert(self, day: date, alert_id: int) -> None:
+        """Give back an alert whose message could not be sent for a passing reason: it is due
+        again, and the next look tells it."""
         with self.db.atomic():
             self.db.execute(
-                "DELETE FROM alert_fires WHERE date = ? AND alert_id = ?",
-                [day.isoformat(), alert.id],
-            )
-            self.db.execute(
-                "UPDATE alerts SET active = ?, fired_on = ? WHERE id = ?",
-                [
-                    int(alert.active),
-                    alert.fired_on.isoformat() if alert.fired_on else None,
-                    alert.id,
-                ],
+                "UPDATE alert_fires SET status = 'due' WHERE date = ? AND alert_id = ?",
+                [day.isoformat(), alert_id],
             )
 
     def finish_alert(self, day: date, alert_id: int, status: str, at: datetime) -> None:
@@ -279,6 +330,11 @@ class Store(_ChatLists):
     def has_closes(self) -> bool:
         return self._value("SELECT 1 FROM closes LIMIT 1") is not None
 
+    def first_date(self) -> date | None:
+        """The first session stored: nothing is known before it."""
+        value = self._value("SELECT MIN(date) FROM closes")
+        return date.fromisoformat(value) if value else None
+
     def latest_date(self) -> date | None:
         value = self._value("SELECT MAX(date) FROM closes")
         return date.fromisoformat(value) if value else None
@@ -326,39 +382,98 @@ class Store(_ChatLists):
         sql = "SELECT * FROM securities WHERE sector = ? AND kind = 'stock' ORDER BY ticker"
         return [_security(r) for r in self._rows(sql, [sector])]
 
-    def movers(self, day: date, count: int, min_turnover: float = 0.0) -> Movers:
+    def movers(
+        self,
+        day: date,
+        count: int,
+        min_turnover: float = 0.0,
+        universe: Membership | None = None,
+    ) -> Movers:
         """The day's `count` best and worst stocks by % change (a stock is never both).
 
-        Stocks whose day turnover (stored, else close × volume) is under `min_turnover` are not
-        ranked, only counted in `left_out`; a stock whose turnover is unknown is ranked. Ranked
-        in SQL, so a full board costs two short index-ordered reads, not thousands of objects.
+        Only members of `universe` are ranked when one is given. Stocks whose day turnover
+        (stored, else close × volume) is under `min_turnover` are not ranked, only counted in
+        `left_out`; a stock whose turnover is unknown is ranked. Ranked in SQL, so a full board
+        costs two short index-ordered reads, not thousands of objects.
         """
-        where = """FROM closes c JOIN securities s USING (ticker)
-                   WHERE c.date = ? AND s.kind = 'stock' AND c.pct_change IS NOT NULL"""
+        members, member_params = _members_clause(universe)
+        where = f"""FROM closes c JOIN securities s USING (ticker)
+                    WHERE c.date = ? AND s.kind = 'stock' AND c.pct_change IS NOT NULL {members}"""
         liquid = "AND NOT IFNULL(COALESCE(c.turnover, c.close * c.volume) < ?, 0)"
-        params = [day.isoformat(), min_turnover]
+        params = [day.isoformat(), *member_params]
 
         def side(sign: str, order: str) -> list[Quote]:
             sql = f"""SELECT {_QUOTE_COLUMNS} {where} {liquid} AND c.pct_change {sign} 0
                       ORDER BY c.pct_change {order}, c.ticker LIMIT ?"""
-            return [_quote(r) for r in self._rows(sql, [*params, count])]
+            return [_quote(r) for r in self._rows(sql, [*params, min_turnover, count])]
 
-        left_out = self._value(
-            f"SELECT COUNT(*) {where} AND COALESCE(c.turnover, c.close * c.volume) < ?", params
-        )
-        return Movers(day, side(">", "DESC"), side("<", "ASC"), left_out=left_out or 0)
-
-    def breadth(self, day: date) -> Breadth:
-        """Advancers, decliners and unchanged among the day's stocks, to the hundredth of a %."""
         row = self.db.execute(
-            """SELECT COALESCE(SUM(ROUND(c.pct_change, 2) > 0), 0),
-                      COALESCE(SUM(ROUND(c.pct_change, 2) < 0), 0),
-                      COALESCE(SUM(ROUND(c.pct_change, 2) = 0), 0)
-               FROM closes c JOIN securities s USING (ticker)
-               WHERE c.date = ? AND s.kind = 'stock'""",
-            [day.isoformat()],
+            f"""SELECT COUNT(*),
+                       COALESCE(SUM(COALESCE(c.turnover, c.close * c.volume) < ?), 0) {where}""",
+            [min_turnover, *params],
         ).fetchone()
-        return Breadth(int(row[0]), int(row[1]), int(row[2]))
+        return Movers(
+            day,
+            side(">", "DESC"),
+            side("<", "ASC"),
+            left_out=int(row[1]),
+            universe=universe,
+            counted=int(row[0]),
+        )
+
+    def breadth(
+        self, day: date, *, universe: Membership | None = None, sector: str | None = None
+    ) -> Breadth:
+        """Advancers, decliners and unchanged among the day's stocks (members of `universe`,
+        or of `sector`, when given), judged on the % change to the hundredth."""
+        members, member_params = _members_clause(universe)
+        row = self.db.execute(
+            f"""SELECT COALESCE(SUM(ROUND(c.pct_change, 2) > 0), 0),
+                       COALESCE(SUM(ROUND(c.pct_change, 2) < 0), 0),
+                       COALESCE(SUM(ROUND(c.pct_change, 2) = 0), 0)
+                FROM closes c JOIN securities s USING (ticker)
+                WHERE c.date = ? AND s.kind = 'stock' AND (? IS NULL OR s.sector = ?) {members}""",
+            [day.isoformat(), sector, sector, *member_params],
+        ).fetchone()
+        return Breadth(int(row[0]), int(row[1]), int(row[2]), universe=universe)
+
+    # --- index membership -------------------------------------------------------------------
+
+    def membership(self, index: str, day: date) -> Membership | None:
+        """The index's members on `day`: its latest list on or before the day, or, for a day
+        before any list, its earliest; None when no list of it is stored."""
+        as_of = self._value(
+            """SELECT COALESCE(
+                   (SELECT MAX(as_of) FROM index_members WHERE index_ticker = ? AND as_of <= ?),
+                   (SELECT MIN(as_of) FROM index_members WHERE index_ticker = ?))""",
+            [index, day.isoformat(), index],
+        )
+        if as_of is None:
+            return None
+        rows = self.db.execute(
+            "SELECT ticker FROM index_members WHERE index_ticker = ? AND as_of = ?",
+            [index, as_of],
+        ).fetchall()
+        return Membership(index, date.fromisoformat(as_of), frozenset(r[0] for r in rows))
+
+    def indexes_with_members(self) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT index_ticker FROM index_members ORDER BY 1")
+        return [r[0] for r in rows]
+
+    def year_range(self, ticker: str, day: date) -> YearRange | None:
+        """The highest high and lowest low of the 52 weeks to `day` (closes where the day's
+        range is not stored), on today's share basis across a consolidation or split."""
+        start = day - timedelta(weeks=52)
+        rows = self.history(ticker, start + timedelta(days=1), day)
+        if not rows:
+            return None
+        factors = share_basis(rows)
+        high = max((c.high or c.close) * f for c, f in zip(rows, factors, strict=True))
+        low = min((c.low or c.close) * f for c, f in zip(rows, factors, strict=True))
+        since = rows[0].date
+        # A year is stored when the first close counted falls in the window's first week
+        # (holidays aside); a later first close means a listing or a history that starts late.
+        return YearRange(high, low, since, full_year=since <= start + timedelta(days=7))
 
     def sector_average(self, sector: str, day: date) -> tuple[float | None, int]:
         """(mean % change, stocks counted) of a sector's stocks on `day`."""
@@ -405,6 +520,14 @@ class Store(_ChatLists):
         rows = self._rows("SELECT * FROM closes WHERE ticker = ? ORDER BY date LIMIT 1", [ticker])
         return _close(rows[0]) if rows else None
 
+    def sector_closes(self, sector: str, since: date, until: date) -> list[Close]:
+        """Every close of the sector's stocks from `since` to `until`, by date."""
+        sql = """SELECT c.* FROM closes c JOIN securities s USING (ticker)
+                 WHERE s.sector = ? AND s.kind = 'stock' AND c.date BETWEEN ? AND ?
+                 ORDER BY c.date, c.ticker"""
+        params = [sector, since.isoformat(), until.isoformat()]
+        return [_close(r) for r in self._rows(sql, params)]
+
     def history(self, ticker: str, since: date, until: date) -> list[Close]:
         sql = """SELECT * FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?
                  ORDER BY date"""
@@ -446,7 +569,7 @@ class Store(_ChatLists):
         """Start (or restart, or re-time) a chat's daily push; True if it was not subscribed."""
         existing = self.subscriber(chat_id)
         with self.db.atomic():
-            self.db["subscribers"].upsert(
+            self.db.table("subscribers").upsert(
                 {
                     "chat_id": chat_id,
                     "subscribed_at": at.isoformat()

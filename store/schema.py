@@ -14,7 +14,7 @@ migrations = Migrations("closebot")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["securities"].create(
+    db.table("securities").create(
         {
             "ticker": str,
             "name": str,
@@ -26,7 +26,7 @@ def m001_initial(db: Database) -> None:
         pk="ticker",
         not_null={"name", "kind"},
     )
-    db["closes"].create(
+    db.table("closes").create(
         {
             "date": str,  # ISO yyyy-mm-dd
             "ticker": str,
@@ -41,18 +41,18 @@ def m001_initial(db: Database) -> None:
         not_null={"close"},
     )
     # The primary key serves "all tickers on one day"; this serves "one ticker's recent days".
-    db["closes"].create_index(["ticker", "date"], unique=True)
-    db["summaries"].create(
+    db.table("closes").create_index(["ticker", "date"], unique=True)
+    db.table("summaries").create(
         {"date": str, "headline": str, "body": str, "source": str},
         pk="date",
         not_null={"headline", "body", "source"},
     )
-    db["subscribers"].create(
+    db.table("subscribers").create(
         {"chat_id": int, "subscribed_at": str, "active": int, "push_time": str},
         pk="chat_id",
         not_null={"subscribed_at", "active"},
     )
-    db["pushes"].create(
+    db.table("pushes").create(
         {"date": str, "chat_id": int, "sent_at": str, "status": str},
         pk=("date", "chat_id"),
         not_null={"sent_at", "status"},
@@ -62,18 +62,18 @@ def m001_initial(db: Database) -> None:
 @migrations()
 def m002_meta(db: Database) -> None:
     """Counters other processes watch: the bot rebuilds its matcher when securities change."""
-    db["meta"].create({"key": str, "value": int}, pk="key", not_null={"value"})
-    db["meta"].insert({"key": "securities_version", "value": 0})
+    db.table("meta").create({"key": str, "value": int}, pk="key", not_null={"value"})
+    db.table("meta").insert({"key": "securities_version", "value": 0})
 
 
 @migrations()
 def m003_watchlists_and_alerts(db: Database) -> None:
-    db["watchlist"].create(
+    db.table("watchlist").create(
         {"chat_id": int, "ticker": str, "added_at": str},
         pk=("chat_id", "ticker"),
         not_null={"added_at"},
     )
-    db["alerts"].create(
+    db.table("alerts").create(
         {
             "id": int,
             "chat_id": int,
@@ -90,27 +90,45 @@ def m003_watchlists_and_alerts(db: Database) -> None:
         pk="id",
         not_null={"chat_id", "number", "ticker", "kind", "threshold", "repeat", "active"},
     )
-    db["alerts"].create_index(["chat_id", "number"], unique=True)
+    db.table("alerts").create_index(["chat_id", "number"], unique=True)
     # One row per alert and session judged true: an alert never fires twice for one day.
-    db["alert_fires"].create(
+    db.table("alert_fires").create(
         {"date": str, "alert_id": int, "sent_at": str, "status": str},
         pk=("date", "alert_id"),
         not_null={"sent_at", "status"},
     )
     # Chats that blocked the bot: lists and alerts are kept, deliveries stop.
-    db["blocked_chats"].create({"chat_id": int, "blocked_at": str}, pk="chat_id")
+    db.table("blocked_chats").create({"chat_id": int, "blocked_at": str}, pk="chat_id")
     # When each session's data was last stored, for "as of" lines.
-    db["session_loads"].create({"date": str, "stored_at": str}, pk="date")
+    db.table("session_loads").create({"date": str, "stored_at": str}, pk="date")
 
 
 @migrations()
 def m004_alert_numbers(db: Database) -> None:
     """Each chat's last alert number, so a number is never given twice: an old "remove 3"
     button must not remove a newer alert."""
-    db["alert_numbers"].create({"chat_id": int, "last": int}, pk="chat_id", not_null={"last"})
+    db.table("alert_numbers").create({"chat_id": int, "last": int}, pk="chat_id", not_null={"last"})
     db.execute(
         "INSERT INTO alert_numbers (chat_id, last) SELECT chat_id, MAX(number) FROM alerts "
         "GROUP BY chat_id"
+    )
+
+
+@migrations()
+def m005_printed_prices_and_membership(db: Database) -> None:
+    """The day's open, high and low beside the close; HKEX's category and board lot of each
+    security; and which stocks belong to an index on a given date."""
+    closes = db.table("closes")
+    for column in ("open", "high", "low"):
+        closes.add_column(column, float)
+    securities = db.table("securities")
+    securities.add_column("category", str)  # equity, reit, etp or index
+    securities.add_column("board_lot", int)
+    # One row per member and membership date; an index's members on a day are those of its
+    # latest list on or before that day (or its earliest list, for days before any).
+    db.table("index_members").create(
+        {"index_ticker": str, "ticker": str, "as_of": str},
+        pk=("index_ticker", "as_of", "ticker"),
     )
 
 

@@ -11,6 +11,9 @@ import re
 
 # The market's own index: what "the market" means in every answer and push.
 INDEX = "HSI"
+# The board the bot ranks and groups into sectors: the Hang Seng Composite Index's members,
+# about 95% of the market's value, each with its Hang Seng Industry Classification.
+BOARD = "HSCI"
 
 _STOCK_CODE = re.compile(
     r"""^\$?

@@ -46,9 +46,9 @@ CLOSES_CASES: dict[str, Rejected | Accepted] = {
     "missing_close_column.csv": Rejected("missing required column 'close'", row=0),
     "repeated_column.csv": Rejected("the header names this column twice", row=0, column="close"),
     "extra_columns.csv": Accepted(
-        "5 Jun 2025: 1 closes; ignored columns: open, high", {"0700.HK": 520}
+        "5 Jun 2025: 1 close; ignored columns: currency, exchange", {"0700.HK": 520}
     ),
-    "utf8_bom.csv": Accepted("5 Jun 2025: 1 closes", {"0700.HK": 520}),
+    "utf8_bom.csv": Accepted("5 Jun 2025: 1 close", {"0700.HK": 520}),
     "windows_line_endings.csv": Accepted("5 Jun 2025: 2 closes", {"0700.HK": 520, "1801.HK": 75.5}),
     "semicolons.csv": Rejected(
         "the fields are separated by ';' but must be separated by commas",
@@ -242,12 +242,14 @@ def test_an_odd_but_documented_closes_file_is_accepted(db_file, name):
 
 
 def test_commas_between_groups_of_three_digits_are_thousands_separators(db_file, tmp_path):
+    # Laopu Gold (6181) closed at 994.00 on 4 June 2025: a close over a thousand is plausible.
     path = tmp_path / "grouping.csv"
-    path.write_text('date,ticker,close\n2025-06-05,HSI,"23,654"\n2025-06-05,1801.HK,"7,425"\n')
+    path.write_text('date,ticker,close\n2025-06-05,HSI,"23,654"\n2025-06-05,6181.HK,"1,012"\n')
     store = open_store(db_file)
     try:
-        ingest(store, path, today=TODAY)
-        assert closes_on(store, TODAY) == {"HSI": 23654.0, "1801.HK": 7425.0}
+        report = ingest(store, path, today=TODAY)
+        assert report.set_aside == []
+        assert closes_on(store, TODAY) == {"HSI": 23654.0, "6181.HK": 1012.0}
     finally:
         store.close()
 

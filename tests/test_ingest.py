@@ -28,10 +28,12 @@ def test_the_sample_files_load_with_a_one_line_report(fresh_store):
         summary=SAMPLE_SUMMARY,
         today=TODAY,
     )
+    # The sample's README: 1,983 rows of closes, 2,901 securities on HKEX's list.
     assert report.describe() == (
-        "30 May 2025 – 4 Jun 2025 (4 sessions): 356 closes, 89 securities, 1 summary"
+        "30 May 2025 – 4 Jun 2025 (4 sessions): 1,983 closes, 2,901 securities, 1 summary"
     )
-    assert fresh_store.db["closes"].count == 356
+    assert fresh_store.db["closes"].count == 1983
+    assert fresh_store.db["securities"].count == 2901
 
 
 def test_ingesting_the_same_file_again_changes_no_row(store):
@@ -44,7 +46,7 @@ def test_ingesting_the_same_file_again_changes_no_row(store):
 
 def test_a_one_day_file_reports_that_day(store, write_file):
     path = write_file("day.csv", "date,ticker,close\n2025-06-05,1801.HK,75.00\n")
-    assert ingest(store, path, today=TODAY).describe() == "5 Jun 2025: 1 closes"
+    assert ingest(store, path, today=TODAY).describe() == "5 Jun 2025: 1 close"
 
 
 def test_change_is_computed_from_the_previous_stored_close_when_the_file_has_none(
@@ -160,8 +162,29 @@ def test_bom_and_windows_line_endings_are_accepted(store, write_file):
 
 
 def test_unknown_extra_columns_are_ignored_and_reported(store, write_file):
-    path = write_file("extra.csv", "date,ticker,close,open\n2025-06-05,0700.HK,520,510\n")
-    assert "ignored columns: open" in ingest(store, path, today=TODAY).describe()
+    path = write_file(
+        "extra.csv", "date,ticker,close,currency,exchange\n2025-06-05,0700.HK,520,HKD,SEHK\n"
+    )
+    assert ingest(store, path, today=TODAY).describe() == (
+        "5 Jun 2025: 1 close; ignored columns: currency, exchange"
+    )
+
+
+def test_open_high_and_low_columns_are_stored_not_ignored(store, write_file):
+    path = write_file(
+        "ohl.csv", "date,ticker,open,high,low,close\n2025-06-05,0700.HK,510,525,508.5,520\n"
+    )
+    assert ingest(store, path, today=TODAY).describe() == "5 Jun 2025: 1 close"
+    close = store.quote("0700.HK", date(2025, 6, 5)).close
+    assert (close.open, close.high, close.low, close.close) == (510, 525, 508.5, 520)
+
+
+def test_a_low_above_the_high_is_rejected(store, write_file):
+    path = write_file("ohl.csv", "date,ticker,high,low,close\n2025-06-05,0700.HK,515,525,520\n")
+    with pytest.raises(IngestError) as caught:
+        ingest(store, path, today=TODAY)
+    assert "the low is above the high" in str(caught.value)
+    assert (caught.value.row, caught.value.column) == (1, "low")
 
 
 def test_a_summary_without_a_date_or_closes_is_rejected(store):
@@ -229,10 +252,10 @@ def test_the_ingest_command_prints_the_report_and_a_second_run_changes_nothing(t
     first = run_cli(*args, db=db)
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == (
-        "30 May 2025 – 4 Jun 2025 (4 sessions): 356 closes, 89 securities, 1 summary"
+        "30 May 2025 – 4 Jun 2025 (4 sessions): 1,983 closes, 2,901 securities, 1 summary"
     )
     second = run_cli(*args, db=db)
-    assert "356 closes (0 new or changed)" in second.stdout
+    assert "1,983 closes (0 new or changed)" in second.stdout
 
 
 def test_the_ingest_command_exits_non_zero_and_names_the_problem(tmp_path):

@@ -14,7 +14,7 @@ JUNE_4 = date(2025, 6, 4)
 
 def test_a_new_database_has_every_table_and_the_two_closes_indexes(fresh_store):
     tables = set(fresh_store.db.table_names())
-    assert {"securities", "closes", "summaries", "subscribers", "pushes"} <= tables
+    assert {"securities", "closes", "summaries", "subscribers", "pushes", "index_members"} <= tables
     index_columns = {tuple(i.columns) for i in fresh_store.db["closes"].indexes}
     assert ("ticker", "date") in index_columns  # one ticker's recent days
     assert fresh_store.db["closes"].pks == ["date", "ticker"]  # all tickers on one day
@@ -31,6 +31,7 @@ def test_a_database_file_is_opened_in_wal_mode_and_migrated_once(tmp_path):
         "m002_meta",
         "m003_watchlists_and_alerts",
         "m004_alert_numbers",
+        "m005_printed_prices_and_membership",
     ]
     store.close()
 
@@ -65,13 +66,19 @@ def test_the_hang_seng_index_closed_at_23654_on_4_june_and_23512_49_on_3_june(st
     assert store.quote("HSI", JUNE_3).close.close == pytest.approx(23512.49)
 
 
-def test_innovent_is_the_top_gainer_at_14_14_percent(store):
+def test_cgn_mining_is_the_top_gainer_at_28_31_percent_and_innovent_second_at_14_14(store):
     movers = store.movers(JUNE_4, 5)
     top = movers.gainers[0]
-    assert top.security.name == "Innovent Biologics"
-    assert round(top.close.pct_change, 2) == 14.14
-    assert top.close.close == 74.25
-    assert [q.security.ticker for q in movers.gainers[:3]] == ["1801.HK", "6969.HK", "9992.HK"]
+    assert top.security.name == "CGN Mining"
+    assert round(top.close.pct_change, 2) == 28.31
+    assert (top.close.prev_close, top.close.close) == (1.66, 2.13)
+    best = max(store.quotes_on(JUNE_4), key=lambda q: q.close.pct_change or 0)
+    assert best.security.ticker == top.security.ticker == "1164.HK"
+    innovent = movers.gainers[1]
+    assert innovent.security.name == "Innovent Biologics"
+    assert round(innovent.close.pct_change, 2) == 14.14
+    assert innovent.close.close == 74.25
+    assert [q.security.ticker for q in movers.gainers[:3]] == ["1164.HK", "1801.HK", "0336.HK"]
 
 
 def test_losers_are_worst_first_and_never_include_a_gainer(store):
@@ -79,7 +86,10 @@ def test_losers_are_worst_first_and_never_include_a_gainer(store):
     changes = [q.close.pct_change for q in movers.losers]
     assert changes == sorted(changes)
     assert all(c < 0 for c in changes)
-    assert movers.losers[0].security.ticker == "9961.HK"  # Trip.com -3.94%
+    assert movers.losers[0].security.ticker == "2356.HK"  # Dah Sing Banking -4.97%
+    assert round(movers.losers[0].close.pct_change, 2) == -4.97
+    worst = min(store.quotes_on(JUNE_4), key=lambda q: q.close.pct_change or 0)
+    assert worst.security.ticker == "2356.HK"
 
 
 def test_healthcare_rows_are_sorted_best_first_with_innovent_on_top(store):

@@ -12,19 +12,28 @@ SAMPLE_DIR = Path(__file__).resolve().parent
 SAMPLE_CLOSES = SAMPLE_DIR / "closes.csv"
 SAMPLE_HISTORY = SAMPLE_DIR / "history.csv"
 SAMPLE_SECURITIES = SAMPLE_DIR / "securities.csv"
+SAMPLE_MEMBERS = SAMPLE_DIR / "members.csv"
 SAMPLE_SUMMARY = SAMPLE_DIR / "summary.md"
 SAMPLE_DAY = date(2025, 6, 4)
 
 
 def load_sample(store: Store) -> IngestReport:
-    """The year of history, then the four sample sessions with the 4 June summary."""
-    history = ingest(store, SAMPLE_HISTORY, securities=SAMPLE_SECURITIES, today=SAMPLE_DAY)
+    """The securities master and index members with the year of history, then the four sample
+    sessions with the 4 June summary."""
+    history = ingest(
+        store,
+        SAMPLE_HISTORY,
+        securities=SAMPLE_SECURITIES,
+        members=SAMPLE_MEMBERS,
+        today=SAMPLE_DAY,
+    )
     days = ingest(
         store, SAMPLE_CLOSES, summary=SAMPLE_SUMMARY, summary_date=SAMPLE_DAY, today=SAMPLE_DAY
     )
     days.closes += history.closes
     days.closes_changed += history.closes_changed
     days.securities = history.securities
+    days.members = history.members
     days.dates = sorted(set(history.dates) | set(days.dates))
     return days
 
