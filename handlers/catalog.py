@@ -15,12 +15,14 @@ class CommandInfo:
 CATALOG: tuple[CommandInfo, ...] = (
     CommandInfo(
         "close",
-        "Hang Seng Index or one stock at the close",
-        ("/close", "/close innovent", "/close 700 3 Jun"),
+        "An index or one security at the close",
+        ("/close", "/close innovent", "/close 700 3 Jun", "/close hang seng tech"),
     ),
     CommandInfo("sector", "A sector's move and its stocks", ("/sector healthcare", "/sector")),
     CommandInfo(
-        "movers", "Top gainers and losers", ("/movers", "/movers 10 losers", "/movers all")
+        "movers",
+        "Top gainers and losers",
+        ("/movers", "/movers 10 losers", "/movers hsi", "/movers all"),
     ),
     CommandInfo("chart", "A chart of the closes over a period", ("/chart", "/chart innovent 3m")),
     CommandInfo("summary", "The day's market summary", ("/summary", "/summary 2025-06-04")),

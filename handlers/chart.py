@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from telegram import Update
 
@@ -17,11 +18,11 @@ from handlers.services import Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, command, send_reply, services_of
 from store.models import Close
+from store.queries import share_basis
 from store.tickers import INDEX
 
 DEFAULT_PERIOD = "1m"
 MIN_POINTS = 5
-MAX_SECTOR_LINES = 12
 EXAMPLES = "/chart hsi 1m or /chart tencent 3m"
 
 
@@ -46,9 +47,14 @@ def answer_chart(services: Services, args: str = "") -> Reply:
 
 
 def _series(services: Services, ticker: str, start: date, day: date) -> list[Close]:
-    """Daily closes from the one the period is measured from, to `day`."""
+    """Daily closes from the one the period is measured from, to `day`, each on the share basis
+    of the last (a consolidation is no cliff in the line)."""
     base = services.store.close_on_or_before(ticker, start)
-    return services.store.history(ticker, base.date if base else start, day)
+    closes = services.store.history(ticker, base.date if base else start, day)
+    return [
+        replace(c, close=c.close * factor) if factor != 1.0 else c
+        for c, factor in zip(closes, share_basis(closes), strict=True)
+    ]
 
 
 def _title(name: str, period: str, day: date) -> str:
@@ -99,31 +105,64 @@ def _sector_chart(services: Services, asked: Asked, latest: date) -> Reply:
     sector = result.best.key
     day, note = resolve_session(services, asked.day, latest)
     period = asked.period or DEFAULT_PERIOD
-    start = period_start(day, period)
-    stocks = services.store.sector_quotes(sector, day)[:MAX_SECTOR_LINES]
-    lines, changes = [], []
-    for quote in stocks:
-        series = _series(services, quote.security.ticker, start, day)
-        if len(series) >= MIN_POINTS:
-            base = series[0].close
-            values = [c.close / base * 100 for c in series]
-            lines.append(Line(short_name(quote.security), [c.date for c in series], values))
-            changes.append(values[-1] - 100)
-    if not lines:
+    store = services.store
+    base = store.session_before(period_start(day, period) + timedelta(days=1))
+    average = sector_average_series(store.sector_closes(sector, base or day, day))
+    if average is None or len(average.days) < MIN_POINTS:
         return Reply(f"Not enough history for a {NAMES[period]} chart of {escape(sector)}.")
+    lines = [Line(f"{sector} (average)", average.days, average.values)]
+    index = _series(services, INDEX, period_start(day, period), day)
+    if len(index) >= MIN_POINTS:
+        first = index[0].close
+        lines.append(
+            Line("Hang Seng Index", [c.date for c in index], [c.close / first * 100 for c in index])
+        )
     picture = line_chart(
-        _title(f"{sector} stocks", period, day) + " (start = 100)",
+        _title(f"{sector}, average of {average.stocks} stocks", period, day) + " (start = 100)",
         lines,
         y_label="Start = 100",
-        annotate_last=False,
     )
-    average = sum(changes) / len(changes)
     caption = f"{note}\n" if note else ""
     caption += (
-        f"{bold(sector)}: {len(lines)} stocks over {NAMES[period]} to {day_label(day)}, "
-        f"average {pct_move(average)}"
+        f"{bold(sector)}: the average of {average.stocks} stocks over {NAMES[period]} to "
+        f"{day_label(day)}, {pct_move(average.values[-1] - 100)} (each stock weighted equally)"
     )
+    if len(index) >= MIN_POINTS:
+        caption += f" · Hang Seng Index {pct_move(lines[1].values[-1] - 100)}"
     return Reply(caption, photo=picture)
+
+
+@dataclass(frozen=True)
+class AverageSeries:
+    days: list[date]
+    values: list[float]  # the mean of every stock's close rebased to 100 on the first day
+    stocks: int
+
+
+def sector_average_series(closes: list[Close]) -> AverageSeries | None:
+    """An equal-weighted line of a sector: every stock that has a close on the first day,
+    rebased to 100 there, on its latest share basis; a day a stock did not trade carries its
+    last close."""
+    if not closes:
+        return None
+    days = sorted({c.date for c in closes})
+    each: dict[str, list[Close]] = {}
+    for close in closes:
+        each.setdefault(close.ticker, []).append(close)
+    by_ticker = {
+        ticker: {c.date: c.close * f for c, f in zip(own, share_basis(own), strict=True)}
+        for ticker, own in each.items()
+    }
+    counted = {t: series for t, series in by_ticker.items() if days[0] in series}
+    if not counted:
+        return None
+    totals = [0.0] * len(days)
+    for series in counted.values():
+        base = last = series[days[0]]
+        for position, day in enumerate(days):
+            last = series.get(day, last)
+            totals[position] += last / base * 100
+    return AverageSeries(days, [t / len(counted) for t in totals], len(counted))
 
 
 async def chart_command(update: Update, context: Context) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from telegram import Update
 
 from handlers.figures import SectorMove, sector_move
+from handlers.match import MatchResult
 from handlers.periods import NAMES, parse_asked, period_change
 from handlers.render import (
     bold,
@@ -23,13 +24,14 @@ from handlers.render import (
 )
 from handlers.reply import NO_CLOSES, Reply
 from handlers.services import HONG_KONG, Services
-from handlers.suggest import did_you_mean, no_match
+from handlers.suggest import choices, did_you_mean, no_match
 from handlers.telegram_io import Context, answer_command, command
-from store.models import Breadth, Quote
+from store.models import Breadth, Quote, Security, YearRange
 from store.tickers import INDEX
 
 INDEX_PERIODS = ("1w", "1m")
 EXAMPLES = "/close 700 or /close tencent"
+EXACT = 100.0  # the score of a name, alias or sector written out in full
 
 
 def answer_close(services: Services, args: str = "") -> Reply:
@@ -41,31 +43,55 @@ def answer_close(services: Services, args: str = "") -> Reply:
     asked = parse_asked(args, today=services.today(), latest=latest)
     day, note = resolve_session(services, asked.day, latest)
     if not asked.query:
-        periods = (asked.period,) if asked.period else INDEX_PERIODS
+        periods: tuple[str, ...] = (asked.period,) if asked.period else INDEX_PERIODS
         return _security_reply(services, INDEX, day, note, periods, with_summary=True)
     result = services.matcher.match(asked.query, kinds=("security",))
+    if sector_hint := _sector_hint(services, result, asked.suffix):
+        return sector_hint
     if result.outcome == "ambiguous":
         return did_you_mean(result, "close", asked.suffix)
     if result.outcome == "none":
-        sector = services.matcher.match(asked.query, kinds=("sector",))
-        if sector.outcome == "match" and sector.best:
-            hint = escape(sector.best.key.lower())
-            return Reply(f"{bold(sector.best.key)} is a sector: try /sector {hint}.")
         return no_match(result, "close", "security", EXAMPLES, asked.suffix)
     ticker = result.best.key if result.best else INDEX
     periods = (asked.period,) if asked.period else ()
     return _security_reply(services, ticker, day, note, periods, with_summary=ticker == INDEX)
 
 
+def _sector_hint(services: Services, result: MatchResult, suffix: str) -> Reply | None:
+    """Point to /sector when the query means a sector rather than a security: it matches no
+    security, or names a sector in full and a security only in part ("healthcare" is a sector
+    before it is a word in a few healthcare funds' names); any such security is still a button."""
+    best = result.best
+    if result.outcome == "match" and best and best.score >= EXACT:
+        return None
+    sector = services.matcher.match(result.query, kinds=("sector",))
+    if sector.outcome != "match" or sector.best is None:
+        return None
+    if result.outcome != "none" and sector.best.score < EXACT:
+        return None
+    text = f"{bold(sector.best.key)} is a sector: try /sector {escape(sector.best.key.lower())}."
+    if result.outcome == "none":
+        return Reply(text)
+    return Reply(f"{text}\nOr did you mean one of these?", choices(result, "close", suffix))
+
+
 def resolve_session(services: Services, asked: date | None, latest: date) -> tuple[date, str]:
     """The session to answer for, and a note when it is not the day that was asked."""
-    if asked is None or services.store.is_session(asked):
+    store = services.store
+    if asked is None or store.is_session(asked):
         return asked or latest, ""
-    nearest = services.store.nearest_session(asked) or latest
+    nearest = store.nearest_session(asked) or latest
+    first = store.first_date() or latest
+    if asked < first:
+        note = f"No closes stored before {day_label(first)}; showing {day_label(nearest)}."
+        return nearest, italic(note)
+    trading = services.schedule.calendar.is_session(asked)
     if asked > services.today():
         reason = "that day is in the future"
-    elif asked > latest and services.schedule.calendar.is_session(asked):
+    elif asked > latest and trading:
         reason = "its closes are not in yet"
+    elif trading:
+        reason = "its closes are not stored"
     else:
         reason = "no trading that day"
     note = italic(f"No session on {day_label(asked)} ({reason}); nearest: {day_label(nearest)}.")
@@ -84,12 +110,12 @@ def _security_reply(
     store = services.store
     quote = store.quote(ticker, day)
     if quote is None:
-        security = store.security(ticker)
-        name = security.name if security else ticker
-        return Reply(f"{bold(name)} has no close on {day_label(day)}.")
+        return _no_close(services, ticker, day)
     blocks = [note] if note else []
     blocks += quote_lines(quote)
     blocks += [period_line(services, quote, p) for p in periods]
+    blocks += year_lines(store.year_range(ticker, day), index=quote.security.is_index)
+    blocks += lot_lines(quote)
     if not quote.security.is_index and quote.security.sector:
         blocks.append(sector_line(sector_move(store, quote.security.sector, day)))
     if with_summary:
@@ -102,44 +128,104 @@ def _security_reply(
     return Reply(fit(blocks))
 
 
+def _no_close(services: Services, ticker: str, day: date) -> Reply:
+    """A known security without a close that day: say which of the two it is."""
+    store = services.store
+    security = store.security(ticker)
+    if security is None:
+        return Reply(f"{bold(ticker)} has no close on {day_label(day)}.")
+    name = title_line(security)
+    if store.first_close(ticker) is None:
+        return Reply(f"{name} ({escape(ticker)}): no closes stored for it yet.")
+    return Reply(f"{name} ({escape(ticker)}) has no close on {day_label(day)}.")
+
+
+def title_line(security: Security) -> str:
+    """ "<b>Innovent Biologics</b> 信達生物"."""
+    title = bold(security.name)
+    return f"{title} {escape(security.name_zh)}" if security.name_zh else title
+
+
 def quote_lines(quote: Quote) -> list[str]:
-    """The heart of every close answer: who, when, the close and the move."""
+    """The heart of every close answer: who, when, the close, the move and the day's trading."""
     security, close = quote.security, quote.close
     index = security.is_index
-    title = bold(security.name)
-    if security.name_zh:
-        title += f" {escape(security.name_zh)}"
-    level = price(close.close, index=True) if index else money(close.close)
+
+    def level(value: float) -> str:
+        return price(value, index=True) if index else money(value)
+
     lines = [
-        title,
+        title_line(security),
         f"{escape(security.ticker)} · {day_label(close.date)}",
-        f"{'Close' if not index else 'Level'} {bold(level)}  "
+        f"{'Close' if not index else 'Level'} {bold(level(close.close))}  "
         f"{move(close.change, close.pct_change, index=index)}",
     ]
-    if close.prev_close is not None:
-        previous = price(close.prev_close, index=True) if index else money(close.prev_close)
-        lines.append(f"Previous close {previous}")
-    if close.volume:
-        lines.append(f"Volume {whole(close.volume)}")
+    opening = [f"Previous close {level(close.prev_close)}"] if close.prev_close is not None else []
+    if close.open is not None:
+        opening.append(f"Open {level(close.open)}")
+    if opening:
+        lines.append(" · ".join(opening))
+    if close.low is not None and close.high is not None:
+        lines.append(f"Day's range {level(close.low)} – {price(close.high, index=index)}")
+    trading = [f"Volume {whole(close.volume)}"] if close.volume else []
     if close.turnover:
-        lines.append(f"Turnover HK${compact(close.turnover)}")
+        trading.append(f"Turnover HK${compact(close.turnover)}")
+    elif close.volume and not index:
+        trading.append(f"Turnover ≈HK${compact(close.close * close.volume)} (close × volume)")
+    if trading:
+        lines.append(" · ".join(trading))
     return lines
 
 
-def market_lines(services: Services, day: date) -> list[str]:
-    """How broad the day's move was, and how fresh the figures are."""
-    counted = services.store.breadth(day)
-    stocks = counted.advancers + counted.decliners + counted.unchanged
-    lines = [breadth_line(counted)] if stocks else []
-    return [*lines, as_of_line(day, services.store.stored_at(day))]
+def year_lines(found: YearRange | None, *, index: bool) -> list[str]:
+    """ "52-week range HK$41.20 – 76.95", or the range since the first close when the security
+    has traded for less than a year."""
+    if found is None:
+        return []
+    low = price(found.low, index=True) if index else money(found.low)
+    high = price(found.high, index=index)
+    if found.full_year:
+        return [f"52-week range {low} – {high}"]
+    return [f"Range since {day_label(found.since)}: {low} – {high}"]
 
 
-def breadth_line(counted: Breadth) -> str:
-    """ "Breadth: 58 up · 26 down · 4 unchanged"."""
-    return (
-        f"Breadth: {counted.advancers} up · {counted.decliners} down · "
-        f"{counted.unchanged} unchanged"
-    )
+def lot_lines(quote: Quote) -> list[str]:
+    """ "Board lot 500 shares · HK$37,125.00 a lot": what the smallest trade costs."""
+    lot = quote.security.board_lot
+    if not lot or quote.security.is_index:
+        return []
+    return [f"Board lot {whole(lot)} shares · HK${quote.close.close * lot:,.2f} a lot"]
+
+
+def market_lines(services: Services, day: date, index: str = INDEX) -> list[str]:
+    """How broad the index's move was among its members, and how fresh the figures are."""
+    store = services.store
+    counted = store.breadth(day, universe=store.membership(index, day))
+    lines = [breadth_line(counted, day)] if counted.total else []
+    return [*lines, as_of_line(day, store.stored_at(day))]
+
+
+def breadth_line(counted: Breadth, day: date) -> str:
+    """ "Breadth of its 83 members: 55 up · 24 down · 4 unchanged"."""
+    return f"{breadth_basis(counted, day)}: {breadth_counts(counted)}"
+
+
+def breadth_counts(counted: Breadth) -> str:
+    return f"{counted.advancers} up · {counted.decliners} down · {counted.unchanged} unchanged"
+
+
+def breadth_basis(counted: Breadth, day: date) -> str:
+    """Whose stocks were counted, so nobody mistakes the stocks stored for the index."""
+    universe = counted.universe
+    if universe is None:
+        return f"Breadth of {counted.total} stocks"
+    listed = len(universe.tickers)
+    basis = f"Breadth of its {listed} members"
+    if universe.as_of > day:
+        basis += f" (as listed on {day_label(universe.as_of)})"
+    if counted.total != listed:
+        basis += f" ({counted.total} with a close)"
+    return basis
 
 
 def as_of_line(day: date, stored_at: datetime | None) -> str:

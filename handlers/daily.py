@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.figures import short_name
-from handlers.movers import movers_table
+from handlers.close import breadth_line
+from handlers.figures import ranked_movers, short_name
+from handlers.movers import movers_table, ranked_among
 from handlers.render import (
     TELEGRAM_LIMIT,
     bold,
     day_label,
     escape,
+    italic,
     move,
     price,
     split_message,
@@ -34,16 +36,21 @@ def market_blocks(
     if index is None:
         return None
     close = index.close
-    movers = store.movers(day, PUSH_MOVERS, min_turnover=min_turnover)
+    movers = ranked_movers(store, day, PUSH_MOVERS, min_turnover=min_turnover)
+    counted = store.breadth(day, universe=store.membership(INDEX, day))
     blocks = [
         f"🔔 {bold('Hong Kong close')} · {day_label(day)}",
         f"{escape(short_name(index.security))} {bold(price(close.close, index=True))}  "
         f"{move(close.change, close.pct_change, index=True)}",
     ]
+    if counted.total:
+        blocks.append(breadth_line(counted, day))
     if movers.gainers:
         blocks += ["", f"▲ {bold('Top gainers')}", movers_table(movers.gainers)]
     if movers.losers:
         blocks += [f"▼ {bold('Top losers')}", movers_table(movers.losers)]
+    if movers.gainers or movers.losers:
+        blocks.append(italic(ranked_among(store, movers, min_turnover)))
     summary = store.summary(day)
     if summary:
         blocks += ["", bold(summary.headline)]

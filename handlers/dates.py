@@ -65,7 +65,12 @@ def parse_day(text: str, *, today: date, reference: date | None = None) -> date 
         return _build(int(year), month, day)
     candidate = _latest_up_to(today, month, day)
     stale = reference is not None and (today - reference).days > STALE_DAYS
-    if stale and candidate is not None and candidate.year > reference.year:
+    if (
+        reference is not None
+        and stale
+        and candidate is not None
+        and candidate.year > reference.year
+    ):
         candidate = _latest_up_to(reference, month, day)
     return candidate
 

@@ -50,7 +50,7 @@ def line_chart(
         rising = line.values[-1] >= line.values[0]
         colour = (UP_COLOUR if rising else DOWN_COLOUR) if single else PALETTE[number % 12]
         axes.plot(
-            line.days,
+            list(line.days),  # type: ignore[arg-type]  # matplotlib plots dates; its stubs say floats
             line.values,
             color=colour,
             linewidth=2 if single else 1.4,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from store import Store
-from store.models import Quote, Security
+from store.models import Movers, Quote, Security
+from store.tickers import BOARD
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,15 @@ class SectorMove:
             return self.index.security.name
         noun = "stock" if self.stocks == 1 else "stocks"
         return f"average of {self.stocks} {noun}"
+
+
+def ranked_movers(
+    store: Store, day: date, count: int, *, min_turnover: float, among: str = BOARD
+) -> Movers:
+    """The day's movers among the members of `among` (every stock when no list of it is
+    stored): one definition for /movers, the push and generated summaries."""
+    universe = store.membership(among, day)
+    return store.movers(day, count, min_turnover=min_turnover, universe=universe)
 
 
 def sector_move(store: Store, sector: str, day: date) -> SectorMove:
@@ -68,17 +77,3 @@ def short_name(security: Security) -> str:
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for p in text.split("\n") for s in _SENTENCE_END.split(p) if s.strip()]
-
-
-def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
-    """One pattern finding any keyword (of three or more characters) as a whole word."""
-    words = sorted({k.strip().lower() for k in keywords if len(k.strip()) >= 3}, key=len)
-    if not words:
-        return None
-    alternatives = "|".join(re.escape(w) for w in reversed(words))
-    return re.compile(r"(?<!\w)(" + alternatives + r")(?!\w)", re.IGNORECASE)
-
-
-def sentences_about(text: str, pattern: re.Pattern[str] | None) -> list[str]:
-    """The sentences of `text` the pattern finds something in, in their original order."""
-    return [s for s in sentences(text) if pattern.search(s)] if pattern else []

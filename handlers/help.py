@@ -22,8 +22,8 @@ from handlers.telegram_io import (
 )
 
 INTRO = (
-    "I answer questions about the Hong Kong market after the close: the Hang Seng Index, "
-    "any stock by name, code or Chinese name, sectors and the day's movers."
+    "I answer questions about the Hong Kong market after the close: the Hang Seng indexes, "
+    "any listed stock, REIT or ETF by name, code or Chinese name, sectors and the day's movers."
 )
 
 

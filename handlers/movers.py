@@ -9,7 +9,7 @@ from telegram import Update
 
 from handlers.close import resolve_session
 from handlers.dates import split_trailing_day
-from handlers.figures import short_name
+from handlers.figures import ranked_movers, short_name
 from handlers.render import (
     bold,
     day_label,
@@ -25,14 +25,16 @@ from handlers.render import (
 from handlers.reply import NO_CLOSES, Reply
 from handlers.services import Services
 from handlers.telegram_io import Context, answer_command, command
-from store.models import Quote
+from store import Store
+from store.models import Movers, Quote
+from store.tickers import BOARD
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
 NAME_WIDTH = 20
 USAGE = (
-    "Usage: /movers [all] [number up to 20] [gainers|losers] [date], "
-    "e.g. /movers 10 losers or /movers all"
+    "Usage: /movers [hsi] [all] [number up to 20] [gainers|losers] [date], "
+    "e.g. /movers 10 losers, /movers hsi or /movers all"
 )
 _SIDES = {
     "gainers": "gainers",
@@ -51,6 +53,7 @@ class Options:
     count: int = DEFAULT_COUNT
     sides: tuple[str, ...] = ("gainers", "losers")
     everything: bool = False  # "all": no turnover floor
+    among: str = BOARD  # whose members are ranked
     problem: str = ""  # a sentence for the user when the words make no sense
 
 
@@ -61,38 +64,64 @@ def answer_movers(services: Services, args: str = "") -> Reply:
     if latest is None:
         return NO_CLOSES
     rest, asked_day = split_trailing_day(args, today=services.today(), reference=latest)
-    options = _options(rest)
+    options = _options(rest, indexes=store.indexes_with_members())
     if options.problem:
         return Reply(f"{escape(options.problem)}\n{escape(USAGE)}")
     day, note = resolve_session(services, asked_day, latest)
     floor = 0.0 if options.everything else services.min_turnover
-    movers = store.movers(day, options.count, min_turnover=floor)
+    movers = ranked_movers(store, day, options.count, min_turnover=floor, among=options.among)
     blocks = [note] if note else []
-    heading = f"{bold('Top movers')} · {day_label(day)}"
-    blocks.append(heading + (" · all stocks" if options.everything else ""))
+    blocks.append(f"{bold('Top movers')} · {day_label(day)}")
     if "gainers" in options.sides:
         blocks += ["", f"▲ {bold('Gainers')}", movers_table(movers.gainers) or "None today."]
     if "losers" in options.sides:
         blocks += ["", f"▼ {bold('Losers')}", movers_table(movers.losers) or "None today."]
-    if movers.left_out:
-        blocks += ["", left_out_line(movers.left_out, floor)]
+    blocks += ["", universe_line(services, movers, floor)]
     blocks += ["", "One stock in detail: /close innovent"]
     return Reply(fit(blocks))
 
 
-def left_out_line(count: int, floor: float) -> str:
-    """ "Left out 3 stocks that traded under HK$10M; /movers all shows them."."""
-    stocks, them = ("stock", "it") if count == 1 else ("stocks", "them")
+def universe_line(services: Services, movers: Movers, floor: float) -> str:
+    """What was ranked: "Ranked: the 447 of 493 Hang Seng Composite Index members with a close
+    that traded at least HK$10M; 46 left out (/movers all ranks them)."."""
+    whose = _whose(services.store, movers)
+    ranked = movers.counted - movers.left_out
+    if not movers.left_out:
+        every = "the one" if movers.counted == 1 else f"all {movers.counted}"
+        floor_words = f", none known to trade under HK${rounded(floor)}" if floor else ""
+        return italic(f"Ranked: {every} {escape(whose)} with a close{floor_words}.")
+    them = "it" if movers.left_out == 1 else "them"
     return italic(
-        f"Left out {count} {stocks} that traded under HK${rounded(floor)}; "
-        f"/movers all shows {them}."
+        f"Ranked: the {ranked} of {movers.counted} {escape(whose)} with a close that traded at "
+        f"least HK${rounded(floor)}; {movers.left_out} left out (/movers all ranks {them})."
     )
 
 
-def _options(text: str) -> Options:
+def ranked_among(store: Store, movers: Movers, floor: float) -> str:
+    """The short form for the push: "Among Hang Seng Composite Index members trading at least
+    HK$10M"."""
+    among = f"Among {_whose(store, movers)}"
+    return escape(among + (f" trading at least HK${rounded(floor)}" if floor else ""))
+
+
+def _whose(store: Store, movers: Movers) -> str:
+    universe = movers.universe
+    if universe is None:
+        return "stocks"
+    index = store.security(universe.index)
+    whose = f"{index.name if index else universe.index} members"
+    if universe.as_of > movers.date:
+        whose += f" (as listed on {day_label(universe.as_of)})"
+    return whose
+
+
+def _options(text: str, *, indexes: list[str]) -> Options:
     """What the words after /movers ask for, or the problem with them."""
     options = Options()
     for word in text.lower().split():
+        if word.upper() in indexes:
+            options = replace(options, among=word.upper())
+            continue
         if re.fullmatch(r"\d{1,6}", word):
             count = int(word)
             if not 1 <= count <= MAX_COUNT:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.figures import sector_moves, short_name
+from handlers.figures import ranked_movers, sector_moves, short_name
 from handlers.services import DEFAULT_MIN_TURNOVER
 from store import Store
 from store.models import Quote
@@ -39,23 +39,24 @@ def generate_summary(
 ) -> tuple[str, str] | None:
     """(headline, body) for `day`, or None without an index close to tell it from."""
     index = store.quote(INDEX, day)
-    if index is None or index.close.pct_change is None or index.close.change is None:
+    if index is None:
+        return None
+    close = index.close
+    pct, change = close.pct_change, close.change
+    if pct is None or change is None:
         return None
     moves = [m for m in sector_moves(store, day) if m.pct_change is not None]
-    close = index.close
-    verb = _verb(close.pct_change)
-    points = abs(close.change)
+    verb = _verb(pct)
+    points = abs(change)
     if verb == "was unchanged":
         opening = f"The Hang Seng Index was unchanged at {close.close:,.2f} on {_long_day(day)}."
         headline = "Hang Seng ends flat"
     else:
         opening = (
-            f"The Hang Seng Index {verb} {points:,.2f} points, or {abs(close.pct_change):.2f}%, "
+            f"The Hang Seng Index {verb} {points:,.2f} points, or {abs(pct):.2f}%, "
             f"to close at {close.close:,.2f} on {_long_day(day)}."
         )
-        headline = (
-            f"Hang Seng {'gains' if verb == 'rose' else 'loses'} {abs(close.pct_change):.1f}%"
-        )
+        headline = f"Hang Seng {'gains' if verb == 'rose' else 'loses'} {abs(pct):.1f}%"
     paragraphs = [opening]
     if moves:
         best, worst = moves[0], moves[-1]
@@ -64,16 +65,19 @@ def generate_summary(
         if worst is not best:
             sectors += f" and {worst.sector} the weakest ({worst.pct_change:+.2f}%, {worst.basis})"
         paragraphs.append(sectors + ".")
-    movers = store.movers(day, MOVERS, min_turnover=min_turnover)  # the same floor as /movers
+    movers = ranked_movers(store, day, MOVERS, min_turnover=min_turnover)  # as in /movers
     if movers.gainers:
         paragraphs.append(f"The biggest gainers were {_listing(movers.gainers)}.")
     if movers.losers:
         paragraphs.append(f"The biggest decliners were {_listing(movers.losers)}.")
-    counted = store.breadth(day)
-    paragraphs.append(
-        f"Breadth: {counted.advancers} stocks advanced, {counted.decliners} declined and "
-        f"{counted.unchanged} were unchanged."
-    )
+    members = store.membership(INDEX, day)
+    counted = store.breadth(day, universe=members)
+    among = f"Of the index's {len(members.tickers)} members" if members else "Of the stocks stored"
+    if counted.total:
+        paragraphs.append(
+            f"{among}, {counted.advancers} advanced, {counted.decliners} declined and "
+            f"{counted.unchanged} were unchanged."
+        )
     return headline, "\n\n".join(paragraphs)
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from handlers.dates import split_trailing_day
 from store import Store
+from store.queries import share_basis
 
 PERIODS = ("1w", "1m", "3m", "6m", "ytd", "1y")
 NAMES = {
@@ -78,7 +79,10 @@ def period_change(store: Store, ticker: str, day: date, period: str) -> PeriodCh
     base = store.close_on_or_before(ticker, start)
     if base is None:
         return None
-    return PeriodChange(period, base.date, base.close, current.close.close)
+    # On today's share basis: a consolidation in between is not a tenfold gain.
+    since_base = store.history(ticker, base.date, day)
+    basis = share_basis(since_base)[0] if since_base else 1.0
+    return PeriodChange(period, base.date, base.close * basis, current.close.close)
 
 
 @dataclass(frozen=True)

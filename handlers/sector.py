@@ -6,12 +6,12 @@ from datetime import date
 
 from telegram import Update
 
-from handlers.close import resolve_session
+from handlers.close import breadth_counts, resolve_session
 from handlers.dates import split_trailing_day
-from handlers.figures import keyword_pattern, sector_move, sector_moves, sentences_about, short_name
-from handlers.match import SECTOR_ALIASES
+from handlers.figures import sector_move, sector_moves, short_name
 from handlers.render import bold, day_label, escape, fit, pct_move, percent, price, shorten, table
 from handlers.reply import NO_CLOSES, Reply
+from handlers.sector_words import SectorWords, Term, members_by_sector, sector_terms
 from handlers.services import Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, answer_command, command
@@ -63,10 +63,12 @@ def _one_sector(services: Services, sector: str, day: date, note: str) -> Reply:
     if not stocks:
         return Reply(f"No {escape(sector)} stocks have a close on {day_label(day)}.")
     moved = sector_move(store, sector, day)
+    counted = store.breadth(day, sector=sector)
     blocks = [note] if note else []
     blocks += [
         f"{bold(sector)} · {day_label(day)}",
         f"{pct_move(moved.pct_change)} ({escape(moved.basis)})",
+        f"{counted.total} stocks: {breadth_counts(counted)}",
         constituents_table(stocks),
     ]
     if (size := store.sector_size(sector, day)) > MAX_ROWS:
@@ -88,25 +90,26 @@ def constituents_table(quotes: list[Quote]) -> str:
     return table(rows, "><>>")
 
 
-def sector_keywords(sector: str, members: list[Security]) -> list[str]:
-    """Words that, in a summary sentence, mean it speaks of this sector."""
-    words = [sector, *(alias for alias, name in SECTOR_ALIASES.items() if name == sector)]
-    for security in members:
-        words += [short_name(security), *security.aliases]
-        if security.name_zh:
-            words.append(security.name_zh)
-    return words
+def sector_keywords(sector: str, members: list[Security]) -> list[Term]:
+    """What, in a summary sentence, means it speaks of this sector: its name and words, and
+    its members' names as news text writes them (see handlers.sector_words)."""
+    return sector_terms(sector, members)
 
 
 def _summary_lines(services: Services, sector: str, day: date) -> list[str]:
     summary = services.store.summary(day)
     if summary is None:
         return []
-    pattern = services.remember(
-        ("sector words", sector),
-        lambda: keyword_pattern(sector_keywords(sector, services.store.sector_members(sector))),
+    # Every sector's terms at once, so a longer term of one sector keeps its words from another.
+    words = services.remember(
+        "sector words",
+        lambda: SectorWords(
+            term
+            for name, members in members_by_sector(services.store.securities()).items()
+            for term in sector_keywords(name, members)
+        ),
     )
-    found = sentences_about(summary.body, pattern)
+    found = words.sentences_about(summary.body, sector)
     if not found:
         return ["", f"The day's summary does not mention {escape(sector)}. Full text: /summary"]
     return ["", bold("From the day's summary"), *(f"• {escape(s)}" for s in found)]

@@ -52,11 +52,15 @@ def test_close_finds_pop_mart(services, query):
     assert "+5.13%" in text
 
 
-def test_close_wuxi_offers_both_wuxi_companies_as_buttons(services):
+WUXI_COMPANIES = {"2268.HK", "2269.HK", "2359.HK"}  # WuXi XDC, WuXi Biologics, WuXi AppTec
+
+
+def test_close_wuxi_offers_the_three_wuxi_companies_as_buttons(services):
     reply, text = ask(services, "/close wuxi")
     assert "Did you mean" in text
     commands = {b.command for b in reply.button_list}
-    assert commands == {"/close 2269.HK", "/close 2359.HK"}
+    assert {f"/close {ticker}" for ticker in WUXI_COMPANIES} <= commands
+    assert all("wuxi" in b.text.lower() for b in reply.button_list)
 
 
 def test_pressing_a_did_you_mean_button_answers_for_that_security(services):
@@ -96,18 +100,30 @@ def test_a_day_without_a_session_says_so_and_answers_for_the_nearest(services):
 
 
 def test_a_sector_name_given_to_close_points_to_sector(services):
-    _, text = ask(services, "/close healthcare")
-    assert "/sector healthcare" in text
+    _, text = ask(services, "/close utilities")
+    assert text == "Utilities is a sector: try /sector utilities."
+
+
+def test_a_sector_name_in_some_fund_names_points_to_sector_and_offers_them(services):
+    reply, text = ask(services, "/close healthcare")
+    assert text.startswith("Healthcare is a sector: try /sector healthcare.")
+    offered = {b.command for b in reply.button_list}
+    assert "/close 3174.HK" in offered  # Csop Healthcare, a fund with the sector in its name
+    assert "HK$" not in text
 
 
 def test_sector_helthcare_lists_innovent_first_and_quotes_the_summary(services):
     reply, text = ask(services, "/sector helthcare")
     assert text.startswith("Healthcare · Wed 4 Jun 2025")
-    assert "▲ +3.36% (average of 9 stocks)" in text
+    assert "▲ +2.14% (average of 70 stocks)" in text
+    assert "70 stocks: 50 up · 17 down · 3 unchanged" in text
     table = text.split("From the day's summary")[0]
     rows = [line for line in table.splitlines() if re.match(r"\s*\d+\.", line)]
-    assert "Innovent" in rows[0]
-    assert "Sinopharm" in rows[-1]
+    assert len(rows) == 15 and "+55 more" in table
+    assert "Innovent" in rows[0] and "+14.14%" in rows[0]
+    assert "Zai Lab" in rows[1] and "+12.22%" in rows[1]
+    changes = [float(row.split()[-1].rstrip("%")) for row in rows]
+    assert changes == sorted(changes, reverse=True)
     assert "Innovent Biologics jumped 14.14%" in text
     assert "CSPC Pharmaceutical (+4.14%)" in text
     assert "Trade worries" not in text
@@ -132,15 +148,27 @@ def test_sector_alone_ranks_every_sector_best_first(services):
     assert len(lines) == 12
     changes = [float(line.split()[-1].rstrip("%")) for line in lines]
     assert changes == sorted(changes, reverse=True)
-    assert lines[0].startswith("Healthcare")
+    assert lines[0].split() == ["Consumer", "Staples", "+2.91%"]
+    assert lines[2].split() == ["Healthcare", "+2.14%"]
+    assert lines[-1].split() == ["Telecommunications", "-1.58%"]
 
 
-def test_movers_has_innovent_and_smoore_among_the_gainers(services):
+def test_movers_puts_cgn_mining_first_and_innovent_second_among_the_gainers(services):
     _, text = ask(services, "/movers")
-    gainers = text.split("Losers")[0]
-    assert "Innovent" in gainers and "Smoore" in gainers
-    assert "+14.14%" in gainers and "+12.87%" in gainers
-    assert "Trip.com" in text.split("Losers")[1]
+    gainers, losers = text.split("Losers")
+    rows = [line for line in gainers.splitlines() if line.endswith("%")]
+    assert rows[0].startswith("CGN Mining") and rows[0].endswith("+28.31%")
+    assert rows[1].startswith("Innovent Biologics") and rows[1].endswith("+14.14%")
+    assert len(rows) == 5
+    assert losers.splitlines()[1].startswith("Nagacorp")
+    assert "-4.52%" in losers
+
+
+def test_ten_movers_reach_smoore_among_the_gainers_and_trip_com_among_the_losers(services):
+    _, text = ask(services, "/movers 10")
+    gainers, losers = text.split("Losers")
+    assert re.search(r"Smoore International +22\.80 +\+12\.87%", gainers)
+    assert re.search(r"Trip\.com +485\.60 +-3\.94%", losers)
 
 
 def test_movers_can_show_ten_losers_only(services):
@@ -224,26 +252,34 @@ def test_a_trailing_date_is_split_from_the_query():
     assert split_trailing_day("china mobile", today=JUNE_4) == ("china mobile", None)
 
 
-def test_a_security_ingested_by_another_process_is_matched_without_a_restart(tmp_path):
+def test_a_listing_ingested_by_another_process_is_matched_without_a_restart(tmp_path):
     from handlers.services import Services
     from store import ingest, open_store
     from store.sample import load_sample
 
+    # Zijin Gold International (2259) listed after HKEX's list of July 2025 that the sample
+    # holds; the operator loads a newer list while the bot runs.
     path = tmp_path / "shared.db"
     bot_side = open_store(path)
     load_sample(bot_side)
     services = Services(bot_side)
-    assert services.matcher.match("Zhongan Online", kinds=("security",)).outcome == "none"
+    assert services.matcher.match("2259", kinds=("security",)).outcome == "none"
+    before = services.matcher.match("Zijin Gold International", kinds=("security",))
+    assert "2259.HK" not in [c.key for c in before.candidates]
 
     operator_side = open_store(path)
-    closes = tmp_path / "new.csv"
-    closes.write_text(
-        "date,ticker,close,name,sector\n2025-06-04,6060.HK,15.2,Zhongan Online,Financials\n"
+    securities = tmp_path / "new_listings.csv"
+    securities.write_text(
+        "ticker,name,name_zh,sector,kind,category\n"
+        "2259.HK,Zijin Gold International,紫金黃金國際,Materials,stock,equity\n"
     )
-    ingest(operator_side, closes, today=JUNE_4)
+    ingest(operator_side, securities=securities, today=JUNE_4)
     operator_side.close()
 
-    assert services.matcher.match("Zhongan Online", kinds=("security",)).best.key == "6060.HK"
+    for query in ("2259", "Zijin Gold International", "紫金黃金國際"):
+        assert services.matcher.match(query, kinds=("security",)).best.key == "2259.HK"
+    _, text = ask(services, "/close 2259")
+    assert text == "Zijin Gold International 紫金黃金國際 (2259.HK): no closes stored for it yet."
     bot_side.close()
 
 

@@ -20,8 +20,12 @@ def said(services, line: str) -> str:
 
 
 def counted(store, day: date) -> tuple[int, int, int]:
-    """Advancers, decliners and unchanged among the day's stocks, to the cent of a percent."""
-    changes = [round(q.close.pct_change, 2) for q in store.quotes_on(day)]
+    """Advancers, decliners and unchanged among the Hang Seng Index's members that day, to the
+    cent of a percent."""
+    members = store.membership("HSI", day).tickers
+    changes = [
+        round(q.close.pct_change, 2) for q in store.quotes_on(day) if q.security.ticker in members
+    ]
     return (
         sum(1 for c in changes if c > 0),
         sum(1 for c in changes if c < 0),
@@ -37,17 +41,26 @@ def stored(store, day: date, at: str | None) -> None:
 
 
 @pytest.mark.parametrize("line", ["/close", "/close hsi"])
-def test_the_index_close_counts_advancers_decliners_and_unchanged(services, line):
+def test_the_index_close_counts_advancers_decliners_and_unchanged_among_its_members(services, line):
     up, down, flat = counted(services.store, JUNE_4)
-    assert (up, down, flat) == (58, 26, 4)
-    assert f"Breadth: {up} up · {down} down · {flat} unchanged" in said(services, line)
+    assert (up, down, flat) == (55, 24, 4)
+    # Its 83 members, not the 493 stocks stored that day.
+    assert up + down + flat == len(services.store.membership("HSI", JUNE_4).tickers) == 83
+    assert len(services.store.quotes_on(JUNE_4)) == 493
+    lines = said(services, line).splitlines()
+    assert f"Breadth of its 83 members: {up} up · {down} down · {flat} unchanged" in lines
 
 
-def test_an_earlier_session_counts_its_own_day(services):
+def test_an_earlier_session_counts_its_own_day_among_the_members_listed_later(services):
     up, down, flat = counted(services.store, JUNE_3)
+    assert (up, down, flat) == (70, 11, 2)
     assert (up, down, flat) != counted(services.store, JUNE_4)
-    text = said(services, "/close hsi 2025-06-03")
-    assert f"Breadth: {up} up · {down} down · {flat} unchanged" in text
+    lines = said(services, "/close hsi 2025-06-03").splitlines()
+    # The only list stored is of 4 June, so it says so for 3 June.
+    assert (
+        f"Breadth of its 83 members (as listed on Wed 4 Jun 2025): "
+        f"{up} up · {down} down · {flat} unchanged"
+    ) in lines
 
 
 def test_the_as_of_line_gives_the_session_and_when_its_data_was_stored_in_hong_kong_time(
@@ -77,7 +90,7 @@ def test_the_breadth_and_as_of_lines_sit_under_the_level_in_a_valid_reply(servic
     assert utf16_length(reply.text) <= TELEGRAM_LIMIT
     lines = html_to_text(reply.text).splitlines()
     level = next(i for i, line in enumerate(lines) if line.startswith("Level"))
-    breadth = lines.index("Breadth: 58 up · 26 down · 4 unchanged")
+    breadth = lines.index("Breadth of its 83 members: 55 up · 24 down · 4 unchanged")
     as_of = lines.index("As of Wed 4 Jun 2025 close · data stored 4 Jun 18:02 HKT")
     assert level < breadth == as_of - 1
     assert lines[as_of + 1] == ""  # then the day's story, as before

@@ -47,7 +47,7 @@ async def test_close_alone_replies_with_the_hang_seng_index(app):
 async def test_close_wuxi_offers_did_you_mean_buttons(app):
     sent = await send(app, "/close wuxi")
     assert "Did you mean" in sent["text"]
-    assert sorted(button_data(sent)) == ["/close 2269.HK", "/close 2359.HK"]
+    assert {"/close 2268.HK", "/close 2269.HK", "/close 2359.HK"} <= set(button_data(sent))
 
 
 async def test_pressing_a_did_you_mean_button_edits_the_question_into_the_answer(app):
@@ -63,12 +63,13 @@ async def test_pressing_a_did_you_mean_button_edits_the_question_into_the_answer
 async def test_sector_helthcare_lists_innovent_first(app):
     sent = await send(app, "/sector helthcare")
     assert sent["text"].startswith("<b>Healthcare</b> · Wed 4 Jun 2025")
-    assert "<pre>1.  Innovent Biologics" in sent["text"]
+    assert "<pre> 1.  Innovent Biologics" in sent["text"]
 
 
 async def test_movers_replies_with_gainers_and_losers(app):
     sent = await send(app, "/movers")
-    assert "Innovent Biologics" in sent["text"] and "Trip.com" in sent["text"]
+    gainers, losers = sent["text"].split("<b>Losers</b>")
+    assert "Innovent Biologics" in gainers and "Nagacorp" in losers
 
 
 async def test_a_group_command_addressed_to_the_bot_works_and_quotes_the_question(app):

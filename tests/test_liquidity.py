@@ -1,4 +1,4 @@
-"""/movers leaves out stocks that hardly traded, says how many, and `/movers all` shows them."""
+"""/movers leaves out stocks that hardly traded, says how many, and `/movers all` ranks them."""
 
 from __future__ import annotations
 
@@ -10,15 +10,21 @@ from bot.app import services_from
 from bot.config import ConfigError, Settings, load_settings
 from handlers.commands import answer_line
 from handlers.daily import push_parts
+from handlers.figures import ranked_movers, short_name
 from handlers.render import html_to_text
 from handlers.services import DEFAULT_MIN_TURNOVER, Services
 from store import ingest
+from store.tickers import BOARD
 from tests.conftest import SAMPLE_EVENING
 
 JUNE_4 = date(2025, 6, 4)
 HEADER = "date,ticker,close,prev_close,volume,turnover,name,sector\n"
-# +40% on HK$2 million: the kind of move a thin stock makes and nobody could have traded.
-THIN = "2025-06-04,8899.HK,1.40,1.00,1428571,2000000,Thinly Traded Holdings,Industrials\n"
+# Dah Sing Banking fell 4.97% on 4 June 2025, the worst move among the Composite Index's
+# members, on 1,162,028 shares at HK$8.41: HK$9.8 million, just under the HK$10M floor.
+THIN = "2356.HK"
+# The Composite Index's members with a close that day, and how many traded under HK$10M.
+MEMBERS_TRADED = 493
+UNDER_THE_FLOOR = 46
 
 
 def said(services: Services, line: str) -> str:
@@ -29,11 +35,14 @@ def gainer_lines(text: str) -> list[str]:
     return text.split("Gainers")[1].split("Losers")[0].strip().splitlines()
 
 
-@pytest.fixture
-def thin(services, write_file) -> Services:
-    """The sample day plus one illiquid stock that rose 40%."""
-    ingest(services.store, write_file("thin.csv", HEADER + THIN), today=JUNE_4)
-    return services
+def loser_lines(text: str) -> list[str]:
+    return text.split("Losers")[1].split("Ranked")[0].strip().splitlines()
+
+
+def member_quotes(store, day: date) -> list:
+    """The day's quotes of the Hang Seng Composite Index's members, best first."""
+    members = store.membership(BOARD, day).tickers
+    return [q for q in store.quotes_on(day) if q.security.ticker in members]
 
 
 def turnover(quote) -> float | None:
@@ -43,67 +52,99 @@ def turnover(quote) -> float | None:
     return close.close * close.volume if close.volume is not None else None
 
 
-def test_no_sample_stock_trades_under_the_floor_on_4_june(store):
-    stocks = store.quotes_on(JUNE_4)
-    assert all(turnover(q) is not None and turnover(q) >= DEFAULT_MIN_TURNOVER for q in stocks)
-    floored = store.movers(JUNE_4, 20, min_turnover=DEFAULT_MIN_TURNOVER)
-    everything = store.movers(JUNE_4, 20)
-    assert floored.left_out == 0
-    assert (floored.gainers, floored.losers) == (everything.gainers, everything.losers)
+def test_46_composite_members_trade_under_the_floor_on_4_june_and_are_not_ranked(store):
+    stocks = member_quotes(store, JUNE_4)
+    under = [q for q in stocks if turnover(q) < DEFAULT_MIN_TURNOVER]
+    assert all(turnover(q) is not None for q in stocks)  # every one has a volume
+    assert (len(stocks), len(under)) == (MEMBERS_TRADED, UNDER_THE_FLOOR)
+    thin = next(q for q in stocks if q.security.ticker == THIN)
+    assert turnover(thin) == pytest.approx(9_772_655.48)
+    floored = ranked_movers(store, JUNE_4, 20, min_turnover=DEFAULT_MIN_TURNOVER)
+    everything = ranked_movers(store, JUNE_4, 20, min_turnover=0)
+    assert (floored.counted, floored.left_out) == (MEMBERS_TRADED, UNDER_THE_FLOOR)
+    assert (everything.counted, everything.left_out) == (MEMBERS_TRADED, 0)
+    liquid = [q for q in stocks if q not in under]
+    gainers = [q for q in liquid if q.close.pct_change > 0]
+    losers = sorted(
+        (q for q in liquid if q.close.pct_change < 0),
+        key=lambda q: (q.close.pct_change, q.security.ticker),
+    )
+    assert floored.gainers == gainers[:20]
+    assert floored.losers == losers[:20]
+    assert everything.losers[0].security.ticker == THIN
+    assert floored.losers != everything.losers
 
 
-def test_movers_leaves_out_the_thin_stock_and_says_how_many(thin):
-    text = said(thin, "/movers")
-    assert "Thinly Traded" not in text
-    assert gainer_lines(text)[0].startswith("Innovent Biologics")
-    assert "Left out 1 stock that traded under HK$10M; /movers all shows it." in text
+def test_movers_leaves_out_dah_sing_banking_which_traded_under_the_floor_and_says_how_many(
+    services,
+):
+    text = said(services, "/movers")
+    assert short_name(services.store.security(THIN)) == "Dahsing Banking"  # as tables name it
+    assert "Dahsing Banking" not in text
+    assert loser_lines(text)[0].startswith("Nagacorp")  # -4.52%, the worst that traded HK$10M
+    assert gainer_lines(text)[0].startswith("CGN Mining")
+    assert (
+        f"Ranked: the {MEMBERS_TRADED - UNDER_THE_FLOOR} of {MEMBERS_TRADED} Hang Seng Composite "
+        "Index members (as listed on Fri 21 Nov 2025) with a close that traded at least HK$10M; "
+        f"{UNDER_THE_FLOOR} left out (/movers all ranks them)."
+    ) in text.splitlines()
 
 
-def test_movers_all_lists_the_thin_stock_first(thin):
-    text = said(thin, "/movers all")
-    assert gainer_lines(text)[0].startswith("Thinly Traded")
-    assert "+40.00%" in gainer_lines(text)[0]
-    assert "Left out" not in text
+def test_movers_all_lists_dah_sing_banking_as_the_worst_loser(services):
+    text = said(services, "/movers all")
+    assert loser_lines(text)[0].startswith("Dahsing Banking")
+    assert "-4.97%" in loser_lines(text)[0]
+    assert "left out" not in text
+    assert (
+        f"Ranked: all {MEMBERS_TRADED} Hang Seng Composite Index members (as listed on "
+        "Fri 21 Nov 2025) with a close."
+    ) in text.splitlines()
 
 
-def test_all_combines_with_a_count_and_a_side(thin):
-    text = said(thin, "/movers all 10 losers")
-    assert "Gainers" not in text and "Left out" not in text
+def test_all_combines_with_a_count_and_a_side(services):
+    text = said(services, "/movers all 10 losers")
+    assert "Gainers" not in text and "left out" not in text
     assert len([line for line in text.splitlines() if line.endswith("%")]) == 10
+    assert loser_lines(text)[0].startswith("Dahsing Banking")
 
 
 def test_the_count_left_out_follows_the_floor(store):
     floor = 1_000_000_000.0
-    stocks = store.quotes_on(JUNE_4)
+    stocks = member_quotes(store, JUNE_4)
     under = [q for q in stocks if turnover(q) < floor]
     liquid = [q for q in stocks if turnover(q) >= floor]
     assert under and liquid
-    movers = store.movers(JUNE_4, 5, min_turnover=floor)
+    movers = ranked_movers(store, JUNE_4, 5, min_turnover=floor)
     assert movers.left_out == len(under)
     assert movers.gainers == liquid[:5]
     services = Services(store, now=lambda: SAMPLE_EVENING, min_turnover=floor)
     text = said(services, "/movers")
-    assert f"Left out {len(under)} stocks that traded under HK$1B; /movers all shows them." in text
+    assert (
+        f"Ranked: the {len(liquid)} of {len(stocks)} Hang Seng Composite Index members (as "
+        "listed on Fri 21 Nov 2025) with a close that traded at least HK$1B; "
+        f"{len(under)} left out (/movers all ranks them)."
+    ) in text.splitlines()
 
 
 def test_stored_turnover_counts_before_close_times_volume(services, write_file):
+    before = services.store.movers(JUNE_4, 5, min_turnover=DEFAULT_MIN_TURNOVER)
     rows = (
         # Big volume, but the stored turnover says it traded HK$5 million.
-        "2025-06-04,8897.HK,10.00,8.00,9000000,5000000,Stored Turnover Ltd,Industrials\n"
+        "2025-06-04,8897.HK,12.00,8.00,9000000,5000000,Stored Turnover Ltd,Industrials\n"
         # Neither volume nor turnover: how much it traded is unknown, so it stays in.
-        "2025-06-04,8898.HK,10.00,8.00,,,Unknown Turnover Ltd,Industrials\n"
+        "2025-06-04,8898.HK,12.00,8.00,,,Unknown Turnover Ltd,Industrials\n"
     )
     ingest(services.store, write_file("two.csv", HEADER + rows), today=JUNE_4)
     movers = services.store.movers(JUNE_4, 5, min_turnover=DEFAULT_MIN_TURNOVER)
     names = [q.security.name for q in movers.gainers]
-    assert names[0] == "Unknown Turnover Ltd"
+    assert names[0] == "Unknown Turnover Ltd"  # +50%, ahead of CGN Mining's +28.31%
     assert "Stored Turnover Ltd" not in names
-    assert movers.left_out == 1
+    assert movers.left_out == before.left_out + 1
 
 
-def test_the_push_uses_the_same_floor(thin):
-    assert "Thinly Traded" not in push_parts(thin.store, JUNE_4, 1)[0]
-    assert "Thinly Traded" in push_parts(thin.store, JUNE_4, 1, min_turnover=0)[0]
+def test_the_push_uses_the_same_floor(store):
+    assert "Dahsing Banking" not in push_parts(store, JUNE_4, 1)[0]
+    assert "Dahsing Banking" in push_parts(store, JUNE_4, 1, min_turnover=0)[0]
 
 
 # --- the setting ------------------------------------------------------------------------------

@@ -115,7 +115,10 @@ async def test_a_weekday_session_pushes_the_close_to_every_subscriber(push_servi
     assert sorted(chat for chat, _ in bot.sent) == [1, 2, 3]
     text = bot.sent[0][1]
     assert "Wed 4 Jun 2025" in text and "23,654.03" in text and "+141.54 (+0.60%)" in text
-    assert "Innovent Biologics" in text and "Trip.com" in text
+    assert "Breadth of its 83 members: 55 up · 24 down · 4 unchanged" in text
+    # The Composite Index's best and worst of the day among stocks that traded HK$10M.
+    assert "CGN Mining" in text and "+28.31%" in text
+    assert "Nagacorp" in text and "-4.52%" in text
     assert "Hang Seng gains 0.6%" in text and "/summary" in text and "/sector" in text
 
 

@@ -146,7 +146,9 @@ def test_a_table_longer_than_a_message_is_split_between_its_rows():
 
 
 async def test_a_long_push_goes_out_in_parts_once(services, write_file):
-    headline = "Markets " * 440  # a written headline long enough to push the message over
+    # A written headline too long to share a message with the index and the movers, short
+    # enough to share the next one with the watchlist.
+    headline = "Markets " * 480
     summary = write_file("summary.md", f"{headline}\n\nThe body.\n")
     ingest(services.store, summary=summary, summary_date=JUNE_4, today=JUNE_4)
     subscribe(services.store, 1, INNOVENT, POP_MART)
@@ -156,7 +158,10 @@ async def test_a_long_push_goes_out_in_parts_once(services, write_file):
     assert len(parts) > 1 and all(valid(part) for part in parts)
     assert parts[0].startswith("🔔") and parts[-1].endswith("/unsubscribe")
     [watchlist] = [part for part in parts if "Your watchlist" in part]
-    assert "Innovent Biologics   74.25  +14.14%\nPop Mart" in watchlist  # the table kept whole
+    assert "Markets" not in parts[0] and "Markets" in watchlist
+    # The table kept whole, under its heading.
+    table = "<pre>Innovent Biologics   74.25  +14.14%\nPop Mart"
+    assert f"Your watchlist</b> · vs HSI +0.60%\n{table}" in watchlist
     assert (await push_now(services, bot)).outcomes == {}
     assert bot.to(1) == parts
 
