@@ -1,9 +1,11 @@
-"""`python -m bot`: run the bot, chat with it locally, ask one question, or load data.
+"""closebot: run the bot, chat with it locally, ask one question, or load data.
 
-python -m bot console                      # local chat on the bundled sample day
-python -m bot ask "/close innovent"        # one answer, for scripts
-python -m bot ingest closes.csv --summary summary.md [--securities securities.csv]
-python -m bot run                          # Telegram (needs TELEGRAM_BOT_TOKEN)
+`closebot` and `python -m bot` are the same command.
+
+closebot console                      # local chat on the bundled sample
+closebot ask "/close innovent"        # one answer, for scripts
+closebot ingest closes.csv --summary summary.md [--securities securities.csv] [--db PATH]
+closebot run                          # Telegram (needs TELEGRAM_BOT_TOKEN)
 """
 
 from __future__ import annotations
@@ -23,42 +25,56 @@ from telegram import Update
 from telegram.ext import ExtBot
 
 from bot.app import build_application, services_from
-from bot.config import ConfigError, Settings, load_settings
-from bot.console import render_for_terminal, run_console
+from bot.config import ConfigError, Settings, environment, load_settings
+from bot.console import local_alerts, render_for_terminal, run_console
 from bot.delivery import telegram_pace
 from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
 from bot.push import PushPlan, PushReport, deliver, plan_push
 from handlers.commands import answer_line
 from handlers.daily import push_parts
-from handlers.narrative import ensure_summary
+from handlers.loading import load_session
 from handlers.render import html_to_text
 from handlers.services import Services, hong_kong_now
-from store import IngestError, StoreError, ingest, open_store
+from store import IngestError, StoreError, open_store
 
 logger = logging.getLogger("bot")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.split("\n")[0])
-    parser.add_argument("--db", help="database file (default: $CLOSEBOT_DB or closebot.db)")
+    # --db is accepted before the subcommand and after it: `closebot --db X ask …` and
+    # `closebot ingest FILE --db X` both work (SUPPRESS keeps a later default from hiding it).
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="database file (default: $CLOSEBOT_DB or closebot.db)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="closebot", description=__doc__.split("\n")[0], parents=[database]
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="run on Telegram (polling, or webhook when WEBHOOK_URL is set)")
-    commands.add_parser("console", help="chat with the bot in this terminal (no token needed)")
-    ask = commands.add_parser("ask", help="print the answer to one message and exit")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, parents=[database])
+
+    command("run", "run on Telegram (polling, or webhook when WEBHOOK_URL is set)")
+    command("console", "chat with the bot in this terminal (no token needed)")
+    ask = command("ask", "print the answer to one message and exit")
     ask.add_argument("message", help='e.g. "/close innovent"')
     ask.add_argument("--out", help="where to save a picture answer (PNG), e.g. chart.png")
-    load = commands.add_parser("ingest", help="load closes, securities and a summary")
+    load = command("ingest", "load closes, securities and a summary")
     load.add_argument("closes", nargs="?", help="closes CSV: date,ticker,close[,prev_close,...]")
     load.add_argument("--summary", help="summary text: first line headline, then the body")
     load.add_argument(
         "--securities", help="securities CSV: ticker,name,name_zh,sector,kind,aliases"
     )
+    load.add_argument("--members", help="index members CSV: index,ticker,as_of")
     load.add_argument("--date", type=date.fromisoformat, help="the summary's day (YYYY-MM-DD)")
-    fetch = commands.add_parser("fetch", help="download a session's closes and load them")
+    fetch = command("fetch", "download a session's closes and load them")
     fetch.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
     fetch.add_argument("--source", default="yfinance", choices=sorted(SOURCES))
-    push = commands.add_parser("push", help="send the end-of-day push now, for operators")
+    push = command("push", "send the end-of-day push now, for operators")
     push.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
     push.add_argument(
         "--dry-run", action="store_true", help="list who would get what; send nothing"
@@ -67,27 +83,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
-    if not (args.closes or args.summary or args.securities):
-        print("Nothing to load: give a closes CSV, --summary or --securities.", file=sys.stderr)
+    if not (args.closes or args.summary or args.securities or args.members):
+        print(
+            "Nothing to load: give a closes CSV, --summary, --securities or --members.",
+            file=sys.stderr,
+        )
         return 2
     store = open_store(settings.db_path)
     try:
-        report = ingest(
+        loaded = load_session(
             store,
             args.closes,
             summary=args.summary,
             securities=args.securities,
+            members=args.members,
             summary_date=args.date,
-            today=hong_kong_now().date(),
+            now=hong_kong_now(),
+            min_turnover=settings.movers_min_turnover,
         )
-        floor = settings.movers_min_turnover
-        written = bool(args.closes) and ensure_summary(store, max(report.dates), min_turnover=floor)
     except IngestError as error:
         print(f"Nothing was loaded. {error}", file=sys.stderr)
         return 1
     finally:
         store.close()
-    print(report.describe() + ("; the day's summary was written from the data" if written else ""))
+    print(loaded.describe())
     return 0
 
 
@@ -121,6 +140,8 @@ def _local(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "ask":
             reply = answer_line(services, args.message)
             print(render_for_terminal(reply))
+            for alert in local_alerts(services):
+                print(alert)
             if args.out and reply.photo is not None:
                 Path(args.out).write_bytes(reply.photo)
                 print(f"saved {args.out}")
@@ -140,7 +161,7 @@ def _fetch(settings: Settings, args: argparse.Namespace) -> int:
             store,
             make_source(args.source),
             day,
-            today=hong_kong_now().date(),
+            now=hong_kong_now(),
             min_turnover=settings.movers_min_turnover,
         )
     except IngestError as error:
@@ -184,9 +205,9 @@ def _print_dry_run(services: Services, plan: PushPlan) -> None:
             services.store, plan.day, subscriber.chat_id, min_turnover=services.min_turnover
         )
         messages.setdefault(tuple(parts), []).append(subscriber.chat_id)
-    for parts, chats in messages.items():
-        print(f"\n--- to {', '.join(map(str, chats))} ({len(parts)} message(s)) ---")
-        for part in parts:
+    for texts, chats in messages.items():
+        print(f"\n--- to {', '.join(map(str, chats))} ({len(texts)} message(s)) ---")
+        for part in texts:
             print(html_to_text(part))
 
 
@@ -204,8 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings()
-        if args.db:
+        settings = load_settings(environment())
+        if getattr(args, "db", None):
             settings = replace(settings, db_path=args.db)
         if args.command == "run":
             return _run(settings)

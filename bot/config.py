@@ -7,7 +7,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
 
 from handlers.services import DEFAULT_MIN_TURNOVER
 from store import DEFAULT_DB_PATH
@@ -69,6 +72,13 @@ def _admin_ids(text: str) -> frozenset[int]:
             f"CLOSEBOT_ADMIN_IDS must be chat ids separated by commas, not {bad[0]!r}."
         )
     return frozenset(int(part) for part in ids)
+
+
+def environment(dotenv: Path = Path(".env")) -> dict[str, str]:
+    """The process's environment over the settings of a `.env` file, if there is one: a value
+    set in the environment (by the host, say) always wins over the file."""
+    from_file = {k: v for k, v in dotenv_values(dotenv).items() if v is not None}
+    return from_file | dict(os.environ)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers.commands import answer_line
+from handlers.alerts import due_messages
+from handlers.commands import LOCAL_CHAT, answer_line
 from handlers.render import html_to_text
 from handlers.reply import Button, Reply
 from handlers.services import Services
@@ -26,12 +27,20 @@ def render_for_terminal(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+def local_alerts(services: Services) -> list[str]:
+    """The console's alerts that fired since it last looked, as plain text, marked as told."""
+    messages = due_messages(services.store, LOCAL_CHAT, services.now())
+    return [html_to_text(message) for message in messages]
+
+
 def run_console(
     services: Services,
     read: Callable[[str], str] = input,
     write: Callable[[str], None] = print,
 ) -> None:
     write(WELCOME)
+    for alert in local_alerts(services):
+        write(alert)
     buttons: list[Button] = []
     while True:
         try:
@@ -48,3 +57,5 @@ def run_console(
         reply = answer_line(services, line)
         buttons = reply.button_list
         write(render_for_terminal(reply))
+        for alert in local_alerts(services):
+            write(alert)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -61,7 +61,7 @@ async def send_parts(
     chat_id: int,
     parts: Sequence[str],
     *,
-    sleep: Callable[[float], object] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> Delivery:
     """Send each part in order (HTML); stop at the first that cannot be delivered."""
     for number, text in enumerate(parts):
@@ -72,7 +72,7 @@ async def send_parts(
 
 
 async def _send_one(
-    bot: Bot, chat_id: int, text: str, sleep: Callable[[float], object]
+    bot: Bot, chat_id: int, text: str, sleep: Callable[[float], Awaitable[object]]
 ) -> Delivery:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:

@@ -20,30 +20,39 @@ from typing import Any, Protocol
 import pandas as pd
 from telegram.ext import JobQueue
 
-from handlers.narrative import ensure_summary
+from handlers.loading import Loaded, load_session
 from handlers.services import DEFAULT_MIN_TURNOVER
 from handlers.sessions import HONG_KONG, WEEKDAYS
 from handlers.telegram_io import Context, services_of
-from store import IngestReport, Store, ingest, open_store
+from store import Store, open_store
 from store.tickers import INDEX
 
 logger = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=14)  # enough sessions back to find the previous close after holidays
-COLUMNS = ["date", "ticker", "close", "volume"]
+COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume"]
+# yfinance's field for each of our columns, unadjusted: the prices that printed
+FIELDS = {"open": "Open", "high": "High", "low": "Low", "close": "Close", "volume": "Volume"}
 
 
 class Source(Protocol):
     name: str
 
     def fetch(self, day: date, tickers: Sequence[str]) -> pd.DataFrame:
-        """Daily rows (`date, ticker, close, volume`, store tickers) for the days up to `day`."""
+        """Daily rows (`date, ticker, open, high, low, close, volume`, store tickers, printed
+        prices, not adjusted for later dividends) for the days up to `day`."""
         ...
+
+
+# Indexes Yahoo Finance spells its own way; the others are `^` and the store's code.
+YAHOO_INDEXES = {"HSCEI": "^HSCE", "HSTECH": "HSTECH.HK"}
 
 
 def yahoo_symbol(ticker: str) -> str:
     """Store tickers as Yahoo Finance spells them: stocks alike (`1801.HK`), indices with `^`."""
-    return ticker if ticker.endswith(".HK") else f"^{ticker}"
+    if ticker.endswith(".HK"):
+        return ticker
+    return YAHOO_INDEXES.get(ticker, f"^{ticker}")
 
 
 class YahooSource:
@@ -86,11 +95,13 @@ def _long_rows(raw: pd.DataFrame | None, symbols: dict[str, str]) -> pd.DataFram
     for symbol, ticker in symbols.items():
         if ("Close", symbol) not in raw.columns:
             continue
-        closes = raw[("Close", symbol)]
-        volumes = raw[("Volume", symbol)] if ("Volume", symbol) in raw.columns else None
-        for stamp, close in closes.items():
-            volume = volumes.get(stamp) if volumes is not None else None
-            rows.append((pd.Timestamp(stamp).date(), ticker, close, volume))
+        fields = {
+            column: raw[(name, symbol)] if (name, symbol) in raw.columns else None
+            for column, name in FIELDS.items()
+        }
+        for stamp in raw.index:
+            values = [None if f is None else f.get(stamp) for f in fields.values()]
+            rows.append((pd.Timestamp(stamp).date(), ticker, *values))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -101,11 +112,14 @@ SOURCES: dict[str, Callable[[], Source]] = {"yfinance": YahooSource}
 class FetchReport:
     day: date
     source: str
-    loaded: IngestReport | None = None
+    loaded: Loaded | None = None
     missing: list[str] = field(default_factory=list)  # the source knows nothing of them
     stale: list[str] = field(default_factory=list)  # no trade on the day
     invalid: list[str] = field(default_factory=list)  # zero or negative closes, not loaded
-    summary_written: bool = False
+
+    @property
+    def summary_written(self) -> bool:
+        return self.loaded is not None and self.loaded.summary_written
 
     @property
     def complete(self) -> bool:
@@ -115,8 +129,6 @@ class FetchReport:
     def describe(self) -> str:
         parts = [f"{self.source} {self.day.isoformat()}:"]
         parts.append(self.loaded.describe() if self.loaded else "nothing to load")
-        if self.summary_written:
-            parts.append("+ a summary generated from the data")
         if self.missing:
             parts.append(f"| no data for {len(self.missing)}: {_few(self.missing)}")
         if self.stale:
@@ -149,7 +161,7 @@ def day_rows(rows: pd.DataFrame, day: date, tickers: Sequence[str]) -> DayRows:
     today = rows[rows["date"] == day]
     seen, traded = set(rows["ticker"]) | set(invalid), set(today["ticker"])
     return DayRows(
-        today[["date", "ticker", "close", "prev_close", "volume"]],
+        today[["date", "ticker", "open", "high", "low", "close", "prev_close", "volume"]],
         missing=[t for t in tickers if t not in seen],
         stale=[t for t in tickers if t in seen and t not in traded and t not in invalid],
         invalid=invalid,
@@ -161,10 +173,10 @@ def fetch_day(
     source: Source,
     day: date,
     *,
-    today: date,
+    now: datetime,
     min_turnover: float = DEFAULT_MIN_TURNOVER,
 ) -> FetchReport:
-    """Download, check and load one session; write a summary from the data if none exists."""
+    """Download, check and load one session, as any load is (see `load_session`)."""
     tickers = [s.ticker for s in store.securities()]
     found = day_rows(source.fetch(day, tickers), day, tickers)
     report = FetchReport(
@@ -176,8 +188,7 @@ def fetch_day(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{source.name}-{day.isoformat()}.csv"
         rows.assign(date=rows["date"].map(date.isoformat)).to_csv(path, index=False)
-        report.loaded = ingest(store, path, today=today)
-    report.summary_written = ensure_summary(store, day, min_turnover=min_turnover)
+        report.loaded = load_session(store, path, now=now, min_turnover=min_turnover)
     return report
 
 
@@ -203,11 +214,13 @@ async def fetch_job(context: Context) -> None:
     calendar = services.schedule.calendar
     if not calendar.is_session(day) or now < calendar.final_close(day):
         return
-    source: Source = context.job.data["source"]
-    tries: int = context.job.data.get("tries", 1)
+    job = context.job
+    data: dict[str, Any] = job.data if job is not None and isinstance(job.data, dict) else {}
+    source: Source = data["source"]
+    tries: int = data.get("tries", 1)
     try:
         report = await asyncio.to_thread(
-            _fetch_in_thread, services.store.path, source, day, services.min_turnover
+            _fetch_in_thread, services.store.path, source, now, services.min_turnover
         )
     except Exception:
         logger.exception("fetch from %s failed (try %s of %s)", source.name, tries, TRIES)
@@ -222,11 +235,13 @@ async def fetch_job(context: Context) -> None:
         logger.warning("no complete data from %s for %s after %s tries", source.name, day, TRIES)
 
 
-def _fetch_in_thread(db_path: str, source: Source, day: date, min_turnover: float) -> FetchReport:
+def _fetch_in_thread(
+    db_path: str, source: Source, now: datetime, min_turnover: float
+) -> FetchReport:
     """On its own connection: the bot keeps answering from the old data until the commit."""
     store = open_store(db_path)
     try:
-        return fetch_day(store, source, day, today=day, min_turnover=min_turnover)
+        return fetch_day(store, source, now.date(), now=now, min_turnover=min_turnover)
     finally:
         store.close()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -101,7 +101,7 @@ async def send_push(
     chat_id: int,
     parts: Sequence[str],
     *,
-    sleep: Callable[[float], object] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> str:
     """Send one chat its push (one or more messages) at most once; returns what happened, for
     the report."""
@@ -127,7 +127,7 @@ async def deliver(
     services: Services,
     plan: PushPlan,
     *,
-    sleep: Callable[[float], object] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     concurrency: int = CONCURRENCY,
 ) -> PushReport:
     """Send the day's push to every chat in the plan; one failing chat never stops the rest."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from telegram import Update
 
@@ -12,7 +13,9 @@ from handlers.reply import Button, Reply
 from handlers.services import Services
 from handlers.suggest import did_you_mean, no_match
 from handlers.telegram_io import Context, answer_chat_command, command
+from store import Store
 from store.models import Alert, Close, Security
+from store.tickers import INDEX
 
 MAX_ALERTS = 20
 KINDS = ("above", "below", "move")
@@ -73,6 +76,40 @@ def triggered(alert: Alert, close: Close) -> bool:
     if alert.kind == "below":
         return close.close < alert.threshold
     return close.pct_change is not None and abs(close.pct_change) >= alert.threshold
+
+
+def judge_alerts(store: Store, day: date, at: datetime) -> int:
+    """Record every alert whose line `day`'s close crossed as due to be told; how many.
+
+    Nothing is judged until the day's index close is in (never on half a day), and chats that
+    blocked the bot are left until they talk to it again.
+    """
+    if store.quote(INDEX, day) is None:
+        return 0
+    fired = 0
+    for alert in store.alerts_to_judge(day):
+        if store.is_blocked(alert.chat_id):
+            continue
+        quote = store.quote(alert.ticker, day)
+        if (
+            quote is not None
+            and triggered(alert, quote.close)
+            and store.claim_alert(day, alert, at)
+        ):
+            fired += 1
+    return fired
+
+
+def due_messages(store: Store, chat_id: int, at: datetime) -> list[str]:
+    """The alerts of `chat_id` that fired and were not told yet, marked as told: for a chat the
+    bot answers in place (the console), not by sending."""
+    messages = []
+    for day, alert in store.due_alerts(chat_id=chat_id):
+        quote = store.quote(alert.ticker, day)
+        if quote is not None and store.start_alert(day, alert.id, at):
+            messages.append(fired_message(alert, quote.security, quote.close))
+            store.finish_alert(day, alert.id, "shown", at)
+    return messages
 
 
 def fired_message(alert: Alert, security: Security, close: Close) -> str:

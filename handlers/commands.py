@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler
 
@@ -83,7 +83,7 @@ async def button_pressed(update: Update, context: Context) -> None:
         reply = await asyncio.to_thread(answer_line, services_of(context), data, chat_id)
     else:  # the rest may write (a watchlist, an alert): on the loop, like typed commands
         reply = answer_line(services_of(context), data, chat_id)
-    if reply.photo is not None and query.message is not None:
+    if reply.photo is not None and isinstance(query.message, Message):
         # A text message cannot become a photo: send the picture, and say so in the question.
         await query.edit_message_text(
             f"Chart: {escape(query.data or '')}", parse_mode=ParseMode.HTML

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from telegram import Update
@@ -18,12 +18,12 @@ from telegram.constants import ChatType
 from telegram.ext import MessageHandler, filters
 
 from handlers.dates import parse_day
-from handlers.narrative import ensure_summary
+from handlers.loading import load_session
 from handlers.render import escape
 from handlers.reply import Reply
 from handlers.services import Services
 from handlers.telegram_io import NEW_MESSAGES, Context, send_reply, services_of
-from store import IngestError, ingest, open_store
+from store import IngestError, open_store
 
 MAX_BYTES = 20 * 1024 * 1024  # the most a bot may download from Telegram
 NOT_ALLOWED = "Sorry, only the bot's operators can load data files."
@@ -44,27 +44,25 @@ def csv_kind(head: bytes) -> str:
 
 
 def load_file(
-    db_path: str, path: Path, kind: str, day: date | None, today: date, min_turnover: float
+    db_path: str, path: Path, kind: str, day: date | None, now: datetime, min_turnover: float
 ) -> Reply:
-    """Ingest one file on a fresh connection (safe in a worker thread)."""
+    """Load one file on a fresh connection (safe in a worker thread)."""
     store = open_store(db_path)
     try:
         if kind == "summary":
             day = day or store.latest_date()
             if day is None:
                 return Reply("Load the day's closes first, or put the date in the caption.")
-            report = ingest(store, summary=path, summary_date=day, today=today)
+            loaded = load_session(store, summary=path, summary_date=day, now=now)
         elif kind == "closes":
-            report = ingest(store, path, today=today)
-            if ensure_summary(store, max(report.dates), min_turnover=min_turnover):
-                return Reply(f"Loaded {escape(report.describe())}, and wrote the day's summary.")
+            loaded = load_session(store, path, now=now, min_turnover=min_turnover)
         else:
-            report = ingest(store, securities=path, today=today)
+            loaded = load_session(store, securities=path, now=now)
     except IngestError as error:
         return Reply(f"Nothing was loaded. {escape(error)}")
     finally:
         store.close()
-    return Reply(f"Loaded {escape(report.describe())}.")
+    return Reply(f"Loaded {escape(loaded.describe())}.")
 
 
 async def receive_file(services: Services, name: str | None, data: bytes, caption: str) -> Reply:
@@ -86,7 +84,7 @@ async def receive_file(services: Services, name: str | None, data: bytes, captio
             path,
             kind,
             day,
-            services.today(),
+            services.now(),
             services.min_turnover,
         )
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from bot.feed import FetchReport, YahooSource, fetch_day, yahoo_symbol
+from handlers.figures import ranked_movers
 from handlers.narrative import ensure_summary, generate_summary
+from handlers.services import DEFAULT_MIN_TURNOVER
+from handlers.sessions import HONG_KONG
 
 JUNE_4, JUNE_5 = date(2025, 6, 4), date(2025, 6, 5)
+EVENING_5 = datetime(2025, 6, 5, 18, 0, tzinfo=HONG_KONG)
 
 
 def recorded_download() -> pd.DataFrame:
@@ -59,19 +63,20 @@ def download() -> Recorder:
 def test_tickers_are_spelled_as_yahoo_spells_them():
     assert yahoo_symbol("1801.HK") == "1801.HK"
     assert yahoo_symbol("HSI") == "^HSI"
+    assert (yahoo_symbol("HSTECH"), yahoo_symbol("HSCEI")) == ("HSTECH.HK", "^HSCE")
 
 
 def test_one_batch_download_asks_for_every_security(store, download):
-    fetch_day(store, YahooSource(download), JUNE_5, today=JUNE_5)
+    fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     assert len(download.calls) == 1
     tickers, options = download.calls[0]
-    assert len(tickers) == 89 and "^HSI" in tickers and "1801.HK" in tickers
+    assert len(tickers) == len(store.securities()) and "^HSI" in tickers and "1801.HK" in tickers
     assert options["end"] == "2025-06-06" and options["auto_adjust"] is False
 
 
 def test_the_days_closes_are_loaded_with_change_from_the_previous_close(store, download):
-    report = fetch_day(store, YahooSource(download), JUNE_5, today=JUNE_5)
-    assert report.loaded.closes == 4
+    report = fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
+    assert report.loaded.report.closes == 4
     innovent = store.quote("1801.HK", JUNE_5).close
     assert (innovent.close, innovent.prev_close, innovent.volume) == (72.30, 74.25, 31001985)
     assert round(innovent.pct_change, 2) == -2.63
@@ -80,19 +85,20 @@ def test_the_days_closes_are_loaded_with_change_from_the_previous_close(store, d
 
 
 def test_a_nan_close_is_reported_as_no_trade_and_not_invented(store, download):
-    report = fetch_day(store, YahooSource(download), JUNE_5, today=JUNE_5)
+    report = fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     assert report.stale == ["0700.HK"]
     assert store.quote("0700.HK", JUNE_5) is None
 
 
 def test_a_ticker_the_source_does_not_know_is_reported_missing(store, download):
-    report = fetch_day(store, YahooSource(download), JUNE_5, today=JUNE_5)
+    report = fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     assert "0005.HK" in report.missing
-    assert "no data for 84" in report.describe()
+    unknown = len(store.securities()) - 5  # the download holds five of them
+    assert f"no data for {unknown}: 0001.HK, 0002.HK" in report.describe()
 
 
 def test_a_summary_is_written_from_the_data_when_none_exists(store, download):
-    report = fetch_day(store, YahooSource(download), JUNE_5, today=JUNE_5)
+    report = fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     assert report.summary_written
     summary = store.summary(JUNE_5)
     assert summary.source == "generated"
@@ -107,7 +113,7 @@ def test_a_written_summary_is_never_replaced_by_a_generated_one(store):
 def test_a_written_summary_ingested_later_replaces_the_generated_one(store, download, write_file):
     from store import ingest
 
-    fetch_day(store, YahooSource(download), JUNE_5, today=JUNE_5)
+    fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     path = write_file("june5.md", "Hang Seng climbs 1.1%\n\nA written account.\n")
     ingest(store, summary=path, summary_date=JUNE_5, today=JUNE_5)
     assert store.summary(JUNE_5).source == "written"
@@ -117,7 +123,7 @@ def test_a_written_summary_ingested_later_replaces_the_generated_one(store, down
 
 def test_when_the_source_has_nothing_for_the_day_nothing_is_loaded(store):
     empty = Recorder(pd.DataFrame())
-    report = fetch_day(store, YahooSource(empty), JUNE_5, today=JUNE_5)
+    report = fetch_day(store, YahooSource(empty), JUNE_5, now=EVENING_5)
     assert report.loaded is None and not report.complete
     assert store.latest_date() == JUNE_4
 
@@ -125,7 +131,7 @@ def test_when_the_source_has_nothing_for_the_day_nothing_is_loaded(store):
 def test_an_impossible_close_from_the_source_is_reported_and_not_loaded(store):
     frame = recorded_download()
     frame[("Close", "9992.HK")] = [234.0, 246.0, -1.0]
-    report = fetch_day(store, YahooSource(Recorder(frame)), JUNE_5, today=JUNE_5)
+    report = fetch_day(store, YahooSource(Recorder(frame)), JUNE_5, now=EVENING_5)
     assert report.invalid == ["9992.HK"]
     assert "impossible closes, not loaded: 9992.HK" in report.describe()
     assert store.quote("9992.HK", JUNE_5) is None
@@ -137,23 +143,27 @@ def test_an_impossible_close_from_the_source_is_reported_and_not_loaded(store):
 
 def test_the_generated_summary_of_4_june_tells_the_day_from_the_store(store):
     headline, body = generate_summary(store, JUNE_4)
-    assert headline == "Hang Seng gains 0.6% as Healthcare leads"
+    assert headline == "Hang Seng gains 0.6% as Consumer Staples leads"
     assert body.startswith(
         "The Hang Seng Index rose 141.54 points, or 0.60%, to close at 23,654.03 "
         "on Wednesday 4 June 2025."
     )
-    assert "Healthcare was the strongest sector (+3.36%, average of 9 stocks)" in body
-    assert "The biggest gainers were Innovent Biologics (+14.14%)" in body
+    assert "Consumer Staples was the strongest sector (+2.91%, average of 35 stocks)" in body
+    assert "The biggest gainers were CGN Mining (+28.31%), Innovent Biologics (+14.14%)" in body
 
 
 def test_every_number_in_the_generated_summary_matches_the_store(store):
     _, body = generate_summary(store, JUNE_4)
-    changes = [round(q.close.pct_change, 2) for q in store.quotes_on(JUNE_4)]
+    members = store.membership("HSI", JUNE_4).tickers
+    changes = [
+        round(q.close.pct_change, 2) for q in store.quotes_on(JUNE_4) if q.close.ticker in members
+    ]
     up, down = sum(c > 0 for c in changes), sum(c < 0 for c in changes)
     flat = sum(c == 0 for c in changes)
-    assert f"Breadth: {up} stocks advanced, {down} declined and {flat} were unchanged." in body
-    assert up + down + flat == len(changes) == 88
-    for quote in store.movers(JUNE_4, 3).gainers + store.movers(JUNE_4, 3).losers:
+    assert f"Of the index's 83 members, {up} advanced, {down} declined and {flat} were" in body
+    assert (up, down, flat) == (55, 24, 4)
+    movers = ranked_movers(store, JUNE_4, 3, min_turnover=DEFAULT_MIN_TURNOVER)
+    for quote in movers.gainers + movers.losers:
         assert f"({quote.close.pct_change:+.2f}%)" in body
 
 
@@ -240,7 +250,7 @@ async def test_a_lagging_source_is_tried_again_later(app_for, services, tmp_path
     monkeypatch.setattr(
         feed,
         "_fetch_in_thread",
-        lambda path, source, day, floor: fetch_day(services.store, source, day, today=day),
+        lambda path, source, now, floor: fetch_day(services.store, source, now.date(), now=now),
     )
     job = app.job_queue.run_once(feed.fetch_job, 3600, data={"source": lagging})
     await feed.fetch_job(CallbackContext.from_job(job, app))

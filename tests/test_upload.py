@@ -64,7 +64,7 @@ CLOSES = b"date,ticker,close\n2025-06-05,1801.HK,80.00\n2025-06-05,HSI,23906.97\
 
 async def test_an_operator_loads_a_closes_file_and_the_bot_answers_from_it(app):
     reply = await send_file(app, "closes-0605.csv", CLOSES, user_id=OPERATOR)
-    assert reply == "Loaded 5 Jun 2025: 2 closes, and wrote the day's summary."
+    assert reply == "Loaded 5 Jun 2025: 2 closes; the day's summary was written from the data."
     assert app.bot_data.services.store.summary(JUNE_5).source == "generated"
     assert app.bot_data.services.store.latest_date() == JUNE_5
     quote = app.bot_data.services.store.quote("1801.HK", JUNE_5)
@@ -96,10 +96,13 @@ async def test_a_summary_is_filed_under_the_caption_date(app):
 
 
 async def test_a_securities_file_is_recognised_by_its_columns(app):
-    rows = b"ticker,name,sector\n6060.HK,ZhongAn Online,Financials\n"
+    # Zijin Gold (2259) listed on 30 Sep 2025, after the HKEX list the sample was built from.
+    rows = b"ticker,name,sector\n2259.HK,Zijin Gold International,Materials\n"
     reply = await send_file(app, "board.csv", rows, user_id=OPERATOR)
     assert reply == "Loaded 1 security."
-    assert app.bot_data.services.matcher.match("zhongan", kinds=("security",)).best.key == "6060.HK"
+    assert (
+        app.bot_data.services.matcher.match("zijin gold", kinds=("security",)).best.key == "2259.HK"
+    )
 
 
 async def test_other_file_types_are_refused_politely(app):
