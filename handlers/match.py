@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, Levenshtein
 
 from store.models import Security
 from store.tickers import canonical_ticker, stock_code
@@ -49,6 +50,8 @@ _PART_WEIGHT = 0.9
 _PART_TYPO_COST = 1.5
 # Parts this poor cannot reach the suggestion floor, so rapidfuzz may skip them early.
 _PART_CUTOFF = 70.0
+# A Latin-letter part found inside a word is weaker again: "pop" in "gx kpop culture".
+_INSIDE_WORD_WEIGHT = 0.9
 # Very short parts ("li") appear inside too many names to mean much on their own.
 _SHORT_PART_WEIGHT = 0.7
 # A whole name inside a longer query ("xiaomi" in "xiaomi shares") is good evidence too,
@@ -59,8 +62,20 @@ _COMMON_WORD = 200  # a word in more names than this does not pick any out
 _RANKED_POOL = 64  # best choices looked at to find the few distinct candidates offered
 _PAIR_SHARE = 0.3  # of the query's character pairs a text must hold for a partial comparison
 _PREFILTER_FROM = 1_000  # below this many longer texts, comparing them all is cheaper
-_PREFILTER_LENGTH = 10  # shorter queries are compared with every longer text
+_PREFILTER_LENGTH = 10  # shorter queries are compared with every longer text...
+_PAIRS_DECIDE_UP_TO = 3  # ...but from 2 characters to this many, pairs show the few that matter
 _WHOLE_MIN_LENGTH = 3  # "it" inside "bit it" must not mean Information Technology
+# Two neighbouring letters swapped ("meitaun") are one slip of the fingers, not two edits. Only
+# texts this few slips from the query have their swaps counted: far off, a swap is chance
+# ("innovent" holds "ne" where "internet" holds "en").
+_SWAP_EDITS = 2
+# The whole board shares words ("china", "hang seng", "tech") among thousands of listings, most
+# of which hardly anyone asks about; the Hang Seng Composite Index's members (the securities
+# with a sector) and the indexes are what people mean nearly always. So any other security
+# ranks this much below its fit: it yields to a well-known one fitting a little worse
+# ("sinopharma" is Sinopharm, not Sinco Pharma), while an equal fit stays a choice offered
+# ("cathay": Cathay Pacific first, then Cathay Group). Less than MARGIN on purpose.
+_LESSER_KNOWN_COST = 5.0
 
 SECTOR_ALIASES: dict[str, str] = {
     # Healthcare
@@ -208,6 +223,7 @@ _LEGAL_WORDS = frozenset(
 _ZH_SUFFIXES = ("有限公司", "控股", "集團", "集团", "股份")
 _SHARE_CLASS = re.compile(r"\s(?:w|sw|s)$")
 _NOT_WORD = re.compile(r"[\W_]+")
+_LAST_CHARACTER = chr(0x10FFFF)  # sorts after every character a name holds
 
 
 @dataclass(frozen=True)
@@ -217,7 +233,7 @@ class Candidate:
     kind: str  # "security" or "sector"
     key: str  # ticker ("1801.HK", "HSI") or sector name ("Healthcare")
     label: str  # what a person reads on a button
-    score: float  # 0..100
+    score: float  # 0..100: how well it fits, a little less for a lesser-known security
 
 
 @dataclass(frozen=True)
@@ -234,18 +250,30 @@ class MatchResult:
 
 
 @dataclass(frozen=True)
+class _Scored:
+    """A candidate ranked by how likely it is meant, with how well the text fits its name."""
+
+    candidate: Candidate  # its score: the fit, less _LESSER_KNOWN_COST for a lesser-known one
+    fit: float
+
+
+@dataclass(frozen=True)
 class _Choices:
     """Folded strings to score, shortest first, each with the candidate it stands for."""
 
     texts: list[str]
     words_sorted: list[str]  # each text with its words in alphabetical order
-    lengths: list[int]
+    lengths: np.ndarray
     owners: list[Candidate]
+    costs: np.ndarray  # what each text's owner gives up in the ranking for being lesser known
     by_word: dict[str, list[int]]  # word -> positions of the texts that contain it
     by_pair: dict[str, np.ndarray]  # two-character pair -> positions of the texts holding it
+    alphabetical: list[str]  # the texts in alphabetical order, to find those a query begins
+    alphabetical_positions: np.ndarray  # where each of those texts is in `texts`
+    vocabulary: list[str]  # every word of the texts, in alphabetical order
 
     @classmethod
-    def build(cls, pairs: Iterable[tuple[str, Candidate]]) -> _Choices:
+    def build(cls, pairs: Iterable[tuple[str, Candidate]], lesser: frozenset[str]) -> _Choices:
         ordered = sorted(pairs, key=lambda pair: len(pair[0]))
         texts = [text for text, _ in ordered]
         by_word: dict[str, list[int]] = {}
@@ -255,13 +283,21 @@ class _Choices:
                 by_word.setdefault(word, []).append(index)
             for pair in _pairs(text):
                 by_pair.setdefault(pair, []).append(index)
+        owners = [owner for _, owner in ordered]
+        alphabetical = sorted(range(len(texts)), key=texts.__getitem__)
         return cls(
             texts=texts,
             words_sorted=[_words_sorted(text) for text in texts],
-            lengths=[len(text) for text in texts],
-            owners=[owner for _, owner in ordered],
+            lengths=np.array([len(text) for text in texts], dtype=np.int64),
+            owners=owners,
+            costs=np.array(
+                [_LESSER_KNOWN_COST * (o.kind == SECURITY and o.key in lesser) for o in owners]
+            ),
             by_word=by_word,
             by_pair={pair: np.array(where, dtype=np.int64) for pair, where in by_pair.items()},
+            alphabetical=[texts[i] for i in alphabetical],
+            alphabetical_positions=np.array(alphabetical, dtype=np.int64),
+            vocabulary=sorted(by_word),
         )
 
 
@@ -317,31 +353,82 @@ def _scores(query: str, choices: _Choices) -> np.ndarray:
     """How well the folded query fits each choice, 0..100, fair to short queries."""
     # Below the suggestion floor a score changes nothing, so the scorer may stop early there.
     scores = _cdist(fuzz.ratio, query, choices.texts, score_cutoff=SUGGESTION_FLOOR)
+    _credit_swaps(query, choices, scores)
     if " " in query:
         by_words = _cdist(
             fuzz.ratio, _words_sorted(query), choices.words_sorted, score_cutoff=SUGGESTION_FLOOR
         )
         np.maximum(scores, _WORD_ORDER_WEIGHT * by_words, out=scores)
     # Choices are shortest first, so the clearly longer and clearly shorter ones are slices.
-    longer = bisect.bisect_left(choices.lengths, _LENGTH_RATIO * len(query))
-    shorter = bisect.bisect_right(choices.lengths, len(query) / _LENGTH_RATIO)
-    shortest = bisect.bisect_left(choices.lengths, _WHOLE_MIN_LENGTH)
+    longer = int(np.searchsorted(choices.lengths, _LENGTH_RATIO * len(query), side="left"))
+    shorter = int(np.searchsorted(choices.lengths, len(query) / _LENGTH_RATIO, side="right"))
+    shortest = int(np.searchsorted(choices.lengths, _WHOLE_MIN_LENGTH, side="left"))
     if longer < len(choices.texts):
-        if len(choices.texts) - longer > _PREFILTER_FROM and len(query) >= _PREFILTER_LENGTH:
-            worth = _sharing_pairs(query, choices, longer)
-            part = _part_scores(query, [choices.texts[i] for i in worth])
-            np.maximum(scores[worth], part, out=part)
-            scores[worth] = part
-        else:
-            part = _part_scores(query, choices.texts[longer:])
-            np.maximum(scores[longer:], part, out=scores[longer:])
+        _add_part_scores(query, choices, scores, longer)
+    # A name's first words, whole, are a part of it however little is left out: "new world"
+    # is New World Dev, though too near its length for the part comparison above.
+    leading = _leading_words(query, choices)
+    scores[leading] = np.maximum(scores[leading], _part_weight(query) * 100)
     for index, whole in _whole_scores(query, choices, shortest, shorter):
         scores[index] = max(scores[index], whole)
     return scores
 
 
+def _add_part_scores(query: str, choices: _Choices, scores: np.ndarray, longer: int) -> None:
+    """Raise the scores of the texts from `longer` on that the query is a part of."""
+    worth = _worth_a_partial(query, choices, longer)
+    if isinstance(worth, slice):
+        part = _part_scores(query, choices.texts[worth])
+    else:
+        part = _part_scores(query, [choices.texts[i] for i in worth])
+    # Chinese names run their words together, so only Latin letters have words to start.
+    if query.isascii() and _specific(query):
+        part[~_starts_a_word(query, choices)[worth]] *= _INSIDE_WORD_WEIGHT
+    scores[worth] = np.maximum(scores[worth], part)
+
+
+def _credit_swaps(query: str, choices: _Choices, scores: np.ndarray) -> None:
+    """Count two swapped neighbours as one slip, as a missing letter is, not as the two
+    edits the ratio sees: "meitaun" is Meituan, not Meitu."""
+    near = np.flatnonzero(scores)  # the ratio is cut off below the suggestion floor
+    if not len(near):
+        return
+    texts = [choices.texts[i] for i in near]
+    # Beyond the cut-off both distances read as one more than it, so their difference never
+    # finds more swaps than there are, and none in a text that far.
+    levenshtein = _cdist(Levenshtein.distance, query, texts, score_cutoff=_SWAP_EDITS)
+    swaps = levenshtein - _cdist(OSA.distance, query, texts, score_cutoff=_SWAP_EDITS)
+    scores[near] += 100 * swaps / (len(query) + choices.lengths[near])
+
+
 def _pairs(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _worth_a_partial(query: str, choices: _Choices, start: int) -> np.ndarray | slice:
+    """Positions from `start` on of the texts worth a partial comparison, or all of them."""
+    if 2 <= len(query) <= _PAIRS_DECIDE_UP_TO:
+        return _holding_pairs(query, choices, start)
+    if len(choices.texts) - start > _PREFILTER_FROM and len(query) >= _PREFILTER_LENGTH:
+        return _sharing_pairs(query, choices, start)
+    return slice(start, None)
+
+
+def _holding_pairs(query: str, choices: _Choices, start: int) -> np.ndarray:
+    """Positions from `start` on of the texts a query of two or three characters can reach
+    the partial cut-off in.
+
+    At a cut-off of 70, two characters must be there whole; three must be there whole or two
+    of them at the text's edge ("po" ending "expo"). So only texts holding those pairs are
+    compared, for the same scores in a fraction of the time: short queries meet nearly every
+    text. tests/test_match.py checks this against the full comparison.
+    """
+    pairs = {query} if len(query) == 2 else {query[:2], query[1:], query[0] + query[2]}
+    found = [choices.by_pair[pair] for pair in pairs if pair in choices.by_pair]
+    if not found:
+        return np.empty(0, dtype=np.int64)
+    where = np.unique(np.concatenate(found))
+    return where[where >= start]
 
 
 def _sharing_pairs(query: str, choices: _Choices, start: int) -> np.ndarray:
@@ -353,6 +440,26 @@ def _sharing_pairs(query: str, choices: _Choices, start: int) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     hits = np.bincount(np.concatenate(pairs), minlength=len(choices.texts))[start:]
     return np.flatnonzero(hits >= _PAIR_SHARE * len(_pairs(query))) + start
+
+
+def _starts_a_word(query: str, choices: _Choices) -> np.ndarray:
+    """Whether each text has a word beginning with the query's first word."""
+    words = choices.vocabulary[_beginning_with(choices.vocabulary, query.split()[0])]
+    starts = np.zeros(len(choices.texts), dtype=bool)
+    starts[[index for word in words for index in choices.by_word[word]]] = True
+    return starts
+
+
+def _leading_words(query: str, choices: _Choices) -> np.ndarray:
+    """Positions of the texts that begin with the query's words, whole: "new world" in "new
+    world dev", not in "new worldwide"."""
+    return choices.alphabetical_positions[_beginning_with(choices.alphabetical, query + " ")]
+
+
+def _beginning_with(alphabetical: list[str], prefix: str) -> slice:
+    """Where the strings beginning with `prefix` lie in an alphabetical list."""
+    start = bisect.bisect_left(alphabetical, prefix)
+    return slice(start, bisect.bisect_left(alphabetical, prefix + _LAST_CHARACTER, start))
 
 
 def _best_first(scores: np.ndarray, *, limit: int) -> np.ndarray:
@@ -372,9 +479,18 @@ def _part_scores(query: str, longer: list[str]) -> np.ndarray:
     """The query as a part of longer names: 'pop' in 'pop mart', '信达' in '信达生物'."""
     partial = _cdist(fuzz.partial_ratio, query, longer, score_cutoff=_PART_CUTOFF)
     sharpened = np.clip(100 - _PART_TYPO_COST * (100 - partial), 0, 100)
+    return sharpened * _part_weight(query)
+
+
+def _part_weight(query: str) -> float:
+    """How much a query found whole inside a longer name says about it."""
+    return _PART_WEIGHT if _specific(query) else _SHORT_PART_WEIGHT
+
+
+def _specific(query: str) -> bool:
+    """Whether a query is long enough to pick out names it is a part of."""
     # Chinese characters carry a word's worth each, so two are already specific.
-    specific = len(query) >= 3 or (len(query) == 2 and not query.isascii())
-    return sharpened * (_PART_WEIGHT if specific else _SHORT_PART_WEIGHT)
+    return len(query) >= 3 or (len(query) == 2 and not query.isascii())
 
 
 def _whole_scores(
@@ -421,10 +537,12 @@ class Matcher:
         codes: dict[str, Candidate],
         exact: dict[str, list[Candidate]],
         choices: list[tuple[str, Candidate]],
+        lesser_known: frozenset[str] = frozenset(),
     ) -> None:
         self._codes = codes
         self._exact = exact
         self._choices = choices
+        self._lesser_known = lesser_known  # tickers ranked below well-known securities
         self._choices_by_kinds: dict[frozenset[str], _Choices] = {}
         for kinds in ((SECURITY,), (SECTOR,), KINDS):
             self._choices_for(kinds)
@@ -447,6 +565,7 @@ class Matcher:
             for short in _short_forms(folded):
                 choices[short, candidate] = None
 
+        securities = list(securities)
         for security in securities:
             candidate = _security_candidate(security)
             codes[security.ticker.upper()] = candidate
@@ -460,7 +579,7 @@ class Matcher:
             if sector in sector_names:
                 add(alias, _sector_candidate(sector))
 
-        return cls(codes, exact, list(choices))
+        return cls(codes, exact, list(choices), _lesser_known(securities))
 
     def match(self, query: str, *, kinds: tuple[str, ...] = KINDS) -> MatchResult:
         """The security or sector `query` means, a few it might mean, or none."""
@@ -474,7 +593,7 @@ class Matcher:
             return MatchResult(query, NONE, [])
         exact = self._exact_candidates(query, plain, text, kinds)
         if exact:
-            return _decide(query, exact)
+            return _decide(query, [_Scored(c, c.score) for c in exact])
         # A well-formed stock code that is not listed is not a typo of a name.
         if len(text) > MAX_QUERY_LENGTH or stock_code(plain):
             return MatchResult(query, NONE, [])
@@ -491,20 +610,22 @@ class Matcher:
                     return [self._codes[code]]
         return [c for c in self._exact.get(text, []) if c.kind in kinds]
 
-    def _fuzzy_candidates(self, text: str, kinds: tuple[str, ...]) -> list[Candidate]:
-        """The best few distinct candidates worth mentioning, best first."""
+    def _fuzzy_candidates(self, text: str, kinds: tuple[str, ...]) -> list[_Scored]:
+        """The best few distinct candidates worth mentioning, most likely first."""
         choices = self._choices_for(kinds)
         if not choices.texts:
             return []
-        scores = _scores(text, choices)
+        fits = _scores(text, choices)
+        # Fits below the floor rank last, below every fit worth mentioning.
+        likely = np.where(fits >= SUGGESTION_FLOOR, fits - choices.costs, -1.0)
         wanted = AMBIGUOUS_LIMIT + 1  # one more than offered, to know the runner-up
-        ranked: dict[tuple[str, str], Candidate] = {}
-        for index in _best_first(scores, limit=_RANKED_POOL):
-            score = round(float(scores[index]), 1)
-            if score < SUGGESTION_FLOOR or len(ranked) == wanted:
+        ranked: dict[tuple[str, str], _Scored] = {}
+        for index in _best_first(likely, limit=_RANKED_POOL):
+            if likely[index] < 0 or len(ranked) == wanted:
                 break
             owner = choices.owners[index]
-            ranked.setdefault((owner.kind, owner.key), replace(owner, score=score))
+            candidate = replace(owner, score=round(float(likely[index]), 1))
+            ranked.setdefault((owner.kind, owner.key), _Scored(candidate, float(fits[index])))
         return list(ranked.values())
 
     def _choices_for(self, kinds: tuple[str, ...]) -> _Choices:
@@ -512,20 +633,34 @@ class Matcher:
         wanted = frozenset(kinds)
         if wanted not in self._choices_by_kinds:
             pairs = [(text, owner) for text, owner in self._choices if owner.kind in wanted]
-            self._choices_by_kinds[wanted] = _Choices.build(pairs)
+            self._choices_by_kinds[wanted] = _Choices.build(pairs, self._lesser_known)
         return self._choices_by_kinds[wanted]
 
 
-def _decide(query: str, ranked: list[Candidate]) -> MatchResult:
-    """Turn ranked candidates (best first) into one of the three outcomes."""
+def _lesser_known(securities: list[Security]) -> frozenset[str]:
+    """Tickers of the securities outside the Hang Seng Composite Index (the only ones given a
+    sector) that are not indexes. None when no security has a sector: nothing then tells the
+    well known from the rest."""
+    if not any(security.sector for security in securities):
+        return frozenset()
+    return frozenset(s.ticker for s in securities if not s.sector and not s.is_index)
+
+
+def _decide(query: str, ranked: list[_Scored]) -> MatchResult:
+    """Turn ranked candidates (most likely first) into one of the three outcomes.
+
+    How well the text fits a name decides whether it is near enough to answer or offer; the
+    ranking, in which a lesser-known security counts a little less than its fit, decides
+    whether the best is clear of the runner-up.
+    """
     if not ranked:
         return MatchResult(query, NONE, [])
     best = ranked[0]
-    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-    if best.score >= HIGH and best.score - runner_up >= MARGIN:
-        return MatchResult(query, MATCH, [best])
-    if best.score >= LOW:
-        close = [c for c in ranked if c.score >= LOW]
+    runner_up = ranked[1].candidate.score if len(ranked) > 1 else 0.0
+    if best.fit >= HIGH and best.candidate.score - runner_up >= MARGIN:
+        return MatchResult(query, MATCH, [best.candidate])
+    close = [s.candidate for s in ranked if s.fit >= LOW]
+    if close:
         return MatchResult(query, AMBIGUOUS, close[:AMBIGUOUS_LIMIT])
-    near = [c for c in ranked if c.score >= SUGGESTION_FLOOR]
+    near = [s.candidate for s in ranked if s.fit >= SUGGESTION_FLOOR]
     return MatchResult(query, NONE, near[:SUGGESTION_LIMIT])

@@ -18,7 +18,9 @@ def test_innov_offers_innovent_first(services):
 
 def test_an_ambiguous_query_offers_several(services):
     ids = [r.id for r in inline_results(services, "wuxi")]
-    assert sorted(ids) == ["2269.HK", "2359.HK"]
+    # The three WuXi companies of the index first; the lesser-known WuXi Life may follow.
+    assert sorted(ids[:3]) == ["2268.HK", "2269.HK", "2359.HK"]
+    assert set(ids[3:]) <= {"8148.HK"}
 
 
 @pytest.mark.parametrize("query", ["xyzzy", "", "   ", "qwertyuiop"])

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
 
 from handlers.match import SECTOR_ALIASES, Candidate, Matcher, MatchResult, normalise
 from store import open_store
+from store.models import Security
 from store.sample import load_sample
 
 HSICS_SECTORS = {
@@ -107,7 +109,9 @@ LABELLED = [
     # Chinese, Traditional and Simplified, whole and in part
     ("信達生物", "match", "1801.HK"),
     ("信达生物", "match", "1801.HK"),
-    ("信达", "match", "1801.HK"),
+    # Simplified 信达 is in 信達生物 (Innovent) and in 中國信達 (China Cinda), both index members
+    # on the whole board: a choice, not Innovent alone.
+    ("信达", "ambiguous", "1801.HK"),
     ("騰訊", "match", "0700.HK"),
     ("腾讯控股", "match", "0700.HK"),
     ("泡泡瑪特", "match", "9992.HK"),
@@ -145,11 +149,24 @@ LABELLED = [
     ("li", "ambiguous", None),
     ("bank", "ambiguous", None),
     ("ck", "ambiguous", "0001.HK"),
-    # listed companies the sample does not hold, an unlisted code, and nonsense
-    ("swire", "none", None),
-    ("cathay", "none", None),
-    ("new world", "none", None),
-    ("1234", "none", None),
+    # not in the first, 89-stock sample, so once expected to find nothing; listed on the board
+    ("swire", "ambiguous", "0019.HK"),  # Swire Pacific A and B and Swire Properties all fit
+    ("cathay", "ambiguous", "0293.HK"),  # Cathay Pacific and Cathay Group: both begin "Cathay"
+    ("new world", "match", "0017.HK"),  # New World Development, the only "New World" listed
+    ("1234", "match", "1234.HK"),  # China Lilang's code
+    # the whole board's indexes, funds and other listings people ask about
+    ("2800", "match", "2800.HK"),
+    ("tracker fund", "match", "2800.HK"),
+    ("nio", "match", "9866.HK"),
+    ("hstech", "match", "HSTECH"),
+    ("hang seng tech", "match", "HSTECH"),
+    ("恒生科技指數", "match", "HSTECH"),
+    ("恒科", "match", "HSTECH"),
+    ("hscei", "match", "HSCEI"),
+    ("國企指數", "match", "HSCEI"),
+    ("link reit", "match", "0823.HK"),
+    # an unlisted code, and nonsense
+    ("1236", "none", None),
     *((query, "none", None) for query in NONSENSE),
 ]
 
@@ -160,13 +177,18 @@ def _short_id(value: object) -> str:
 
 
 @pytest.fixture(scope="module")
-def matcher() -> Matcher:
+def sample() -> tuple[list[Security], list[str]]:
     store = open_store(":memory:")
     load_sample(store)
     try:
-        return Matcher.from_securities(store.securities(), store.sectors())
+        return store.securities(), store.sectors()
     finally:
         store.close()
+
+
+@pytest.fixture(scope="module")
+def matcher(sample: tuple[list[Security], list[str]]) -> Matcher:
+    return Matcher.from_securities(*sample)
 
 
 def _is_right(result: MatchResult, outcome: str, key: str | None) -> bool:
@@ -214,10 +236,72 @@ def test_inovent_typo_matches_innovent(matcher: Matcher) -> None:
     assert 0 < result.best.score < 100
 
 
-def test_wuxi_offers_both_wuxi_companies(matcher: Matcher) -> None:
+def test_wuxi_offers_the_wuxi_companies(matcher: Matcher) -> None:
     result = matcher.match("wuxi")
     assert result.outcome == "ambiguous"
-    assert {"2269.HK", "2359.HK"} <= {c.key for c in result.candidates}
+    assert {"2268.HK", "2269.HK", "2359.HK"} <= {c.key for c in result.candidates}
+
+
+def test_swire_offers_the_swire_companies(matcher: Matcher) -> None:
+    result = matcher.match("swire")
+    assert result.outcome == "ambiguous"
+    assert {"0019.HK", "0087.HK", "1972.HK"} <= {c.key for c in result.candidates}
+
+
+def test_a_lesser_known_security_fitting_as_well_is_offered_after_an_index_member() -> None:
+    matcher = Matcher.from_securities(
+        [
+            Security("1981.HK", "Cathay GP"),
+            Security("0293.HK", "Cathay Pac Air", sector="Consumer Discretionary"),
+        ],
+        ["Consumer Discretionary"],
+    )
+    result = matcher.match("cathay")
+    assert (result.outcome, [c.key for c in result.candidates]) == (
+        "ambiguous",
+        ["0293.HK", "1981.HK"],
+    )
+
+
+def test_an_index_member_fitting_a_little_worse_beats_a_lesser_known_security() -> None:
+    matcher = Matcher.from_securities(
+        [
+            Security("1099.HK", "Sinopharm Group Co Ltd", sector="Healthcare"),
+            Security("6833.HK", "Sinco Pharma"),
+        ],
+        ["Healthcare"],
+    )
+    result = matcher.match("sinopharma")
+    assert (result.outcome, [c.key for c in result.candidates]) == ("match", ["1099.HK"])
+
+
+def test_without_sectors_no_security_is_ranked_down() -> None:
+    matcher = Matcher.from_securities(
+        [Security("1099.HK", "Sinopharm Group Co Ltd"), Security("6833.HK", "Sinco Pharma")], []
+    )
+    assert matcher.match("sinopharma").outcome == "ambiguous"
+
+
+def test_two_swapped_letters_are_one_slip() -> None:
+    meituan, meitu = (
+        Security("3690.HK", "Meituan", sector="Consumer Discretionary"),
+        Security("1357.HK", "Meitu", sector="Consumer Discretionary"),
+    )
+    result = Matcher.from_securities([meituan, meitu], []).match("meitaun")
+    assert (result.outcome, [c.key for c in result.candidates]) == ("match", ["3690.HK"])
+
+
+def test_a_part_inside_a_word_is_weaker_than_one_starting_a_word() -> None:
+    matcher = Matcher.from_securities(
+        [Security("9992.HK", "Pop Mart"), Security("3158.HK", "GX Kpop Culture")], []
+    )
+    result = matcher.match("pop")
+    assert (result.outcome, [c.key for c in result.candidates]) == ("match", ["9992.HK"])
+
+
+def test_the_first_words_of_a_name_match_it_however_near_its_length() -> None:
+    matcher = Matcher.from_securities([Security("0017.HK", "New World Dev")], [])
+    assert matcher.match("new world").outcome == "match"
 
 
 def test_hang_seng_bank_is_the_bank_not_the_index(matcher: Matcher) -> None:
@@ -287,8 +371,12 @@ def test_security_only_search_ignores_sectors(matcher: Matcher) -> None:
         )
 
 
-def test_unlisted_stock_code_is_not_matched_to_a_name(matcher: Matcher) -> None:
-    assert matcher.match("1802").outcome == "none"
+def test_unlisted_stock_code_is_not_matched_to_a_name(
+    sample: tuple[list[Security], list[str]], matcher: Matcher
+) -> None:
+    securities, _ = sample
+    assert "1236.HK" not in {security.ticker for security in securities}
+    assert matcher.match("1236").outcome == "none"
 
 
 def test_very_long_query_is_not_matched(matcher: Matcher) -> None:
@@ -351,6 +439,22 @@ def test_match_answers_sensibly_for_random_letters(matcher: Matcher, query: str)
     assert result.outcome in {"match", "ambiguous", "none"}
     assert len(result.candidates) <= 4
     assert len({c.key for c in result.candidates}) == len(result.candidates)
+
+
+@settings(max_examples=200, deadline=None)
+@given(query=st.text(alphabet="abcehiklmnopstu 信達生物中國", min_size=2, max_size=3))
+def test_a_short_query_reaches_the_part_cut_off_only_in_texts_holding_its_pairs(
+    matcher: Matcher, query: str
+) -> None:
+    from handlers.match import _LENGTH_RATIO, _PART_CUTOFF, KINDS, _holding_pairs
+
+    choices = matcher._choices_for(KINDS)
+    # Only texts clearly longer than the query are compared as names it is a part of.
+    longer = int(np.searchsorted(choices.lengths, _LENGTH_RATIO * len(query)))
+    texts = choices.texts[longer:]
+    partial = process.cdist([query], texts, scorer=fuzz.partial_ratio, processor=None)[0]
+    reached = set(np.flatnonzero(partial >= _PART_CUTOFF) + longer)
+    assert reached <= set(_holding_pairs(query, choices, longer))
 
 
 @settings(max_examples=200, deadline=None)
