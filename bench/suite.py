@@ -24,6 +24,7 @@ from bench.process import ask_startup, serve_child
 from bench.push_path import PushSetup, push_throughput, subscribe_many
 from bench.real_data import real_market
 from store import open_store
+from store.sample import SAMPLE_DAY, load_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
@@ -98,6 +99,27 @@ def _serve_questions(market: Market, db: Path, size: Size, log: bool) -> dict[st
     return results
 
 
+def _on_the_sample(work: Path, size: Size, log: bool) -> dict[str, Any]:
+    """The bundled sample as a new user meets it: the first-run load, answers, start-up."""
+    db = work / "sample.db"
+    remove_db(db)
+    with _Step("sample: the first-run load, answers and start-up", log):
+        store = open_store(db)
+        try:
+            started = time.perf_counter()
+            load_sample(store)
+            loaded_s = time.perf_counter() - started
+            services = evening_services(store, SAMPLE_DAY)
+            first = store.first_date() or SAMPLE_DAY
+            answers = answer_latency(services, first, SAMPLE_DAY, size.answer_queries, SEED)
+            securities = len(store.securities())
+        finally:
+            store.close()
+        ask = ask_startup(db, size.startup_runs)
+    remove_db(db)
+    return {"load_s": round(loaded_s, 2), "securities": securities, "answers": answers, "ask": ask}
+
+
 def run(
     size: Size,
     *,
@@ -120,6 +142,7 @@ def run(
     if real:
         with _Step("ingest: the real closes (503 stocks, 2009–2025)", log):
             results["ingest_real"] = compare_ingest(real_market(cache), work / "real", cli=False)
+    results["sample"] = _on_the_sample(work, size, log)
     db = work / "store.db"
     results.update(_serve_questions(market, db, size, log))
     with _Step("memory and start-up: child processes", log):

@@ -43,7 +43,8 @@ def _latency_is_sane(figures: dict[str, Any], count: int) -> None:
 
 
 def test_every_section_is_reported(results: dict[str, Any]) -> None:
-    assert {"machine", "market", "ingest", "answers", "matching", "push", "process"} <= set(results)
+    sections = {"machine", "market", "sample", "ingest", "answers", "matching", "push", "process"}
+    assert sections <= set(results)
     json.dumps(results)  # results.json must be writable as it is
 
 
@@ -102,12 +103,23 @@ def test_child_processes_report_memory_and_start_up(results: dict[str, Any]) -> 
     assert 0 < ask["min_s"] <= ask["median_s"] <= ask["max_s"]
 
 
+def test_the_bundled_sample_is_measured_as_a_new_user_meets_it(results: dict[str, Any]) -> None:
+    sample = results["sample"]
+    assert sample["securities"] > 2_000 and sample["load_s"] > 0
+    assert set(sample["answers"]) == ANSWER_KINDS
+    for figures in sample["answers"].values():
+        _latency_is_sane(figures, TINY.answer_queries)
+    assert sample["ask"]["answer_starts"].startswith("Hang Seng Index")
+
+
 def test_table_has_a_row_for_every_target(results: dict[str, Any]) -> None:
     rows = report.rows(results)
     table = report.table(rows)
     assert len(table.splitlines()) == len(rows) + 2
     targets = results["targets"]
-    assert len(targets) == 13  # ingest, 6 answers, match, labelled, push, rate, memory, start-up
+    # the sample's answers and start-up; then ingest, 6 answers, match, labelled, push, rate,
+    # memory and start-up on the full board
+    assert len(targets) == 15
     assert all(isinstance(t["met"], bool) for t in targets)
 
 
