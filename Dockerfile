@@ -23,6 +23,6 @@ COPY handlers ./handlers
 COPY store ./store
 RUN pip install --no-deps .
 
-USER closebot
+USER 10001:10001
 VOLUME ["/data"]
 CMD ["closebot", "run"]

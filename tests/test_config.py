@@ -68,3 +68,25 @@ def test_admin_ids_and_a_self_hosted_api_are_read():
     )
     assert settings.admin_ids == {42, -1001}
     assert settings.api_file_url == "http://127.0.0.1:8081/file/bot"
+
+
+def test_a_dotenv_file_is_read_and_the_environment_wins(tmp_path, monkeypatch):
+    from bot.config import environment
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# settings\nCLOSEBOT_DB=from-file.db\nexport CLOSEBOT_PUSH_TIME='17:00'\n"
+        'CLOSEBOT_LOG_LEVEL="DEBUG"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CLOSEBOT_LOG_LEVEL", "WARNING")
+    settings = load_settings(environment(dotenv))
+    assert settings.db_path == "from-file.db"
+    assert settings.push_time == time(17, 0)
+    assert settings.log_level == "WARNING"
+
+
+def test_no_dotenv_file_is_no_problem(tmp_path):
+    from bot.config import environment
+
+    assert load_settings(environment(tmp_path / "absent.env")).db_path

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from bot.console import run_console
 
@@ -64,3 +67,17 @@ def test_ask_on_a_fresh_database_loads_the_sample_and_prints_innovent(tmp_path):
     assert "Innovent Biologics" in result.stdout
     assert "+14.14%" in result.stdout
     assert "loaded the bundled sample" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_every_subcommand_takes_db_before_or_after_it(store, tmp_path, capsys, where):
+    from bot.__main__ import main
+
+    path = tmp_path / "copy.db"
+    copy = sqlite3.connect(path)
+    store.db.conn.backup(copy)
+    copy.close()
+    db = ["--db", str(path)]
+    argv = [*db, "ask", "/close ccb"] if where == "before" else ["ask", "/close ccb", *db]
+    assert main(argv) == 0
+    assert "Close HK$7.220" in capsys.readouterr().out
