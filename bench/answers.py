@@ -11,8 +11,8 @@ from datetime import date, datetime, time
 
 from bench.queries import Query, answer_workload
 from bench.timing import Latency, time_each
+from handlers.answers.reply import Reply
 from handlers.commands import answer_line
-from handlers.reply import Reply
 from handlers.services import HONG_KONG, Services
 from store import Store
 

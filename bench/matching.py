@@ -16,7 +16,7 @@ from rapidfuzz import process
 
 from bench.queries import match_workload
 from bench.timing import Latency, time_each
-from handlers.match import AMBIGUOUS, MATCH, Matcher, MatchResult
+from handlers.core.match import AMBIGUOUS, MATCH, Matcher, MatchResult
 from store import Store, open_store
 from store.models import Security
 from store.sample import load_sample

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from handlers.match import SECTOR_ALIASES
+from handlers.core.match import SECTOR_ALIASES
 from store.models import Security
 
 # Words people leave out when they name a company ("tencent", not "Tencent Holdings Ltd").

@@ -31,10 +31,10 @@ from bot.delivery import telegram_pace
 from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
 from bot.push import PushPlan, PushReport, deliver, plan_push
+from handlers.answers.daily import push_parts
+from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
-from handlers.daily import push_parts
 from handlers.loading import load_session
-from handlers.render import html_to_text
 from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, open_store
 

@@ -1,6 +1,6 @@
-"""Alerts told on the close: each load judges its session (see `handlers.alerts.judge_alerts`),
-and the running bot tells each chat whose line was crossed, exactly once per alert and
-session, even across restarts and repeated loads."""
+"""Alerts told on the close: each load judges its session (`judge_alerts` in
+handlers/answers/alerts.py), and the running bot tells each chat whose line was crossed,
+exactly once per alert and session, even across restarts and repeated loads."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from telegram import Bot
 from telegram.ext import JobQueue
 
 from bot.delivery import BLOCKED, FAILED, GONE, MOVED, send_parts
-from handlers.alerts import fired_message, judge_alerts
+from handlers.answers.alerts import fired_message, judge_alerts
 from handlers.commands import LOCAL_CHAT
+from handlers.edge.io import Context, services_of
 from handlers.services import Services
-from handlers.telegram_io import Context, services_of
 
 logger = logging.getLogger(__name__)
 

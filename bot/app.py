@@ -5,10 +5,12 @@ from __future__ import annotations
 import gc
 import html
 import logging
+from functools import partial
+from typing import Any, cast
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ContextTypes, Defaults
+from telegram.ext import Application, ContextTypes, Defaults, ExtBot, JobQueue
 from telegram.request import BaseRequest
 
 from bot.alerting import schedule_alerts
@@ -16,25 +18,13 @@ from bot.config import Settings
 from bot.delivery import telegram_pace
 from bot.feed import make_source, schedule_fetch
 from bot.push import schedule_pushes
-from handlers import (
-    alerts,
-    chart,
-    close,
-    commands,
-    guard,
-    help,
-    inline,
-    movers,
-    sector,
-    subscribe,
-    summary,
-    upload,
-    watch,
-)
-from handlers.catalog import CATALOG
+from handlers.answers import subscribe
+from handlers.commands import COMMANDS
+from handlers.core.sessions import PushSchedule, TradingCalendar
+from handlers.edge import guard, inline, upload
+from handlers.edge.handlers import BUTTON_HANDLERS, FALLBACK_HANDLERS, command_handlers
+from handlers.edge.io import BotData, Context, services_of
 from handlers.services import Services
-from handlers.sessions import PushSchedule, TradingCalendar
-from handlers.telegram_io import BotData, Context
 from store import open_store
 from store.sample import ensure_data
 
@@ -60,24 +50,39 @@ def services_from(settings: Settings, *, sample_if_empty: bool = False) -> Servi
     )
 
 
-async def open_services(application: Application) -> None:
+NAMES_EVERY = 60  # seconds: securities loaded by another process are matched within a minute
+
+
+async def refresh_names(context: Context) -> None:
+    """Swap in a matcher over the securities when a load elsewhere changed them."""
+    if services_of(context).names.refresh():
+        logger.info("securities changed: the matcher was rebuilt")
+
+
+# The application as this bot builds it: its context carries `BotData`.
+App = Application[ExtBot[Any], Context, dict, dict, BotData, JobQueue[Context]]
+
+
+async def open_services(settings: Settings, application: App) -> None:
     """post_init: open services (unless given), schedule pushes, publish the command menu."""
     if application.bot_data.services is None:
-        application.bot_data.services = services_from(application.bot_data.settings)
-    settings: Settings = application.bot_data.settings
+        application.bot_data.services = services_from(settings)
     if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            refresh_names, interval=NAMES_EVERY, first=NAMES_EVERY, name="names"
+        )
         schedule_pushes(application.job_queue)
         schedule_alerts(application.job_queue)
         if settings.fetch_source:
             schedule_fetch(application.job_queue, make_source(settings.fetch_source))
-    await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in CATALOG])
+    await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
     # The matcher and calendar live as long as the process: keep the garbage collector from
     # walking them again and again, which shows up as 50 ms pauses in answers.
     gc.collect()
     gc.freeze()
 
 
-async def close_services(application: Application) -> None:
+async def close_services(application: App) -> None:
     """post_shutdown: close the database cleanly."""
     services = application.bot_data.services
     if services is not None:
@@ -104,12 +109,6 @@ async def report_error(update: object, context: Context) -> None:
             logger.warning("could not send the apology to chat %s", update.effective_chat.id)
 
 
-class AppData(BotData):
-    def __init__(self) -> None:
-        super().__init__()
-        self.settings: Settings | None = None
-
-
 def build_application(
     settings: Settings,
     *,
@@ -117,40 +116,42 @@ def build_application(
     updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
     services: Services | None = None,
-) -> Application:
+) -> App:
     """The whole bot, for `run_polling`/`run_webhook`, or for tests with a recording request."""
     builder = (
         Application.builder()
         .token(settings.require_token())
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
-        .context_types(ContextTypes(bot_data=AppData))
+        .context_types(ContextTypes(bot_data=BotData))
         .defaults(Defaults(tzinfo=settings.timezone, allow_sending_without_reply=True))
-        .post_init(open_services)
+        .post_init(partial(open_services, settings))
         .post_shutdown(close_services)
     )
+    # The builder's methods set and return the same builder.
     if rate_limit:
-        builder = builder.rate_limiter(telegram_pace())
+        builder.rate_limiter(telegram_pace())
     if request is not None:
-        builder = builder.request(request)
+        builder.request(request)
     if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
-    application = builder.build()
-    application.bot_data.settings = settings
+        builder.get_updates_request(updates_request)
+    # Whether a rate limiter was set above decides the bot's type argument: Any covers both.
+    application = cast(App, builder.build())
     application.bot_data.services = services
 
     # First: flood control, which can stop an update before anything else sees it.
     application.add_handlers(guard.HANDLERS, group=guard.GROUP)
-    # Commands people type, in the order of /help.
-    for module in (close, sector, movers, chart, summary, watch, alerts, subscribe, help):
-        application.add_handlers(module.HANDLERS)
+    # Commands people type, from the command table, in the order of /help.
+    application.add_handlers(command_handlers(COMMANDS))
+    # A group that became a supergroup keeps its subscription and lists.
+    application.add_handlers(subscribe.MIGRATION_HANDLERS)
     # @TheBot queries typed in any chat.
     application.add_handlers(inline.HANDLERS)
     # Data files sent by operators.
     application.add_handlers(upload.HANDLERS)
     # "Did you mean" buttons.
-    application.add_handlers(commands.HANDLERS)
+    application.add_handlers(BUTTON_HANDLERS)
     # Last: unknown commands and plain text.
-    application.add_handlers(help.FALLBACK_HANDLERS)
+    application.add_handlers(FALLBACK_HANDLERS)
     application.add_error_handler(report_error)
     return application

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers.alerts import due_messages
+from handlers.answers.alerts import due_messages
+from handlers.answers.render import html_to_text
+from handlers.answers.reply import Button, Reply
 from handlers.commands import LOCAL_CHAT, answer_line
-from handlers.render import html_to_text
-from handlers.reply import Button, Reply
 from handlers.services import Services
 
 PROMPT = "you> "
@@ -54,6 +54,7 @@ def run_console(
             continue
         if line.isdigit() and 1 <= int(line) <= len(buttons):
             line = buttons[int(line) - 1].command
+        services.names.refresh()  # an ingest from another terminal may have added securities
         reply = answer_line(services, line)
         buttons = reply.button_list
         write(render_for_terminal(reply))

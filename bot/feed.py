@@ -20,10 +20,10 @@ from typing import Any, Protocol
 import pandas as pd
 from telegram.ext import JobQueue
 
+from handlers.core.sessions import HONG_KONG, WEEKDAYS
+from handlers.edge.io import Context, services_of
 from handlers.loading import Loaded, load_session
 from handlers.services import DEFAULT_MIN_TURNOVER
-from handlers.sessions import HONG_KONG, WEEKDAYS
-from handlers.telegram_io import Context, services_of
 from store import Store, open_store
 from store.tickers import INDEX
 

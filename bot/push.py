@@ -22,10 +22,10 @@ from telegram import Bot
 from telegram.ext import JobQueue
 
 from bot.delivery import BLOCKED, FAILED, GONE, MOVED, send_parts
-from handlers.daily import market_blocks, push_parts
+from handlers.answers.daily import market_blocks, push_parts
+from handlers.core.sessions import HONG_KONG, WEEKDAYS
+from handlers.edge.io import Context, services_of
 from handlers.services import Services
-from handlers.sessions import HONG_KONG, WEEKDAYS
-from handlers.telegram_io import Context, services_of
 from store.models import Subscriber
 from store.tickers import INDEX
 

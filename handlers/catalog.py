@@ -1,46 +1,44 @@
-"""The commands people can use, with the one-line descriptions shown in /help and the menu."""
+"""What a command is: its name, the words /help and the menu show, its answer, and where and how
+the answer runs. The table of every command is `handlers.commands.COMMANDS`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from handlers.answers.reply import Reply
+from handlers.services import Services
+
+# (services, the chat asking, the words after the command) → the reply
+Answer = Callable[[Services, int, str], Reply]
+MarketAnswer = Callable[[Services, str], Reply]
 
 
 @dataclass(frozen=True)
-class CommandInfo:
+class Command:
     name: str
     description: str
     examples: tuple[str, ...]
+    answer: Answer
+    # Reads or writes the asking chat's own lists (watchlist, alerts, subscription); the other
+    # commands answer the same whoever asks and never write.
+    about_the_chat: bool = False
+    # Needs a real Telegram chat (the daily push goes to one): the console says so instead.
+    telegram_only: bool = False
+    # Slow and read-only (drawing a chart): run in a worker thread so other chats keep answering.
+    threaded: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
 
 
-CATALOG: tuple[CommandInfo, ...] = (
-    CommandInfo(
-        "close",
-        "An index or one security at the close",
-        ("/close", "/close innovent", "/close 700 3 Jun", "/close hang seng tech"),
-    ),
-    CommandInfo("sector", "A sector's move and its stocks", ("/sector healthcare", "/sector")),
-    CommandInfo(
-        "movers",
-        "Top gainers and losers",
-        ("/movers", "/movers 10 losers", "/movers hsi", "/movers all"),
-    ),
-    CommandInfo("chart", "A chart of the closes over a period", ("/chart", "/chart innovent 3m")),
-    CommandInfo("summary", "The day's market summary", ("/summary", "/summary 2025-06-04")),
-    CommandInfo(
-        "watch",
-        "Your own list of names against the index",
-        ("/watch", "/watch add innovent, pop mart", "/watch remove pop mart"),
-    ),
-    CommandInfo(
-        "alert",
-        "Be told when a close crosses a line",
-        ("/alert innovent above 80", "/alert 700 move 5", "/alert remove 1"),
-    ),
-    CommandInfo("alerts", "Your alerts, and when they fired", ("/alerts",)),
-    CommandInfo(
-        "subscribe", "The close here every trading day", ("/subscribe", "/subscribe 17:00")
-    ),
-    CommandInfo("unsubscribe", "Stop the daily close", ("/unsubscribe",)),
-    CommandInfo("status", "Am I subscribed, and when is the next one", ("/status",)),
-    CommandInfo("help", "What I can do", ("/help",)),
-)
+def about_the_market(answer: MarketAnswer) -> Answer:
+    """An answer that is the same whichever chat asks (/close, /sector …)."""
+
+    def for_any_chat(services: Services, chat_id: int, args: str) -> Reply:
+        return answer(services, args)
+
+    for_any_chat.__doc__ = answer.__doc__
+    return for_any_chat

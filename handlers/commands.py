@@ -1,56 +1,131 @@
-"""One table from command name to answer, for everything that is not a typed Telegram command:
-the console, `ask`, and "Did you mean" buttons (whose data is a command line)."""
+"""The command table: every command the bot answers, in the order /help lists them.
+
+Telegram's command handlers and the command menu (`bot/app.py`), the console and `ask`,
+"Did you mean" buttons, inline answers and /help are all derived from `COMMANDS`: adding a
+command means one entry here and one module with its answer.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import re
 
-from telegram import Message, Update
-from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler
-
-from handlers.alerts import answer_alert, answer_alerts
-from handlers.chart import answer_chart
-from handlers.close import answer_close
-from handlers.help import answer_help, answer_plain_text, answer_unknown_command
-from handlers.movers import answer_movers
-from handlers.render import escape
-from handlers.reply import Reply
-from handlers.sector import answer_sector
+from handlers.answers.alerts import answer_alert, answer_alerts
+from handlers.answers.chart import answer_chart
+from handlers.answers.close import answer_close
+from handlers.answers.help import answer_help, answer_plain_text, answer_unknown_command
+from handlers.answers.movers import answer_movers
+from handlers.answers.reply import Reply
+from handlers.answers.sector import answer_sector
+from handlers.answers.subscribe import answer_status, answer_subscribe, answer_unsubscribe
+from handlers.answers.summary import answer_summary
+from handlers.answers.watch import answer_watch
+from handlers.catalog import Command, about_the_market
 from handlers.services import Services
-from handlers.subscribe import answer_status, answer_subscribe, answer_unsubscribe
-from handlers.summary import answer_summary
-from handlers.telegram_io import Answer, ChatAnswer, Context, keyboard, services_of
-from handlers.watch import answer_watch
 
 LOCAL_CHAT = 0  # the console and `ask`: one local chat, its lists kept in the same database
 
 
-def answer_chat_only(services: Services, chat_id: int, args: str = "") -> Reply:
-    """Subscriptions belong to Telegram chats; the console has nowhere to push to."""
-    return Reply("Subscriptions work in a Telegram chat: the console has no daily push.")
+def _help(services: Services, chat_id: int, args: str) -> Reply:
+    return answer_help(COMMANDS)
 
 
-ANSWERS: dict[str, Answer] = {
-    "close": answer_close,
-    "sector": answer_sector,
-    "movers": answer_movers,
-    "summary": answer_summary,
-    "chart": answer_chart,
-    "help": answer_help,
-    "start": answer_help,
-}
-CHAT_ANSWERS: dict[str, ChatAnswer] = {
-    "watch": answer_watch,
-    "alert": answer_alert,
-    "alerts": answer_alerts,
-    "subscribe": answer_subscribe,
-    "unsubscribe": answer_unsubscribe,
-    "status": answer_status,
-}
-PUSH_COMMANDS = ("subscribe", "unsubscribe", "status")
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "close",
+        "An index or one security at the close",
+        ("/close", "/close innovent", "/close 700 3 Jun", "/close hang seng tech"),
+        about_the_market(answer_close),
+    ),
+    Command(
+        "sector",
+        "A sector's move and its stocks",
+        ("/sector healthcare", "/sector"),
+        about_the_market(answer_sector),
+    ),
+    Command(
+        "movers",
+        "Top gainers and losers",
+        ("/movers", "/movers 10 losers", "/movers hsi", "/movers all"),
+        about_the_market(answer_movers),
+    ),
+    Command(
+        "chart",
+        "A chart of the closes over a period",
+        ("/chart", "/chart innovent 3m"),
+        about_the_market(answer_chart),
+        threaded=True,
+    ),
+    Command(
+        "summary",
+        "The day's market summary",
+        ("/summary", "/summary 2025-06-04"),
+        about_the_market(answer_summary),
+    ),
+    Command(
+        "watch",
+        "Your own list of names against the index",
+        ("/watch", "/watch add innovent, pop mart", "/watch remove pop mart"),
+        answer_watch,
+        about_the_chat=True,
+    ),
+    Command(
+        "alert",
+        "Be told when a close crosses a line",
+        ("/alert innovent above 80", "/alert 700 move 5", "/alert remove 1"),
+        answer_alert,
+        about_the_chat=True,
+    ),
+    Command(
+        "alerts",
+        "Your alerts, and when they fired",
+        ("/alerts",),
+        answer_alerts,
+        about_the_chat=True,
+    ),
+    Command(
+        "subscribe",
+        "The close here every trading day",
+        ("/subscribe", "/subscribe 17:00"),
+        answer_subscribe,
+        about_the_chat=True,
+        telegram_only=True,
+    ),
+    Command(
+        "unsubscribe",
+        "Stop the daily close",
+        ("/unsubscribe",),
+        answer_unsubscribe,
+        about_the_chat=True,
+        telegram_only=True,
+    ),
+    Command(
+        "status",
+        "Am I subscribed, and when is the next one",
+        ("/status",),
+        answer_status,
+        about_the_chat=True,
+        telegram_only=True,
+    ),
+    Command("help", "What I can do", ("/help",), _help, aliases=("start",)),
+)
+BY_NAME: dict[str, Command] = {name: c for c in COMMANDS for name in c.names}
+
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\w+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
+
+
+def find_command(line: str) -> tuple[Command | None, str]:
+    """The command a line starts with (`/close@Bot 700` → close) and the words after it."""
+    match = _COMMAND.match(line.strip())
+    if not match:
+        return None, ""
+    return BY_NAME.get(match["name"].lower()), match["args"] or ""
+
+
+def answer_in_chat(command: Command, services: Services, chat_id: int, args: str) -> Reply:
+    """The command's answer in `chat_id`, or, for the local chat, why it works only on Telegram."""
+    if chat_id == LOCAL_CHAT and command.telegram_only:
+        return Reply("Subscriptions work in a Telegram chat: the console has no daily push.")
+    return command.answer(services, chat_id, args)
 
 
 def answer_line(services: Services, line: str, chat_id: int = LOCAL_CHAT) -> Reply:
@@ -58,41 +133,7 @@ def answer_line(services: Services, line: str, chat_id: int = LOCAL_CHAT) -> Rep
     line = line.strip()
     if not line.startswith("/"):
         return answer_plain_text(services, line)
-    match = _COMMAND.match(line)
-    name = match["name"].lower() if match else ""
-    args = (match["args"] or "") if match else ""
-    if name in CHAT_ANSWERS:
-        if chat_id == LOCAL_CHAT and name in PUSH_COMMANDS:
-            return answer_chat_only(services, chat_id, args)
-        return CHAT_ANSWERS[name](services, chat_id, args)
-    answer = ANSWERS.get(name)
-    if answer is None:
+    command, args = find_command(line)
+    if command is None:
         return answer_unknown_command(services, line)
-    return answer(services, args)
-
-
-async def button_pressed(update: Update, context: Context) -> None:
-    """A "Did you mean" button: answer for the chosen one in place of the question."""
-    query = update.callback_query
-    if query is None:
-        return
-    await query.answer()
-    chat_id = query.message.chat.id if query.message else LOCAL_CHAT
-    data = query.data or ""
-    if data.startswith("/chart"):  # drawing takes a while: in a thread, and it only reads
-        reply = await asyncio.to_thread(answer_line, services_of(context), data, chat_id)
-    else:  # the rest may write (a watchlist, an alert): on the loop, like typed commands
-        reply = answer_line(services_of(context), data, chat_id)
-    if reply.photo is not None and isinstance(query.message, Message):
-        # A text message cannot become a photo: send the picture, and say so in the question.
-        await query.edit_message_text(
-            f"Chart: {escape(query.data or '')}", parse_mode=ParseMode.HTML
-        )
-        await query.message.reply_photo(reply.photo, caption=reply.text, parse_mode=ParseMode.HTML)
-        return
-    await query.edit_message_text(
-        reply.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
-    )
-
-
-HANDLERS = [CallbackQueryHandler(button_pressed)]
+    return answer_in_chat(command, services, chat_id, args)

@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from handlers.alerts import judge_alerts
-from handlers.narrative import ensure_summary
+from handlers.answers.alerts import judge_alerts
+from handlers.core.narrative import ensure_summary
 from handlers.services import DEFAULT_MIN_TURNOVER
 from store import IngestReport, Store, ingest
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from handlers.match import Matcher
-from handlers.sessions import HONG_KONG, PushSchedule, TradingCalendar
+from handlers.core.match import Matcher
+from handlers.core.sessions import HONG_KONG, PushSchedule, TradingCalendar
 from store import Store
 
 DEFAULT_MIN_TURNOVER = 10_000_000.0  # HK dollars a stock must trade in a day to rank in /movers
@@ -17,46 +19,72 @@ def hong_kong_now() -> datetime:
     return datetime.now(HONG_KONG)
 
 
-_MISSING = object()
+def build_matcher(store: Store) -> Matcher:
+    return Matcher.from_securities(store.securities(), store.sectors())
 
 
+@dataclass(frozen=True)
+class Names:
+    """The matcher over one version of the securities, and what answers derive from them."""
+
+    version: int
+    matcher: Matcher
+    derived: dict[Hashable, Any] = field(default_factory=dict)
+
+
+class NameIndex:
+    """The current `Names`, swapped whole when `refresh` finds the securities changed.
+
+    Reading never touches the database; `refresh` does, and is called where securities can
+    change: after a load in this process, by the running bot's minute job for loads made
+    elsewhere, and by the console before each line. Readers on other threads see the old
+    names or the new, never half of either.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._names = Names(store.securities_version(), build_matcher(store))
+
+    @property
+    def current(self) -> Names:
+        return self._names
+
+    def refresh(self) -> bool:
+        """Rebuild when another load changed the securities; True if it did."""
+        version = self._store.securities_version()
+        if version == self._names.version:
+            return False
+        with self._lock:
+            if version != self._names.version:
+                self._names = Names(version, build_matcher(self._store))
+        return True
+
+
+@dataclass(frozen=True)
 class Services:
     """Shared by Telegram handlers, the console and the push job (kept in `bot_data`)."""
 
-    def __init__(
-        self,
-        store: Store,
-        now: Callable[[], datetime] = hong_kong_now,
-        schedule: PushSchedule | None = None,
-        admin_ids: frozenset[int] = frozenset(),
-        min_turnover: float = DEFAULT_MIN_TURNOVER,
-    ) -> None:
-        self.store = store
-        self.now = now
-        self.schedule = schedule or PushSchedule(TradingCalendar())
-        self.admin_ids = admin_ids
-        self.min_turnover = min_turnover
-        self._matcher = build_matcher(store)
-        self._matcher_version = store.securities_version()
-        self._memo: dict[Hashable, Any] = {}
+    store: Store
+    now: Callable[[], datetime] = hong_kong_now
+    schedule: PushSchedule = field(default_factory=lambda: PushSchedule(TradingCalendar()))
+    admin_ids: frozenset[int] = frozenset()
+    min_turnover: float = DEFAULT_MIN_TURNOVER
+    names: NameIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", NameIndex(self.store))
 
     @property
     def matcher(self) -> Matcher:
-        """The fuzzy index, rebuilt when an ingest in any process has changed securities."""
-        version = self.store.securities_version()
-        if version != self._matcher_version:
-            self._matcher = build_matcher(self.store)
-            self._matcher_version = version
-            self._memo.clear()
-        return self._matcher
+        return self.names.current.matcher
 
     def remember(self, key: Hashable, make: Callable[[], Any]) -> Any:
-        """A value derived from the securities, made once until an ingest changes them."""
-        self.matcher  # noqa: B018 - notices a newer securities version and clears the memo
-        value = self._memo.get(key, _MISSING)
-        if value is _MISSING:
-            value = self._memo[key] = make()
-        return value
+        """A value derived from the securities, made once per version of them."""
+        derived = self.names.current.derived
+        if key not in derived:
+            derived[key] = make()
+        return derived[key]
 
     def today(self) -> date:
         return self.now().date()
@@ -64,7 +92,3 @@ class Services:
     def is_operator(self, *ids: int | None) -> bool:
         """Whether any of these chat or user ids is allowed to load data."""
         return any(i in self.admin_ids for i in ids if i is not None)
-
-
-def build_matcher(store: Store) -> Matcher:
-    return Matcher.from_securities(store.securities(), store.sectors())

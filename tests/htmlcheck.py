@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from handlers.render import TELEGRAM_LIMIT, html_to_text, utf16_length
-from handlers.reply import Reply
+from handlers.answers.render import TELEGRAM_LIMIT, html_to_text, utf16_length
+from handlers.answers.reply import Reply
 
 ALLOWED_TAGS = frozenset(
     {

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pandas as pd
@@ -16,10 +18,10 @@ from telegram.error import Forbidden
 
 from bot.alerting import deliver_alerts
 from bot.console import local_alerts
-from handlers.alerts import MAX_ALERTS, parse_alert
+from handlers.answers.alerts import MAX_ALERTS, parse_alert
+from handlers.answers.render import html_to_text
 from handlers.commands import LOCAL_CHAT, answer_line
 from handlers.loading import load_session
-from handlers.render import html_to_text
 from handlers.services import Services
 from store import ingest, open_store
 from store.sample import SAMPLE_CLOSES, SAMPLE_HISTORY, SAMPLE_MEMBERS, SAMPLE_SECURITIES
@@ -57,9 +59,17 @@ def june_3(fresh_store, june_3_db):
     source = sqlite3.connect(path)
     source.backup(fresh_store.db.conn)
     source.close()
-    services = Services(fresh_store, now=lambda: SAMPLE_EVENING)
-    services.load_june_4 = lambda: load_session(fresh_store, after, now=SAMPLE_EVENING)
-    return services
+    return EveningOfJune3(fresh_store, now=lambda: SAMPLE_EVENING, june_4=after)
+
+
+@dataclass(frozen=True)
+class EveningOfJune3(Services):
+    """Services on the evening of 3 June, able to bring in the next day as a load would."""
+
+    june_4: Path = Path()
+
+    def load_june_4(self) -> object:
+        return load_session(self.store, self.june_4, now=SAMPLE_EVENING)
 
 
 def fired(services) -> list[str]:

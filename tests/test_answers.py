@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
+from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
-from handlers.dates import parse_day, split_trailing_day
-from handlers.render import html_to_text
+from handlers.core.dates import parse_day, split_trailing_day
 
 JUNE_4 = date(2025, 6, 4)
 
@@ -200,10 +200,10 @@ def test_summary_with_words_that_are_not_a_date_explains_the_usage(services):
 
 
 def test_help_lists_every_command_with_an_example(services):
-    from handlers.catalog import CATALOG
+    from handlers.commands import COMMANDS
 
     _, text = ask(services, "/help")
-    for command in CATALOG:
+    for command in COMMANDS:
         assert f"/{command.name} — " in text
         assert command.examples[0] in text
 
@@ -276,6 +276,7 @@ def test_a_listing_ingested_by_another_process_is_matched_without_a_restart(tmp_
     ingest(operator_side, securities=securities, today=JUNE_4)
     operator_side.close()
 
+    assert services.names.refresh()  # as the running bot's minute job does
     for query in ("2259", "Zijin Gold International", "紫金黃金國際"):
         assert services.matcher.match(query, kinds=("security",)).best.key == "2259.HK"
     _, text = ask(services, "/close 2259")

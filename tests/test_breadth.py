@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from handlers.answers.render import TELEGRAM_LIMIT, html_to_text, utf16_length
 from handlers.commands import answer_line
-from handlers.render import TELEGRAM_LIMIT, html_to_text, utf16_length
 from store import ingest
 from tests.htmlcheck import html_problems
 

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
+from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
-from handlers.periods import parse_asked, period_change, period_start
-from handlers.render import html_to_text
+from handlers.core.periods import parse_asked, period_change, period_start
 from tests.offline import make_callback_update, make_message_update
 
 JUNE_4 = date(2025, 6, 4)

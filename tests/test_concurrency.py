@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from handlers.answers.render import day_label, html_to_text
 from handlers.commands import answer_line
-from handlers.render import day_label, html_to_text
 from handlers.services import Services
 from store import Store, ingest, open_store
 from store.sample import load_sample

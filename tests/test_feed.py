@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import numpy as np
@@ -9,10 +10,10 @@ import pandas as pd
 import pytest
 
 from bot.feed import FetchReport, YahooSource, fetch_day, yahoo_symbol
-from handlers.figures import ranked_movers
-from handlers.narrative import ensure_summary, generate_summary
+from handlers.core.figures import ranked_movers
+from handlers.core.narrative import ensure_summary, generate_summary
+from handlers.core.sessions import HONG_KONG
 from handlers.services import DEFAULT_MIN_TURNOVER
-from handlers.sessions import HONG_KONG
 
 JUNE_4, JUNE_5 = date(2025, 6, 4), date(2025, 6, 5)
 EVENING_5 = datetime(2025, 6, 5, 18, 0, tzinfo=HONG_KONG)
@@ -201,11 +202,11 @@ async def app_for(services, tmp_path):
 
     made = []
 
-    async def build(fetch_source=None):
+    async def build(fetch_source=None, with_services=services):
         application = build_application(
             Settings(token=FAKE_TOKEN, fetch_source=fetch_source),
             request=RecordingRequest(),
-            services=services,
+            services=with_services,
         )
         await application.initialize()
         made.append(application)
@@ -219,18 +220,14 @@ async def app_for(services, tmp_path):
 
 
 async def test_the_scheduled_fetch_is_off_by_default(app_for):
-    from bot.app import open_services
-
     app = await app_for()
-    await open_services(app)
+    await app.post_init(app)
     assert not [j for j in app.job_queue.jobs() if j.name.startswith("fetch")]
 
 
 async def test_closebot_fetch_schedules_it_after_each_kind_of_close(app_for):
-    from bot.app import open_services
-
     app = await app_for("yfinance")
-    await open_services(app)
+    await app.post_init(app)
     await app.job_queue.start()
     names = sorted(j.name for j in app.job_queue.jobs() if j.name.startswith("fetch"))
     assert names == ["fetch-1220", "fetch-1620"]
@@ -242,9 +239,10 @@ async def test_a_lagging_source_is_tried_again_later(app_for, services, tmp_path
     from bot import feed
     from handlers.services import HONG_KONG
 
-    app = await app_for()
+    after_the_close = pd.Timestamp("2025-06-05 16:20", tz=HONG_KONG).to_pydatetime()
+    services = replace(services, now=lambda: after_the_close)
+    app = await app_for(with_services=services)
     await app.job_queue.start()
-    services.now = lambda: pd.Timestamp("2025-06-05 16:20", tz=HONG_KONG).to_pydatetime()
     empty = Recorder(pd.DataFrame())
     lagging = YahooSource(empty)
     monkeypatch.setattr(

@@ -6,7 +6,7 @@ import pytest
 
 from bot.app import build_application
 from bot.config import Settings
-from handlers.flood import SLOW_DOWN, FloodGuard, Verdict
+from handlers.core.flood import SLOW_DOWN, FloodGuard, Verdict
 from tests.offline import FAKE_TOKEN, RecordingRequest, make_message_update
 
 

@@ -6,8 +6,8 @@ import logging
 
 from telegram.ext import CommandHandler
 
-from bot.app import APOLOGY, open_services
-from handlers.catalog import CATALOG
+from bot.app import APOLOGY
+from handlers.commands import COMMANDS
 from tests.offline import (
     BOT_USERNAME,
     RecordingRequest,
@@ -97,7 +97,7 @@ async def test_an_unknown_command_gets_a_hint(app):
 async def test_start_and_help_list_every_command(app):
     for command in ("/start", "/help"):
         sent = await send(app, command)
-        for info in CATALOG:
+        for info in COMMANDS:
             assert f"/{info.name} — " in sent["text"]
 
 
@@ -127,9 +127,9 @@ async def test_one_bad_update_does_not_stop_the_next(app):
 
 
 async def test_the_command_menu_lists_every_command_with_a_description(app):
-    await open_services(app)
+    await app.post_init(app)
     commands = recorded(app).last("setMyCommands")["commands"]
-    assert [c["command"] for c in commands] == [c.name for c in CATALOG]
+    assert [c["command"] for c in commands] == [c.name for c in COMMANDS]
     assert all(c["description"] for c in commands)
 
 
@@ -141,12 +141,12 @@ async def test_every_registered_command_is_in_help_and_the_menu(app):
         if isinstance(handler, CommandHandler)
         for name in handler.commands
     }
-    documented = {c.name for c in CATALOG} | {"start"}
+    documented = {c.name for c in COMMANDS} | {"start"}
     assert registered == documented
 
 
 async def test_each_answered_command_is_logged_with_chat_and_time(app, caplog):
-    with caplog.at_level(logging.INFO, logger="handlers.telegram_io"):
+    with caplog.at_level(logging.INFO, logger="handlers.edge.io"):
         await send(app, "/close 700")
     line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("answered"))
     assert "chat=42" in line and "command=/close" in line and "ms=" in line

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from handlers.commands import ANSWERS, CHAT_ANSWERS, LOCAL_CHAT, answer_line
-from handlers.render import html_to_text
-from handlers.reply import Reply
+from handlers.answers.render import html_to_text
+from handlers.answers.reply import Reply
+from handlers.commands import COMMANDS, LOCAL_CHAT, answer_line
 from handlers.services import Services
 from store import Store
 from tests.fake_telegram import parse_html
@@ -24,10 +24,10 @@ from tests.htmlcheck import html_problems, reply_problems
 
 # Questions (/close, /sector, /movers, /summary, /help, /start and any added since) and one
 # command the bot does not know: none of them may change any table.
-QUESTIONS = (*ANSWERS, "foo")
+QUESTIONS = (*(n for c in COMMANDS if not c.about_the_chat for n in c.names), "foo")
 # Commands about the chat itself (/subscribe, /unsubscribe, /status and any added since): they
 # may change the chat's own tables, never the market data.
-CHAT_COMMANDS = tuple(CHAT_ANSWERS)
+CHAT_COMMANDS = tuple(n for c in COMMANDS if c.about_the_chat for n in c.names)
 DATA_TABLES = ("securities", "closes", "summaries")
 CHAT_ID = 42
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram import Update
 
-from handlers.inline import inline_results
+from handlers.edge.inline import inline_results
 from tests.htmlcheck import html_problems
 
 

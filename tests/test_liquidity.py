@@ -8,10 +8,10 @@ import pytest
 
 from bot.app import services_from
 from bot.config import ConfigError, Settings, load_settings
+from handlers.answers.daily import push_parts
+from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
-from handlers.daily import push_parts
-from handlers.figures import ranked_movers, short_name
-from handlers.render import html_to_text
+from handlers.core.figures import ranked_movers, short_name
 from handlers.services import DEFAULT_MIN_TURNOVER, Services
 from store import ingest
 from store.tickers import BOARD

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
-from handlers.match import SECTOR_ALIASES, Candidate, Matcher, MatchResult, normalise
+from handlers.core.match import SECTOR_ALIASES, Candidate, Matcher, MatchResult, normalise
 from store import open_store
 from store.models import Security
 from store.sample import load_sample
@@ -446,7 +446,7 @@ def test_match_answers_sensibly_for_random_letters(matcher: Matcher, query: str)
 def test_a_short_query_reaches_the_part_cut_off_only_in_texts_holding_its_pairs(
     matcher: Matcher, query: str
 ) -> None:
-    from handlers.match import _LENGTH_RATIO, _PART_CUTOFF, KINDS, _holding_pairs
+    from handlers.core.match import _LENGTH_RATIO, _PART_CUTOFF, KINDS, _holding_pairs
 
     choices = matcher._choices_for(KINDS)
     # Only texts clearly longer than the query are compared as names it is a part of.
@@ -463,7 +463,7 @@ def test_a_short_query_reaches_the_part_cut_off_only_in_texts_holding_its_pairs(
     st.integers(min_value=1, max_value=80),
 )
 def test_the_partial_ranking_equals_a_stable_sort_ties_included(scores, limit):
-    from handlers.match import _best_first
+    from handlers.core.match import _best_first
 
     values = np.array(scores)
     expected = np.argsort(-values, kind="stable")[:limit]

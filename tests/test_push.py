@@ -10,10 +10,10 @@ import pytest
 from telegram.error import ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.push import NO_CLOSES, deliver, plan_push
-from handlers.render import html_to_text
+from handlers.answers.render import html_to_text
+from handlers.answers.subscribe import answer_status, answer_subscribe, answer_unsubscribe
+from handlers.core.sessions import PushSchedule, TradingCalendar
 from handlers.services import HONG_KONG, Services
-from handlers.sessions import PushSchedule, TradingCalendar
-from handlers.subscribe import answer_status, answer_subscribe, answer_unsubscribe
 from store import ingest
 
 JUNE_4 = date(2025, 6, 4)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.push import deliver, plan_push
-from handlers.daily import push_parts
-from handlers.render import TELEGRAM_LIMIT, html_to_text, split_message, utf16_length
+from handlers.answers.daily import push_parts
+from handlers.answers.render import TELEGRAM_LIMIT, html_to_text, split_message, utf16_length
 from handlers.services import Services
 from store import ingest, open_store
 from tests.conftest import SAMPLE_EVENING

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
+from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
 from handlers.loading import load_session
-from handlers.render import html_to_text
 from store.models import Close
 from tests.conftest import SAMPLE_EVENING
 
@@ -105,7 +105,7 @@ def test_movers_hsi_ranks_only_the_index_members(services):
 
 
 def _ranked(services, among):
-    from handlers.figures import ranked_movers
+    from handlers.core.figures import ranked_movers
 
     movers = ranked_movers(services.store, JUNE_4, 20, min_turnover=0, among=among)
     return movers.gainers + movers.losers

@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers.sector_words import (
+from handlers.core.sector_words import (
     SectorWords,
     company_terms,
     members_by_sector,

@@ -8,8 +8,8 @@ import pytest
 
 from bot.app import build_application
 from bot.config import Settings
+from handlers.edge.upload import NOT_ALLOWED, safe_name
 from handlers.services import Services
-from handlers.upload import NOT_ALLOWED, safe_name
 from store import open_store
 from store.sample import load_sample
 from tests.conftest import SAMPLE_EVENING

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from handlers.answers.render import html_to_text
+from handlers.answers.watch import MAX_NAMES, split_names
 from handlers.commands import answer_line
-from handlers.render import html_to_text
-from handlers.watch import MAX_NAMES, split_names
 from tests.htmlcheck import html_problems
 
 CHAT = 7

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.close import breadth_line
-from handlers.figures import ranked_movers, short_name
-from handlers.movers import movers_table, ranked_among
-from handlers.render import (
+from handlers.answers.close import breadth_line
+from handlers.answers.movers import movers_table, ranked_among
+from handlers.answers.render import (
     TELEGRAM_LIMIT,
     bold,
     day_label,
@@ -18,8 +17,9 @@ from handlers.render import (
     price,
     split_message,
 )
+from handlers.answers.watch import versus_index, watchlist_table
+from handlers.core.figures import ranked_movers, short_name
 from handlers.services import DEFAULT_MIN_TURNOVER
-from handlers.watch import versus_index, watchlist_table
 from store import Store
 from store.tickers import INDEX
 

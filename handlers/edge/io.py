@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import CallbackContext, CommandHandler, ExtBot, filters
+from telegram.ext import CallbackContext, ExtBot, filters
 
-from handlers.flood import FloodGuard
-from handlers.reply import Reply
+from handlers.answers.reply import Reply
+from handlers.core.flood import FloodGuard
 from handlers.services import Services
 
 logger = logging.getLogger(__name__)
@@ -25,9 +25,8 @@ class BotData:
         self.flood = FloodGuard()
 
 
-Context = CallbackContext[ExtBot[None], dict, dict, BotData]
-Answer = Callable[[Services, str], Reply]
-ChatAnswer = Callable[[Services, int, str], Reply]
+# ExtBot[Any]: the bot's rate limiter (or none, in tests) sets its type argument.
+Context = CallbackContext[ExtBot[Any], dict, dict, BotData]
 
 
 def services_of(context: Context) -> Services:
@@ -71,24 +70,6 @@ async def send_reply(update: Update, reply: Reply) -> None:
     )
 
 
-async def answer_command(update: Update, context: Context, answer: Answer) -> None:
-    """Run one command's answer on the words after the command and reply, logging the time taken."""
-    started = time.perf_counter()
-    args = " ".join(context.args or [])
-    await send_reply(update, answer(services_of(context), args))
-    log_answered(update, started)
-
-
-async def answer_chat_command(update: Update, context: Context, answer: ChatAnswer) -> None:
-    """The same for commands about the chat itself (subscriptions)."""
-    started = time.perf_counter()
-    if update.effective_chat is None:
-        return
-    args = " ".join(context.args or [])
-    await send_reply(update, answer(services_of(context), update.effective_chat.id, args))
-    log_answered(update, started)
-
-
 def log_answered(update: Update, started: float) -> None:
     message = update.effective_message
     command = (message.text or "").split(maxsplit=1)[0] if message and message.text else "?"
@@ -99,8 +80,3 @@ def log_answered(update: Update, started: float) -> None:
 
 # New messages only: editing a command that was already answered must not run it again.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
-
-
-def command(names: str | tuple[str, ...], callback: Callable) -> CommandHandler:
-    """A command handler for newly sent messages (also `/name@ThisBot` in groups)."""
-    return CommandHandler(names, callback, filters=NEW_MESSAGES)

@@ -5,12 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from telegram import Update
-
-from handlers.close import resolve_session
-from handlers.dates import split_trailing_day
-from handlers.figures import ranked_movers, short_name
-from handlers.render import (
+from handlers.answers.close import resolve_session
+from handlers.answers.render import (
     bold,
     day_label,
     escape,
@@ -22,9 +18,10 @@ from handlers.render import (
     shorten,
     table,
 )
-from handlers.reply import NO_CLOSES, Reply
+from handlers.answers.reply import NO_CLOSES, Reply
+from handlers.core.dates import split_trailing_day
+from handlers.core.figures import ranked_movers, short_name
 from handlers.services import Services
-from handlers.telegram_io import Context, answer_command, command
 from store import Store
 from store.models import Movers, Quote
 from store.tickers import BOARD
@@ -146,11 +143,3 @@ def movers_table(quotes: list[Quote]) -> str:
         for q in quotes
     ]
     return table(rows, "<>>")
-
-
-async def movers_command(update: Update, context: Context) -> None:
-    """/movers [all] [n] [gainers|losers]: the day's top gainers and losers."""
-    await answer_command(update, context, answer_movers)
-
-
-HANDLERS = [command("movers", movers_command)]

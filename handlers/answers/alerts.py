@@ -6,13 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from telegram import Update
-
-from handlers.render import bold, day_label, escape, price
-from handlers.reply import Button, Reply
+from handlers.answers.render import bold, day_label, escape, price
+from handlers.answers.reply import Button, Reply
+from handlers.answers.suggest import did_you_mean, no_match
 from handlers.services import Services
-from handlers.suggest import did_you_mean, no_match
-from handlers.telegram_io import Context, answer_chat_command, command
 from store import Store
 from store.models import Alert, Close, Security
 from store.tickers import INDEX
@@ -200,16 +197,3 @@ def answer_alerts(services: Services, chat_id: int, args: str = "") -> Reply:
         buttons.append((Button(f"✕ Remove {alert.number}", f"/alert remove {alert.number}"),))
     lines.append(f"{len(alerts)} of {MAX_ALERTS}")
     return Reply("\n".join(lines), tuple(buttons))
-
-
-async def alert_command(update: Update, context: Context) -> None:
-    """/alert NAME above|below PRICE, /alert NAME move PCT, /alert remove N."""
-    await answer_chat_command(update, context, answer_alert)
-
-
-async def alerts_command(update: Update, context: Context) -> None:
-    """/alerts: this chat's alerts, with when each fired."""
-    await answer_chat_command(update, context, answer_alerts)
-
-
-HANDLERS = [command("alert", alert_command), command("alerts", alerts_command)]

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from telegram import Update
-
-from handlers.close import resolve_session
-from handlers.drawing import Line, line_chart
-from handlers.figures import short_name
-from handlers.periods import NAMES, Asked, parse_asked, period_change, period_start
-from handlers.render import bold, day_label, escape, move, pct_move, price
-from handlers.reply import NO_CLOSES, Reply
+from handlers.answers.close import resolve_session
+from handlers.answers.drawing import Line, line_chart
+from handlers.answers.render import bold, day_label, escape, move, pct_move, price
+from handlers.answers.reply import NO_CLOSES, Reply
+from handlers.answers.suggest import did_you_mean, no_match
+from handlers.core.figures import short_name
+from handlers.core.periods import NAMES, Asked, parse_asked, period_change, period_start
 from handlers.services import Services
-from handlers.suggest import did_you_mean, no_match
-from handlers.telegram_io import Context, command, send_reply, services_of
 from store.models import Close
 from store.queries import share_basis
 from store.tickers import INDEX
@@ -163,13 +159,3 @@ def sector_average_series(closes: list[Close]) -> AverageSeries | None:
             last = series.get(day, last)
             totals[position] += last / base * 100
     return AverageSeries(days, [t / len(counted) for t in totals], len(counted))
-
-
-async def chart_command(update: Update, context: Context) -> None:
-    """/chart [name] [period]: a picture of the closes; drawn in a thread to keep the bot free."""
-    services = services_of(context)
-    args = " ".join(context.args or [])
-    await send_reply(update, await asyncio.to_thread(answer_chart, services, args))
-
-
-HANDLERS = [command("chart", chart_command)]

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
-from handlers.figures import sentences, short_name
-from handlers.match import SECTOR_ALIASES
+from handlers.core.figures import sentences, short_name
+from handlers.core.match import SECTOR_ALIASES
 from store.models import Security
 
 

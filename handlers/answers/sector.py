@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 
-from telegram import Update
-
-from handlers.close import breadth_counts, resolve_session
-from handlers.dates import split_trailing_day
-from handlers.figures import sector_move, sector_moves, short_name
-from handlers.render import bold, day_label, escape, fit, pct_move, percent, price, shorten, table
-from handlers.reply import NO_CLOSES, Reply
-from handlers.sector_words import SectorWords, Term, members_by_sector, sector_terms
+from handlers.answers.close import breadth_counts, resolve_session
+from handlers.answers.render import (
+    bold,
+    day_label,
+    escape,
+    fit,
+    pct_move,
+    percent,
+    price,
+    shorten,
+    table,
+)
+from handlers.answers.reply import NO_CLOSES, Reply
+from handlers.answers.suggest import did_you_mean, no_match
+from handlers.core.dates import split_trailing_day
+from handlers.core.figures import sector_move, sector_moves, short_name
+from handlers.core.sector_words import SectorWords, Term, members_by_sector, sector_terms
 from handlers.services import Services
-from handlers.suggest import did_you_mean, no_match
-from handlers.telegram_io import Context, answer_command, command
 from store.models import Quote, Security
 
 MAX_ROWS = 15
@@ -92,7 +99,7 @@ def constituents_table(quotes: list[Quote]) -> str:
 
 def sector_keywords(sector: str, members: list[Security]) -> list[Term]:
     """What, in a summary sentence, means it speaks of this sector: its name and words, and
-    its members' names as news text writes them (see handlers.sector_words)."""
+    its members' names as news text writes them (see handlers.core.sector_words)."""
     return sector_terms(sector, members)
 
 
@@ -117,11 +124,3 @@ def _summary_lines(services: Services, sector: str, day: date) -> list[str]:
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else percent(value)
-
-
-async def sector_command(update: Update, context: Context) -> None:
-    """/sector [name] [date]: how a sector moved, its stocks, and the summary's words on it."""
-    await answer_command(update, context, answer_sector)
-
-
-HANDLERS = [command("sector", sector_command)]

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from telegram import Update
-
-from handlers.figures import SectorMove, sector_move
-from handlers.match import MatchResult
-from handlers.periods import NAMES, parse_asked, period_change
-from handlers.render import (
+from handlers.answers.render import (
     bold,
     compact,
     day_label,
@@ -22,10 +17,12 @@ from handlers.render import (
     price,
     whole,
 )
-from handlers.reply import NO_CLOSES, Reply
+from handlers.answers.reply import NO_CLOSES, Reply
+from handlers.answers.suggest import choices, did_you_mean, no_match
+from handlers.core.figures import SectorMove, sector_move
+from handlers.core.match import MatchResult
+from handlers.core.periods import NAMES, parse_asked, period_change
 from handlers.services import HONG_KONG, Services
-from handlers.suggest import choices, did_you_mean, no_match
-from handlers.telegram_io import Context, answer_command, command
 from store.models import Breadth, Quote, Security, YearRange
 from store.tickers import INDEX
 
@@ -259,11 +256,3 @@ def sector_line(sector: SectorMove) -> str:
         f"Sector: {escape(sector.sector)} {pct_move(sector.pct_change)} "
         f"({escape(sector.basis)}) · /sector {escape(sector.sector.lower())}"
     )
-
-
-async def close_command(update: Update, context: Context) -> None:
-    """/close [name or code] [date]: the day's close of the index or one security."""
-    await answer_command(update, context, answer_close)
-
-
-HANDLERS = [command("close", close_command)]

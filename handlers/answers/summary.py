@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
-from handlers.close import resolve_session
-from handlers.dates import parse_day
-from handlers.render import bold, day_label, escape, fit, italic, shorten
-from handlers.reply import NO_CLOSES, Reply
+from handlers.answers.close import resolve_session
+from handlers.answers.render import bold, day_label, escape, fit, italic, shorten
+from handlers.answers.reply import NO_CLOSES, Reply
+from handlers.core.dates import parse_day
 from handlers.services import Services
-from handlers.telegram_io import Context, answer_command, command
 
 USAGE = "Usage: /summary [date], e.g. /summary 2025-06-04 or /summary 3 Jun"
 
@@ -34,11 +31,3 @@ def answer_summary(services: Services, args: str = "") -> Reply:
     for paragraph in summary.paragraphs:
         blocks += ["", escape(paragraph)]
     return Reply(fit(blocks))
-
-
-async def summary_command(update: Update, context: Context) -> None:
-    """/summary [date]: the day's written market summary."""
-    await answer_command(update, context, answer_summary)
-
-
-HANDLERS = [command("summary", summary_command)]

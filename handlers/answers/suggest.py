@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.match import MatchResult
-from handlers.render import bold, escape, shorten
-from handlers.reply import Button, Reply
+from handlers.answers.render import bold, escape, shorten
+from handlers.answers.reply import Button, Reply
+from handlers.core.match import MatchResult
 
 MAX_QUERY_SHOWN = 40
 

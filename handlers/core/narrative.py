@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.figures import ranked_movers, sector_moves, short_name
+from handlers.core.figures import ranked_movers, sector_moves, short_name
 from handlers.services import DEFAULT_MIN_TURNOVER
 from store import Store
 from store.models import Quote

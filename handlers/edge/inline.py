@@ -6,10 +6,10 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 from telegram.ext import InlineQueryHandler
 
-from handlers.close import answer_close
-from handlers.render import percent, price
+from handlers.answers.render import percent, price
+from handlers.commands import BY_NAME, LOCAL_CHAT
+from handlers.edge.io import Context, services_of
 from handlers.services import Services
-from handlers.telegram_io import Context, services_of
 
 MAX_RESULTS = 5
 CACHE_SECONDS = 300  # the close does not change until the next session
@@ -23,9 +23,10 @@ def inline_results(services: Services, query: str) -> list[InlineQueryResultArti
     if result.outcome == "none":
         return []
     latest = services.store.latest_date()
+    close_command = BY_NAME["close"]
     articles = []
     for candidate in result.candidates[:MAX_RESULTS]:
-        reply = answer_close(services, candidate.key)
+        reply = close_command.answer(services, LOCAL_CHAT, candidate.key)
         quote = services.store.quote(candidate.key, latest) if latest else None
         description = "No close stored"
         if quote:

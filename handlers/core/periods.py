@@ -6,7 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from handlers.dates import split_trailing_day
+from handlers.core.dates import split_trailing_day
 from store import Store
 from store.queries import share_basis
 

@@ -6,15 +6,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from telegram import Update
-
-from handlers.figures import short_name
-from handlers.match import Matcher, MatchResult
-from handlers.render import bold, day_label, escape, fit, percent, price, shorten, table
-from handlers.reply import NO_CLOSES, Button, Reply
+from handlers.answers.render import bold, day_label, escape, fit, percent, price, shorten, table
+from handlers.answers.reply import NO_CLOSES, Button, Reply
+from handlers.answers.suggest import choices, quoted
+from handlers.core.figures import short_name
+from handlers.core.match import Matcher, MatchResult
 from handlers.services import Services
-from handlers.suggest import choices, quoted
-from handlers.telegram_io import Context, answer_chat_command, command
 from store import Store
 from store.models import WatchedQuote
 from store.tickers import INDEX
@@ -190,11 +187,3 @@ def _row(watched: WatchedQuote) -> tuple[str, str, str]:
         return (name, "no close", "")
     pct = "n/a" if close.pct_change is None else percent(close.pct_change)
     return (name, price(close.close), pct)
-
-
-async def watch_command(update: Update, context: Context) -> None:
-    """/watch [add NAMES | remove NAME | clear]: this chat's own list of names."""
-    await answer_chat_command(update, context, answer_watch)
-
-
-HANDLERS = [command("watch", watch_command)]

@@ -515,9 +515,10 @@ def _whole_scores(
 
 
 def _cdist(
-    scorer: Callable[..., float], query: str, texts: list[str], **kwargs: float
+    scorer: Callable[..., float], query: str, texts: list[str], *, score_cutoff: float
 ) -> np.ndarray:
-    return process.cdist([query], texts, scorer=scorer, processor=None, **kwargs)[0]
+    scores = process.cdist([query], texts, scorer=scorer, processor=None, score_cutoff=score_cutoff)
+    return np.asarray(scores)[0]
 
 
 def _security_candidate(security: Security) -> Candidate:

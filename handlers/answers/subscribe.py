@@ -8,10 +8,10 @@ from datetime import datetime, time
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from handlers.render import bold, day_label, escape, shorten
-from handlers.reply import Reply
+from handlers.answers.render import bold, day_label, escape, shorten
+from handlers.answers.reply import Reply
+from handlers.edge.io import Context, services_of
 from handlers.services import Services
-from handlers.telegram_io import Context, answer_chat_command, command, services_of
 
 USAGE = "Usage: /subscribe, or /subscribe 17:00 for a later time (Hong Kong time, 16:10–23:00)."
 
@@ -75,21 +75,6 @@ def answer_status(services: Services, chat_id: int, args: str = "") -> Reply:
     )
 
 
-async def subscribe_command(update: Update, context: Context) -> None:
-    """/subscribe [HH:MM]: the close in this chat every trading day."""
-    await answer_chat_command(update, context, answer_subscribe)
-
-
-async def unsubscribe_command(update: Update, context: Context) -> None:
-    """/unsubscribe: stop the daily push in this chat."""
-    await answer_chat_command(update, context, answer_unsubscribe)
-
-
-async def status_command(update: Update, context: Context) -> None:
-    """/status: whether this chat is subscribed, and when the next push comes."""
-    await answer_chat_command(update, context, answer_status)
-
-
 async def chat_migrated(update: Update, context: Context) -> None:
     """A group became a supergroup: its subscription, watchlist and alerts follow it."""
     message = update.effective_message
@@ -97,9 +82,4 @@ async def chat_migrated(update: Update, context: Context) -> None:
         services_of(context).store.move_chat(message.chat.id, message.migrate_to_chat_id)
 
 
-HANDLERS = [
-    MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),
-    command("subscribe", subscribe_command),
-    command("unsubscribe", unsubscribe_command),
-    command("status", status_command),
-]
+MIGRATION_HANDLERS = [MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated)]

@@ -7,8 +7,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from handlers.flood import SLOW_DOWN, Verdict
-from handlers.telegram_io import Context, services_of
+from handlers.core.flood import SLOW_DOWN, Verdict
+from handlers.edge.io import Context, services_of
 
 
 async def flood_guard(update: Update, context: Context) -> None:

@@ -17,12 +17,12 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import MessageHandler, filters
 
-from handlers.dates import parse_day
+from handlers.answers.render import escape
+from handlers.answers.reply import Reply
+from handlers.core.dates import parse_day
+from handlers.edge.io import NEW_MESSAGES, Context, send_reply, services_of
 from handlers.loading import load_session
-from handlers.render import escape
-from handlers.reply import Reply
 from handlers.services import Services
-from handlers.telegram_io import NEW_MESSAGES, Context, send_reply, services_of
 from store import IngestError, open_store
 
 MAX_BYTES = 20 * 1024 * 1024  # the most a bot may download from Telegram
@@ -78,7 +78,7 @@ async def receive_file(services: Services, name: str | None, data: bytes, captio
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / safe_name(name)
         path.write_bytes(data)
-        return await asyncio.to_thread(
+        reply = await asyncio.to_thread(
             load_file,
             services.store.path,
             path,
@@ -87,6 +87,9 @@ async def receive_file(services: Services, name: str | None, data: bytes, captio
             services.now(),
             services.min_turnover,
         )
+    # New securities are matched at once, not a minute later.
+    await asyncio.to_thread(services.names.refresh)
+    return reply
 
 
 async def document_received(update: Update, context: Context) -> None:
