@@ -418,6 +418,7 @@ def ingest(
         frame = _with_changes(store, frame)
 
     with store.db.atomic():
+        store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
         _upsert_securities(store, security_rows + new_securities)
         if security_rows or new_securities:
             store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'securities_version'")

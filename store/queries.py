@@ -5,10 +5,11 @@ This is the only module besides ingest and the schema that speaks SQL.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -25,6 +26,8 @@ from store.models import (
     WatchedQuote,
     YearRange,
 )
+
+T = TypeVar("T")
 
 _QUOTE_COLUMNS = """
     c.date, c.ticker, c.close, c.prev_close, c.change, c.pct_change, c.volume, c.turnover,
@@ -289,12 +292,44 @@ class _ChatLists:
         return datetime.fromisoformat(value) if value else None
 
 
+class _SharedFigures:
+    """Results of market reads, kept until a load (in any process) raises the data version."""
+
+    LIMIT = 4096  # entries; a busy evening asks the same few hundred questions
+
+    def __init__(self) -> None:
+        self.version: int | None = None
+        self.values: dict[Hashable, Any] = {}
+
+
+def _kept_until_the_next_load(method: Callable[..., T]) -> Callable[..., T]:
+    """Every user shares the day's movers, breadth and sector moves: read them once per load."""
+
+    @functools.wraps(method)
+    def read(self: Store, *args: Any, **kwargs: Any) -> T:
+        shared = self._shared
+        version = self.data_version()
+        if version != shared.version or len(shared.values) > shared.LIMIT:
+            shared.version, shared.values = version, {}
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in shared.values:
+            shared.values[key] = method(self, *args, **kwargs)
+        return shared.values[key]
+
+    return read
+
+
 class Store(_ChatLists):
     """The bot's data: securities, daily closes, summaries, subscribers and the push ledger."""
 
     def __init__(self, db: Database, path: str = ":memory:") -> None:
         self.db = db
         self.path = path  # where another connection (a worker thread's) can open the same data
+        self._shared = _SharedFigures()
+
+    def data_version(self) -> int:
+        """Goes up with every load, in any process."""
+        return self._value("SELECT value FROM meta WHERE key = 'data_version'") or 0
 
     def close(self) -> None:
         self.db.close()
@@ -382,6 +417,7 @@ class Store(_ChatLists):
         sql = "SELECT * FROM securities WHERE sector = ? AND kind = 'stock' ORDER BY ticker"
         return [_security(r) for r in self._rows(sql, [sector])]
 
+    @_kept_until_the_next_load
     def movers(
         self,
         day: date,
@@ -421,6 +457,7 @@ class Store(_ChatLists):
             counted=int(row[0]),
         )
 
+    @_kept_until_the_next_load
     def breadth(
         self, day: date, *, universe: Membership | None = None, sector: str | None = None
     ) -> Breadth:
@@ -439,6 +476,7 @@ class Store(_ChatLists):
 
     # --- index membership -------------------------------------------------------------------
 
+    @_kept_until_the_next_load
     def membership(self, index: str, day: date) -> Membership | None:
         """The index's members on `day`: its latest list on or before the day, or, for a day
         before any list, its earliest; None when no list of it is stored."""
@@ -464,16 +502,38 @@ class Store(_ChatLists):
         """The highest high and lowest low of the 52 weeks to `day` (closes where the day's
         range is not stored), on today's share basis across a consolidation or split."""
         start = day - timedelta(weeks=52)
-        rows = self.history(ticker, start + timedelta(days=1), day)
-        if not rows:
-            return None
-        factors = share_basis(rows)
-        high = max((c.high or c.close) * f for c, f in zip(rows, factors, strict=True))
-        low = min((c.low or c.close) * f for c, f in zip(rows, factors, strict=True))
-        since = rows[0].date
+        since = start + timedelta(days=1)
+        if self.capital_changes(ticker, since, day):
+            rows = self.history(ticker, since, day)
+            factors = share_basis(rows)
+            high = max((c.high or c.close) * f for c, f in zip(rows, factors, strict=True))
+            low = min((c.low or c.close) * f for c, f in zip(rows, factors, strict=True))
+            first = rows[0].date.isoformat()
+        else:
+            high, low, first = self.db.execute(
+                """SELECT MAX(COALESCE(high, close)), MIN(COALESCE(low, close)), MIN(date)
+                   FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?""",
+                [ticker, since.isoformat(), day.isoformat()],
+            ).fetchone()
+            if high is None:
+                return None
+        first_day = date.fromisoformat(first)
         # A year is stored when the first close counted falls in the window's first week
         # (holidays aside); a later first close means a listing or a history that starts late.
-        return YearRange(high, low, since, full_year=since <= start + timedelta(days=7))
+        return YearRange(high, low, first_day, full_year=first_day <= start + timedelta(days=7))
+
+    def capital_changes(self, ticker: str, since: date, until: date) -> list[tuple[date, float]]:
+        """The days from `since` to `until` whose stored previous close is not the close stored
+        before it — a consolidation, split or bonus issue — with the ratio between the two (see
+        `share_basis`). Usually none, found without leaving SQLite."""
+        rows = self.db.execute(
+            """SELECT date, ratio FROM (
+                   SELECT date, prev_close / LAG(close) OVER (ORDER BY date) AS ratio
+                   FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?)
+               WHERE ratio NOT BETWEEN 0.999 AND 1.001""",
+            [ticker, since.isoformat(), until.isoformat()],
+        ).fetchall()
+        return [(date.fromisoformat(day), ratio) for day, ratio in rows]
 
     def sector_average(self, sector: str, day: date) -> tuple[float | None, int]:
         """(mean % change, stocks counted) of a sector's stocks on `day`."""
@@ -485,12 +545,14 @@ class Store(_ChatLists):
         ).fetchone()
         return row[0], row[1]
 
+    @_kept_until_the_next_load
     def sector_size(self, sector: str, day: date) -> int:
         """How many of the sector's stocks have a close on `day`."""
         sql = """SELECT COUNT(*) FROM closes c JOIN securities s USING (ticker)
                  WHERE c.date = ? AND s.sector = ? AND s.kind = 'stock'"""
         return self._value(sql, [day.isoformat(), sector]) or 0
 
+    @_kept_until_the_next_load
     def sector_averages(self, day: date) -> dict[str, tuple[float | None, int]]:
         """Every sector's (mean % change, stocks counted) on `day`."""
         rows = self.db.execute(
@@ -502,6 +564,7 @@ class Store(_ChatLists):
         ).fetchall()
         return {sector: (average, count) for sector, average, count in rows}
 
+    @_kept_until_the_next_load
     def sector_index(self, sector: str, day: date) -> Quote | None:
         """The sector's own index on `day`, when the store has one."""
         sql = f"""SELECT {_QUOTE_COLUMNS} FROM securities s

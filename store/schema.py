@@ -132,5 +132,12 @@ def m005_printed_prices_and_membership(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_data_version(db: Database) -> None:
+    """A counter every load raises, so a process can keep the day's shared figures (movers,
+    breadth, sector moves) until another load changes them."""
+    db.table("meta").insert({"key": "data_version", "value": 0})
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from store import open_store
+from store import ingest, open_store
 
 JUNE_3 = date(2025, 6, 3)
 JUNE_4 = date(2025, 6, 4)
@@ -32,6 +32,7 @@ def test_a_database_file_is_opened_in_wal_mode_and_migrated_once(tmp_path):
         "m003_watchlists_and_alerts",
         "m004_alert_numbers",
         "m005_printed_prices_and_membership",
+        "m006_data_version",
     ]
     store.close()
 
@@ -177,3 +178,11 @@ def test_the_bot_reports_a_damaged_database_instead_of_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "not a SQLite database or it is damaged" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_days_shared_figures_are_read_again_after_a_load(store, write_file):
+    june_5 = date(2025, 6, 5)
+    assert store.breadth(june_5).total == 0  # nothing stored for the day yet: kept as it is
+    day = write_file("june5.csv", "date,ticker,close\n2025-06-05,1801.HK,72.30\n")
+    ingest(store, day, today=june_5)
+    assert store.breadth(june_5).total == 1

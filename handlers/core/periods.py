@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from handlers.core.dates import split_trailing_day
 from store import Store
-from store.queries import share_basis
 
 PERIODS = ("1w", "1m", "3m", "6m", "ytd", "1y")
 NAMES = {
@@ -80,8 +80,7 @@ def period_change(store: Store, ticker: str, day: date, period: str) -> PeriodCh
     if base is None:
         return None
     # On today's share basis: a consolidation in between is not a tenfold gain.
-    since_base = store.history(ticker, base.date, day)
-    basis = share_basis(since_base)[0] if since_base else 1.0
+    basis = math.prod(ratio for _, ratio in store.capital_changes(ticker, base.date, day))
     return PeriodChange(period, base.date, base.close * basis, current.close.close)
 
 
