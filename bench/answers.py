@@ -49,7 +49,8 @@ def answer_latency(
 ) -> dict[str, dict[str, object]]:
     """p50/p99 per kind of question, with what the replies looked like."""
     store = services.store
-    workload = answer_workload(store.securities(), store.sectors(), first, last, count, seed)
+    market = store.market
+    workload = answer_workload(market.securities(), market.sectors(), first, last, count, seed)
     results: dict[str, dict[str, object]] = {}
     for kind, queries in workload.items():
         seconds, replies = time_each(lambda q: answer_line(services, q.text), queries)

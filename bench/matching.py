@@ -52,8 +52,8 @@ def _shares(counts: Counter[str], total: int) -> dict[str, float]:
 
 def matcher_vs_naive(store: Store, count: int, seed: int) -> dict[str, object]:
     """p50/p99 and accuracy of both on the same seeded queries over the same names."""
-    securities = store.securities()
-    matcher = Matcher.from_securities(securities, store.sectors())
+    securities = store.market.securities()
+    matcher = Matcher.from_securities(securities, store.market.sectors())
     texts, owners = index_texts(securities)
     queries = match_workload(securities, count, seed)
     ours, results = time_each(lambda q: matcher.match(q.text), queries)
@@ -82,7 +82,7 @@ def sample_securities() -> tuple[list[Security], list[str]]:
     store = open_store(":memory:")
     try:
         load_sample(store)
-        return store.securities(), store.sectors()
+        return store.market.securities(), store.market.sectors()
     finally:
         store.close()
 
@@ -125,9 +125,9 @@ def labelled_accuracy(store: Store) -> dict[str, object]:
     labelled = _labelled()
     sample, sample_sectors = sample_securities()
     unlisted = {code for q, outcome, _ in labelled if outcome == "none" and (code := stock_code(q))}
-    board = merged_board(sample, store.securities(), unlisted)
+    board = merged_board(sample, store.market.securities(), unlisted)
     small = Matcher.from_securities(sample, sample_sectors)
-    full = Matcher.from_securities(board, sorted(set(sample_sectors) | set(store.sectors())))
+    full = Matcher.from_securities(board, sorted(set(sample_sectors) | set(store.market.sectors())))
     right_small = [_is_right(small.match(q), o, k) for q, o, k in labelled]
     right_full = [_is_right(full.match(q), o, k) for q, o, k in labelled]
     changed = [

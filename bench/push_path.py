@@ -50,7 +50,7 @@ def subscribe_many(services: Services, count: int, at: datetime) -> list[int]:
     """`count` private chats subscribed the way /subscribe does it."""
     chats = list(range(FIRST_CHAT, FIRST_CHAT + count))
     for chat_id in chats:
-        services.store.subscribe(chat_id, at)
+        services.store.chats.subscribe(chat_id, at)
     return chats
 
 

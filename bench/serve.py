@@ -19,18 +19,18 @@ from bench.child import READY
 from bench.queries import answer_workload
 from handlers.commands import answer_line
 from store import open_store
-from store.queries import Store
+from store.store import Store
 
 
 def serve_workload(store: Store, count: int, seed: int) -> dict[str, float]:
     """Open the services, say READY, then answer `count` questions of every kind."""
-    day = store.latest_date()
+    day = store.market.latest_date()
     if day is None:
         raise SystemExit("the store has no closes")
     services = evening_services(store, day)
     print(READY, flush=True)
-    securities, sectors = store.securities(), store.sectors()
-    first = store.session_after(date.min) or day
+    securities, sectors = store.market.securities(), store.market.sectors()
+    first = store.market.session_after(date.min) or day
     workload = answer_workload(securities, sectors, first, day, count, seed)
     started = time.perf_counter()
     answered = 0

@@ -110,9 +110,9 @@ def _on_the_sample(work: Path, size: Size, log: bool) -> dict[str, Any]:
             load_sample(store)
             loaded_s = time.perf_counter() - started
             services = evening_services(store, SAMPLE_DAY)
-            first = store.first_date() or SAMPLE_DAY
+            first = store.market.first_date() or SAMPLE_DAY
             answers = answer_latency(services, first, SAMPLE_DAY, size.answer_queries, SEED)
-            securities = len(store.securities())
+            securities = len(store.market.securities())
         finally:
             store.close()
         ask = ask_startup(db, size.startup_runs)

@@ -35,26 +35,27 @@ async def deliver_alerts(
     is due; returns outcomes counted."""
     store, outcomes = services.store, Counter[str]()
     judge_alerts(store, day, services.now())
-    for fired_on, alert in store.due_alerts():
-        if alert.chat_id == LOCAL_CHAT or store.is_blocked(alert.chat_id):
+    for fired_on, alert in store.ledger.due_alerts():
+        if alert.chat_id == LOCAL_CHAT or store.ledger.is_blocked(alert.chat_id):
             continue  # the console shows its own; a blocked chat is told when it comes back
-        quote = store.quote(alert.ticker, fired_on)
-        if quote is None or not store.start_alert(fired_on, alert.id, services.now()):
+        quote = store.market.quote(alert.ticker, fired_on)
+        if quote is None or not store.ledger.start_alert(fired_on, alert.id, services.now()):
             continue
         text = fired_message(alert, quote.security, quote.close)
         chat_id = alert.chat_id
         delivery = await send_parts(bot, chat_id, [text], sleep=sleep)
         if delivery.outcome == MOVED and delivery.new_chat_id is not None:
-            store.move_chat(chat_id, delivery.new_chat_id)
+            store.chats.move_chat(chat_id, delivery.new_chat_id)
             chat_id = delivery.new_chat_id
             delivery = await send_parts(bot, chat_id, [text], sleep=sleep)
         if delivery.outcome == FAILED:
-            store.release_alert(fired_on, alert.id)  # the next look, a minute on, tries again
+            # The next look, a minute on, tries again.
+            store.ledger.release_alert(fired_on, alert.id)
         else:
             if delivery.outcome in (BLOCKED, GONE):
                 # Like a push: the chat's lists stay; deliveries stop until it talks to us again.
-                store.block_chat(chat_id, services.now())
-            store.finish_alert(fired_on, alert.id, delivery.outcome, services.now())
+                store.ledger.block_chat(chat_id, services.now())
+            store.ledger.finish_alert(fired_on, alert.id, delivery.outcome, services.now())
         outcomes[delivery.outcome] += 1
     return outcomes
 
@@ -62,7 +63,7 @@ async def deliver_alerts(
 async def alert_job(context: Context) -> None:
     """Look for a newly loaded session and tell whoever's alert it crossed."""
     services = services_of(context)
-    day = services.store.latest_date()
+    day = services.store.market.latest_date()
     if day is None:
         return
     outcomes = await deliver_alerts(context.bot, services, day)

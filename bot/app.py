@@ -39,7 +39,7 @@ def services_from(settings: Settings, *, sample_if_empty: bool = False) -> Servi
     store = open_store(settings.db_path)
     if sample_if_empty and (report := ensure_data(store)):
         logger.info("empty database: loaded the bundled sample (%s)", report.describe())
-    elif not store.has_closes():
+    elif not store.market.has_closes():
         logger.warning("%s has no closes: load them with `python -m bot ingest`", settings.db_path)
     schedule = PushSchedule(TradingCalendar(), settings.push_time)
     return Services(

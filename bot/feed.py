@@ -177,7 +177,7 @@ def fetch_day(
     min_turnover: float = DEFAULT_MIN_TURNOVER,
 ) -> FetchReport:
     """Download, check and load one session, as any load is (see `load_session`)."""
-    tickers = [s.ticker for s in store.securities()]
+    tickers = [s.ticker for s in store.market.securities()]
     found = day_rows(source.fetch(day, tickers), day, tickers)
     report = FetchReport(
         day, source.name, missing=found.missing, stale=found.stale, invalid=found.invalid

@@ -78,11 +78,11 @@ def plan_push(
         return PushPlan(day, reason="not a Hong Kong trading day")
     if now < schedule.calendar.final_close(day) and not everyone:
         return PushPlan(day, reason="the market has not closed yet")
-    if services.store.quote(INDEX, day) is None:
+    if services.store.market.quote(INDEX, day) is None:
         return PushPlan(day, reason=NO_CLOSES)
-    claimed = services.store.pushes(day)
+    claimed = services.store.ledger.pushes(day)
     plan = PushPlan(day)
-    for subscriber in services.store.active_subscribers():
+    for subscriber in services.store.chats.active_subscribers():
         if subscriber.chat_id in claimed:
             continue
         chosen = time.fromisoformat(subscriber.push_time) if subscriber.push_time else None
@@ -106,19 +106,19 @@ async def send_push(
     """Send one chat its push (one or more messages) at most once; returns what happened, for
     the report."""
     store, now = services.store, services.now
-    if not store.claim_push(day, chat_id, now()):
+    if not store.ledger.claim_push(day, chat_id, now()):
         return "already sent"
     delivery = await send_parts(bot, chat_id, parts, sleep=sleep)
     if delivery.outcome == MOVED and delivery.new_chat_id is not None:
-        store.release_push(day, chat_id)
-        store.move_chat(chat_id, delivery.new_chat_id)
+        store.ledger.release_push(day, chat_id)
+        store.chats.move_chat(chat_id, delivery.new_chat_id)
         await send_push(bot, services, day, delivery.new_chat_id, parts, sleep=sleep)
     elif delivery.outcome == FAILED:
-        store.release_push(day, chat_id)
+        store.ledger.release_push(day, chat_id)
     else:
         if delivery.outcome in (BLOCKED, GONE):
-            store.deactivate(chat_id)
-        store.finish_push(day, chat_id, delivery.outcome, now())
+            store.chats.deactivate(chat_id)
+        store.ledger.finish_push(day, chat_id, delivery.outcome, now())
     return delivery.outcome
 
 
@@ -141,7 +141,7 @@ async def deliver(
         return report
     gate = asyncio.Semaphore(concurrency)
     # Most chats keep no watchlist and get the very same messages: make those once.
-    watching = store.watching_chats()
+    watching = store.chats.watching_chats()
     shared = push_parts(store, plan.day, None, market=market)
 
     async def one(chat_id: int) -> None:

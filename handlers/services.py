@@ -20,7 +20,7 @@ def hong_kong_now() -> datetime:
 
 
 def build_matcher(store: Store) -> Matcher:
-    return Matcher.from_securities(store.securities(), store.sectors())
+    return Matcher.from_securities(store.market.securities(), store.market.sectors())
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class NameIndex:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._names = Names(store.securities_version(), build_matcher(store))
+        self._names = Names(store.market.securities_version(), build_matcher(store))
 
     @property
     def current(self) -> Names:
@@ -52,7 +52,7 @@ class NameIndex:
 
     def refresh(self) -> bool:
         """Rebuild when another load changed the securities; True if it did."""
-        version = self._store.securities_version()
+        version = self._store.market.securities_version()
         if version == self._names.version:
             return False
         with self._lock:

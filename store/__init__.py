@@ -2,7 +2,7 @@
 
 from store.db import DEFAULT_DB_PATH, StoreError, open_store
 from store.ingest import IngestError, IngestReport, ingest
-from store.queries import Store
+from store.store import Store
 
 __all__ = [
     "DEFAULT_DB_PATH",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from store.queries import Store
 from store.schema import migrate
+from store.store import Store
 
 DEFAULT_DB_PATH = "closebot.db"
 

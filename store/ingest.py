@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from store.quality import implausible_closes
-from store.queries import Store
+from store.store import Store
 from store.tickers import canonical_ticker, is_stock_code
 
 CLOSES_REQUIRED = ("date", "ticker", "close")
@@ -410,7 +410,8 @@ def ingest(
             raise IngestError(summary, "say which day it is for (--date YYYY-MM-DD)")
         summary_date = max(frame["date"])
 
-    known = {s.ticker for s in store.securities()} | {str(r["ticker"]) for r in security_rows}
+    known = {s.ticker for s in store.market.securities()}
+    known |= {str(r["ticker"]) for r in security_rows}
     new_securities = _securities_from_closes(closes, frame, known) if frame is not None else []
     if members:
         _check_members_known(members, member_rows, known)
@@ -483,15 +484,13 @@ def _row_number(line: str) -> int:
 def _stored_neighbours(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
     """Stored closes of the file's tickers from the session before its first day to the session
     after its last: every row's stored neighbours."""
-    first, last = min(frame["date"]).isoformat(), max(frame["date"]).isoformat()
-    rows = store.db.execute(
-        """SELECT ticker, date, close, volume FROM closes
-           WHERE date BETWEEN COALESCE((SELECT MAX(date) FROM closes WHERE date < ?), ?)
-                          AND COALESCE((SELECT MIN(date) FROM closes WHERE date > ?), ?)""",
-        [first, first, last, last],
-    ).fetchall()
-    stored = pd.DataFrame(rows, columns=["ticker", "date", "close", "volume"])
-    stored["date"] = stored["date"].map(date.fromisoformat)
+    market = store.market
+    first, last = min(frame["date"]), max(frame["date"])
+    since = market.session_before(first) or first
+    until = market.session_after(last) or last
+    stored = pd.DataFrame(
+        market.stored_closes_between(since, until), columns=["ticker", "date", "close", "volume"]
+    )
     stored["volume"] = stored["volume"].astype(float)
     in_file = pd.MultiIndex.from_frame(frame[["ticker", "date"]])
     keys = pd.MultiIndex.from_frame(stored[["ticker", "date"]])
@@ -573,17 +572,12 @@ def _with_changes(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _previous_closes(store: Store, frame: pd.DataFrame) -> pd.Series:
     """Each row's previous session close for its ticker, from the file and the store together."""
-    first, last = min(frame["date"]).isoformat(), max(frame["date"]).isoformat()
+    first, last = min(frame["date"]), max(frame["date"])
     tickers = set(frame["ticker"])
-    stored = store._rows(
-        """SELECT ticker, date, close FROM closes WHERE date BETWEEN ? AND ?
-           UNION ALL
-           SELECT ticker, MAX(date) AS date, close FROM closes WHERE date < ? GROUP BY ticker""",
-        [first, last, first],
-    )
-    history = pd.DataFrame(stored, columns=["ticker", "date", "close"])
-    history = history[history["ticker"].isin(tickers)]
-    history["date"] = history["date"].map(date.fromisoformat)
+    market = store.market
+    stored = market.stored_closes_between(first, last) + market.last_closes_before(first)
+    history = pd.DataFrame(stored, columns=["ticker", "date", "close", "volume"])
+    history = history.loc[history["ticker"].isin(tickers), ["ticker", "date", "close"]]
     history["row"] = -1  # sorts before the file's rows, so the file wins on the same day
     mine = frame[["ticker", "date", "close"]].assign(row=frame.index)
     both = (
@@ -638,7 +632,7 @@ def _upsert_closes(store: Store, frame: pd.DataFrame) -> tuple[int, int]:
 def _upsert_securities(store: Store, rows: list[dict[str, object]]) -> None:
     """Merge securities: new values win, but blank fields and aliases never erase stored ones."""
     for row in rows:
-        existing = store.security(str(row["ticker"]))
+        existing = store.market.security(str(row["ticker"]))
         aliases = list(row["aliases"])  # type: ignore[call-overload]
         record = dict(row)
         if existing:

@@ -74,7 +74,7 @@ class EveningOfJune3(Services):
 
 def fired(services) -> list[str]:
     """The tickers of alerts judged fired and not told yet."""
-    return sorted(alert.ticker for _, alert in services.store.due_alerts())
+    return sorted(alert.ticker for _, alert in services.store.ledger.due_alerts())
 
 
 class Bot_:
@@ -140,7 +140,7 @@ def test_a_repeat_alert_stays_on_after_firing(june_3):
     say(june_3, "/alert innovent above 70 repeat")
     june_3.load_june_4()
     run(june_3, Bot_())
-    (alert,) = june_3.store.alerts(CHAT)
+    (alert,) = june_3.store.chats.alerts(CHAT)
     assert alert.active and alert.fired_on == JUNE_4
     assert "repeat, last fired Wed 4 Jun 2025" in say(june_3, "/alerts")
 
@@ -159,8 +159,8 @@ def test_a_chat_that_blocked_the_bot_keeps_its_alerts_but_gets_nothing(june_3):
     june_3.load_june_4()
     bot = Bot_(blocked=(2,))
     assert run(june_3, bot) == {"sent": 1, "blocked": 1}
-    assert june_3.store.is_blocked(2)
-    assert june_3.store.alerts(2) and june_3.store.watchlist(2)
+    assert june_3.store.ledger.is_blocked(2)
+    assert june_3.store.chats.alerts(2) and june_3.store.chats.watchlist(2)
 
 
 def test_alerts_list_each_with_a_remove_button_and_remove_works(services):
@@ -169,7 +169,7 @@ def test_alerts_list_each_with_a_remove_button_and_remove_works(services):
     reply = answer_line(services, "/alerts", CHAT)
     assert [b.command for b in reply.button_list] == ["/alert remove 1", "/alert remove 2"]
     assert say(services, "/alert remove 1") == "Alert 1 removed."
-    assert [a.number for a in services.store.alerts(CHAT)] == [2]
+    assert [a.number for a in services.store.chats.alerts(CHAT)] == [2]
     assert say(services, "/alert remove 9") == "There is no alert 9. /alerts lists them."
 
 
@@ -177,7 +177,7 @@ def test_the_21st_alert_is_refused(services):
     for price in range(MAX_ALERTS):
         say(services, f"/alert 700 above {600 + price}")
     assert "the most a chat can keep" in say(services, "/alert 700 above 999")
-    assert len(services.store.alerts(CHAT)) == MAX_ALERTS
+    assert len(services.store.chats.alerts(CHAT)) == MAX_ALERTS
 
 
 def test_an_ambiguous_alert_offers_buttons_that_keep_the_line(services):
@@ -230,13 +230,13 @@ ALERT_COMMANDS = st.one_of(
 )
 @given(st.lists(ALERT_COMMANDS, max_size=25))
 def test_any_sequence_of_alert_commands_keeps_the_limit_and_valid_replies(services, commands):
-    for number in [a.number for a in services.store.alerts(99)]:
-        services.store.remove_alert(99, number)
+    for number in [a.number for a in services.store.chats.alerts(99)]:
+        services.store.chats.remove_alert(99, number)
     for command in commands:
         reply = answer_line(services, command, 99)
         assert len(reply.text) <= 4096
         assert html_problems(reply.text) == []
-        assert len(services.store.alerts(99)) <= MAX_ALERTS
+        assert len(services.store.chats.alerts(99)) <= MAX_ALERTS
 
 
 def test_over_http_a_blocked_user_during_an_alert_is_handled_like_a_push(june_3):
@@ -261,7 +261,7 @@ def test_over_http_a_blocked_user_during_an_alert_is_handled_like_a_push(june_3)
         received = server.sent_messages(301)
         assert len(received) == 1 and "above your 70.00" in received[0]["text"]
         assert server.sent_messages(302) == []
-    assert june_3.store.is_blocked(302) and not june_3.store.is_blocked(301)
+    assert june_3.store.ledger.is_blocked(302) and not june_3.store.ledger.is_blocked(301)
 
 
 def test_an_alert_whose_message_could_not_go_out_is_told_on_the_next_look(june_3):
@@ -298,5 +298,5 @@ def test_a_group_that_migrated_onto_a_chat_with_alerts_can_still_set_more(servic
     for price in (80, 81, 82):
         say(services, f"/alert innovent above {price}", chat_id=-5)
     say(services, "/alert 700 above 600", chat_id=-1009)
-    services.store.move_chat(-5, -1009)
+    services.store.chats.move_chat(-5, -1009)
     assert say(services, "/alert hsbc above 100", chat_id=-1009).startswith("Alert 4 set")

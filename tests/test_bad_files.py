@@ -178,7 +178,7 @@ def assert_names_the_problem(error: IngestError, name: str, case: Rejected) -> N
 
 
 def closes_on(store: Store, day: date) -> dict[str, float]:
-    return {q.security.ticker: q.close.close for q in store.quotes_on(day, kind=None)}
+    return {q.security.ticker: q.close.close for q in store.market.quotes_on(day, kind=None)}
 
 
 # --- the comparison is meaningful --------------------------------------------------------------
@@ -271,7 +271,7 @@ def write_million_rows(path: Path, tickers: list[str]) -> None:
 
 def test_a_million_row_file_with_one_bad_row_at_the_end_names_that_row(db_file, tmp_path):
     store = open_store(db_file)
-    tickers = [s.ticker for s in store.securities()]
+    tickers = [s.ticker for s in store.market.securities()]
     store.close()
     path = tmp_path / "million.csv"
     write_million_rows(path, tickers)

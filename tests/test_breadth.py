@@ -22,9 +22,11 @@ def said(services, line: str) -> str:
 def counted(store, day: date) -> tuple[int, int, int]:
     """Advancers, decliners and unchanged among the Hang Seng Index's members that day, to the
     cent of a percent."""
-    members = store.membership("HSI", day).tickers
+    members = store.market.membership("HSI", day).tickers
     changes = [
-        round(q.close.pct_change, 2) for q in store.quotes_on(day) if q.security.ticker in members
+        round(q.close.pct_change, 2)
+        for q in store.market.quotes_on(day)
+        if q.security.ticker in members
     ]
     return (
         sum(1 for c in changes if c > 0),
@@ -45,8 +47,8 @@ def test_the_index_close_counts_advancers_decliners_and_unchanged_among_its_memb
     up, down, flat = counted(services.store, JUNE_4)
     assert (up, down, flat) == (55, 24, 4)
     # Its 83 members, not the 493 stocks stored that day.
-    assert up + down + flat == len(services.store.membership("HSI", JUNE_4).tickers) == 83
-    assert len(services.store.quotes_on(JUNE_4)) == 493
+    assert up + down + flat == len(services.store.market.membership("HSI", JUNE_4).tickers) == 83
+    assert len(services.store.market.quotes_on(JUNE_4)) == 493
     lines = said(services, line).splitlines()
     assert f"Breadth of its 83 members: {up} up · {down} down · {flat} unchanged" in lines
 

@@ -71,44 +71,45 @@ def test_one_batch_download_asks_for_every_security(store, download):
     fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     assert len(download.calls) == 1
     tickers, options = download.calls[0]
-    assert len(tickers) == len(store.securities()) and "^HSI" in tickers and "1801.HK" in tickers
+    assert len(tickers) == len(store.market.securities())
+    assert "^HSI" in tickers and "1801.HK" in tickers
     assert options["end"] == "2025-06-06" and options["auto_adjust"] is False
 
 
 def test_the_days_closes_are_loaded_with_change_from_the_previous_close(store, download):
     report = fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     assert report.loaded.report.closes == 4
-    innovent = store.quote("1801.HK", JUNE_5).close
+    innovent = store.market.quote("1801.HK", JUNE_5).close
     assert (innovent.close, innovent.prev_close, innovent.volume) == (72.30, 74.25, 31001985)
     assert round(innovent.pct_change, 2) == -2.63
-    assert store.quote("HSI", JUNE_5).close.close == 23906.97
+    assert store.market.quote("HSI", JUNE_5).close.close == 23906.97
     assert report.complete
 
 
 def test_a_nan_close_is_reported_as_no_trade_and_not_invented(store, download):
     report = fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     assert report.stale == ["0700.HK"]
-    assert store.quote("0700.HK", JUNE_5) is None
+    assert store.market.quote("0700.HK", JUNE_5) is None
 
 
 def test_a_ticker_the_source_does_not_know_is_reported_missing(store, download):
     report = fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     assert "0005.HK" in report.missing
-    unknown = len(store.securities()) - 5  # the download holds five of them
+    unknown = len(store.market.securities()) - 5  # the download holds five of them
     assert f"no data for {unknown}: 0001.HK, 0002.HK" in report.describe()
 
 
 def test_a_summary_is_written_from_the_data_when_none_exists(store, download):
     report = fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     assert report.summary_written
-    summary = store.summary(JUNE_5)
+    summary = store.market.summary(JUNE_5)
     assert summary.source == "generated"
     assert "rose 252.94 points, or 1.07%, to close at 23,906.97" in summary.body
 
 
 def test_a_written_summary_is_never_replaced_by_a_generated_one(store):
     assert ensure_summary(store, JUNE_4) is False
-    assert store.summary(JUNE_4).source == "written"
+    assert store.market.summary(JUNE_4).source == "written"
 
 
 def test_a_written_summary_ingested_later_replaces_the_generated_one(store, download, write_file):
@@ -117,16 +118,16 @@ def test_a_written_summary_ingested_later_replaces_the_generated_one(store, down
     fetch_day(store, YahooSource(download), JUNE_5, now=EVENING_5)
     path = write_file("june5.md", "Hang Seng climbs 1.1%\n\nA written account.\n")
     ingest(store, summary=path, summary_date=JUNE_5, today=JUNE_5)
-    assert store.summary(JUNE_5).source == "written"
+    assert store.market.summary(JUNE_5).source == "written"
     assert ensure_summary(store, JUNE_5) is False
-    assert store.summary(JUNE_5).headline == "Hang Seng climbs 1.1%"
+    assert store.market.summary(JUNE_5).headline == "Hang Seng climbs 1.1%"
 
 
 def test_when_the_source_has_nothing_for_the_day_nothing_is_loaded(store):
     empty = Recorder(pd.DataFrame())
     report = fetch_day(store, YahooSource(empty), JUNE_5, now=EVENING_5)
     assert report.loaded is None and not report.complete
-    assert store.latest_date() == JUNE_4
+    assert store.market.latest_date() == JUNE_4
 
 
 def test_an_impossible_close_from_the_source_is_reported_and_not_loaded(store):
@@ -135,8 +136,8 @@ def test_an_impossible_close_from_the_source_is_reported_and_not_loaded(store):
     report = fetch_day(store, YahooSource(Recorder(frame)), JUNE_5, now=EVENING_5)
     assert report.invalid == ["9992.HK"]
     assert "impossible closes, not loaded: 9992.HK" in report.describe()
-    assert store.quote("9992.HK", JUNE_5) is None
-    assert store.quote("1801.HK", JUNE_5) is not None
+    assert store.market.quote("9992.HK", JUNE_5) is None
+    assert store.market.quote("1801.HK", JUNE_5) is not None
 
 
 # --- the generated summary on the sample day -------------------------------------------------
@@ -155,9 +156,11 @@ def test_the_generated_summary_of_4_june_tells_the_day_from_the_store(store):
 
 def test_every_number_in_the_generated_summary_matches_the_store(store):
     _, body = generate_summary(store, JUNE_4)
-    members = store.membership("HSI", JUNE_4).tickers
+    members = store.market.membership("HSI", JUNE_4).tickers
     changes = [
-        round(q.close.pct_change, 2) for q in store.quotes_on(JUNE_4) if q.close.ticker in members
+        round(q.close.pct_change, 2)
+        for q in store.market.quotes_on(JUNE_4)
+        if q.close.ticker in members
     ]
     up, down = sum(c > 0 for c in changes), sum(c < 0 for c in changes)
     flat = sum(c == 0 for c in changes)

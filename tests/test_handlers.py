@@ -186,8 +186,8 @@ async def test_a_group_migrating_to_a_supergroup_keeps_its_watchlist(app):
         },
     }
     await app.process_update(Update.de_json(migration, app.bot))
-    assert [s.ticker for s in store.watchlist(-100555)] == ["1801.HK"]
-    assert store.watchlist(-5) == []
+    assert [s.ticker for s in store.chats.watchlist(-100555)] == ["1801.HK"]
+    assert store.chats.watchlist(-5) == []
 
 
 async def test_an_unknown_command_addressed_to_the_bot_in_a_group_gets_a_hint(app):

@@ -54,7 +54,7 @@ def test_change_is_computed_from_the_previous_stored_close_when_the_file_has_non
 ):
     path = write_file("day.csv", "date,ticker,close\n2025-06-05,1801.HK,81.675\n")
     ingest(store, path, today=TODAY)
-    close = store.quote("1801.HK", date(2025, 6, 5)).close
+    close = store.market.quote("1801.HK", date(2025, 6, 5)).close
     assert close.prev_close == 74.25
     assert close.change == pytest.approx(7.425)
     assert close.pct_change == pytest.approx(10.0)
@@ -68,14 +68,15 @@ def test_change_is_computed_from_the_file_own_earlier_row_for_the_same_ticker(
         "date,ticker,close,name\n2025-06-03,TEST,100,Test Index\n2025-06-04,TEST,110,Test Index\n",
     )
     ingest(fresh_store, path, today=TODAY)
-    assert fresh_store.quote("TEST", date(2025, 6, 3)).close.change is None
-    assert fresh_store.quote("TEST", date(2025, 6, 4)).close.pct_change == pytest.approx(10.0)
+    assert fresh_store.market.quote("TEST", date(2025, 6, 3)).close.change is None
+    june_4 = fresh_store.market.quote("TEST", date(2025, 6, 4)).close
+    assert june_4.pct_change == pytest.approx(10.0)
 
 
 def test_a_given_prev_close_wins_over_the_stored_one(store, write_file):
     path = write_file("day.csv", "date,ticker,close,prev_close\n2025-06-05,1801.HK,80,64\n")
     ingest(store, path, today=TODAY)
-    assert store.quote("1801.HK", date(2025, 6, 5)).close.pct_change == pytest.approx(25.0)
+    assert store.market.quote("1801.HK", date(2025, 6, 5)).close.pct_change == pytest.approx(25.0)
 
 
 def test_a_file_whose_last_row_is_bad_leaves_the_database_unchanged(store, write_file):
@@ -142,8 +143,8 @@ def test_an_unknown_ticker_with_a_name_and_sector_is_added(store, write_file):
         "new.csv", "date,ticker,close,name,sector\n2025-06-04,8888.HK,5,New Co,Healthcare\n"
     )
     ingest(store, path, today=TODAY)
-    assert store.security("8888.HK").name == "New Co"
-    assert store.security("8888.HK").sector == "Healthcare"
+    assert store.market.security("8888.HK").name == "New Co"
+    assert store.market.security("8888.HK").sector == "Healthcare"
 
 
 def test_codes_in_any_form_are_stored_canonically(store, write_file):
@@ -151,14 +152,14 @@ def test_codes_in_any_form_are_stored_canonically(store, write_file):
         "codes.csv", "date,ticker,close\n2025-06-05,00700,520\n2025-06-05,hsi,23900\n"
     )
     ingest(store, path, today=TODAY)
-    assert store.quote("0700.HK", date(2025, 6, 5)) is not None
-    assert store.quote("HSI", date(2025, 6, 5)) is not None
+    assert store.market.quote("0700.HK", date(2025, 6, 5)) is not None
+    assert store.market.quote("HSI", date(2025, 6, 5)) is not None
 
 
 def test_bom_and_windows_line_endings_are_accepted(store, write_file):
     path = write_file("win.csv", b"\xef\xbb\xbfdate,ticker,close\r\n2025-06-05,0700.HK,520\r\n")
     ingest(store, path, today=TODAY)
-    assert store.quote("0700.HK", date(2025, 6, 5)).close.close == 520
+    assert store.market.quote("0700.HK", date(2025, 6, 5)).close.close == 520
 
 
 def test_unknown_extra_columns_are_ignored_and_reported(store, write_file):
@@ -175,7 +176,7 @@ def test_open_high_and_low_columns_are_stored_not_ignored(store, write_file):
         "ohl.csv", "date,ticker,open,high,low,close\n2025-06-05,0700.HK,510,525,508.5,520\n"
     )
     assert ingest(store, path, today=TODAY).describe() == "5 Jun 2025: 1 close"
-    close = store.quote("0700.HK", date(2025, 6, 5)).close
+    close = store.market.quote("0700.HK", date(2025, 6, 5)).close
     assert (close.open, close.high, close.low, close.close) == (510, 525, 508.5, 520)
 
 
@@ -207,7 +208,7 @@ def test_a_bad_summary_file_is_rejected_and_writes_nothing(store, write_file, co
 def test_re_importing_securities_keeps_chinese_names_and_aliases(store, write_file):
     path = write_file("sec.csv", "ticker,name,aliases\n1801.HK,Innovent Biologics Inc,xinda\n")
     ingest(store, securities=path, today=TODAY)
-    innovent = store.security("1801.HK")
+    innovent = store.market.security("1801.HK")
     assert innovent.name == "Innovent Biologics Inc"
     assert innovent.name_zh == "信達生物"
     assert {"innovent", "xinda"} <= set(innovent.aliases)

@@ -41,8 +41,8 @@ def loser_lines(text: str) -> list[str]:
 
 def member_quotes(store, day: date) -> list:
     """The day's quotes of the Hang Seng Composite Index's members, best first."""
-    members = store.membership(BOARD, day).tickers
-    return [q for q in store.quotes_on(day) if q.security.ticker in members]
+    members = store.market.membership(BOARD, day).tickers
+    return [q for q in store.market.quotes_on(day) if q.security.ticker in members]
 
 
 def turnover(quote) -> float | None:
@@ -79,7 +79,8 @@ def test_movers_leaves_out_dah_sing_banking_which_traded_under_the_floor_and_say
     services,
 ):
     text = said(services, "/movers")
-    assert short_name(services.store.security(THIN)) == "Dahsing Banking"  # as tables name it
+    # As tables name it.
+    assert short_name(services.store.market.security(THIN)) == "Dahsing Banking"
     assert "Dahsing Banking" not in text
     assert loser_lines(text)[0].startswith("Nagacorp")  # -4.52%, the worst that traded HK$10M
     assert gainer_lines(text)[0].startswith("CGN Mining")
@@ -127,7 +128,7 @@ def test_the_count_left_out_follows_the_floor(store):
 
 
 def test_stored_turnover_counts_before_close_times_volume(services, write_file):
-    before = services.store.movers(JUNE_4, 5, min_turnover=DEFAULT_MIN_TURNOVER)
+    before = services.store.market.movers(JUNE_4, 5, min_turnover=DEFAULT_MIN_TURNOVER)
     rows = (
         # Big volume, but the stored turnover says it traded HK$5 million.
         "2025-06-04,8897.HK,12.00,8.00,9000000,5000000,Stored Turnover Ltd,Industrials\n"
@@ -135,7 +136,7 @@ def test_stored_turnover_counts_before_close_times_volume(services, write_file):
         "2025-06-04,8898.HK,12.00,8.00,,,Unknown Turnover Ltd,Industrials\n"
     )
     ingest(services.store, write_file("two.csv", HEADER + rows), today=JUNE_4)
-    movers = services.store.movers(JUNE_4, 5, min_turnover=DEFAULT_MIN_TURNOVER)
+    movers = services.store.market.movers(JUNE_4, 5, min_turnover=DEFAULT_MIN_TURNOVER)
     names = [q.security.name for q in movers.gainers]
     assert names[0] == "Unknown Turnover Ltd"  # +50%, ahead of CGN Mining's +28.31%
     assert "Stored Turnover Ltd" not in names

@@ -181,7 +181,7 @@ def sample() -> tuple[list[Security], list[str]]:
     store = open_store(":memory:")
     load_sample(store)
     try:
-        return store.securities(), store.sectors()
+        return store.market.securities(), store.market.sectors()
     finally:
         store.close()
 

@@ -105,7 +105,7 @@ async def run_push(services, bot, **kwargs):
 
 def subscribe(services, *chat_ids: int, push_time: str | None = None) -> None:
     for chat_id in chat_ids:
-        services.store.subscribe(chat_id, services.now() - timedelta(days=1), push_time)
+        services.store.chats.subscribe(chat_id, services.now() - timedelta(days=1), push_time)
 
 
 async def test_a_weekday_session_pushes_the_close_to_every_subscriber(push_services, bot):
@@ -193,7 +193,7 @@ async def test_a_chat_that_blocked_the_bot_is_unsubscribed(push_services, bot):
     bot.fail(1, Forbidden("Forbidden: bot was blocked by the user"))
     report = await run_push(push_services, bot)
     assert report.outcomes == {"blocked": 1, "sent": 1}
-    assert push_services.store.subscriber(1).active is False
+    assert push_services.store.chats.subscriber(1).active is False
     assert bot.received(2) == 1
 
 
@@ -203,8 +203,8 @@ async def test_a_group_that_became_a_supergroup_gets_the_push_at_its_new_id(push
     report = await run_push(push_services, bot)
     assert report.outcomes == {"moved": 1}
     assert bot.received(-1001234) == 1
-    assert push_services.store.subscriber(-100) is None
-    assert push_services.store.subscriber(-1001234).active
+    assert push_services.store.chats.subscriber(-100) is None
+    assert push_services.store.chats.subscriber(-1001234).active
     assert (await run_push(push_services, bot)).outcomes == {}
 
 
@@ -244,7 +244,7 @@ async def test_a_chat_that_keeps_failing_is_retried_by_a_later_run(push_services
     bot.fail(1, *[unreachable() for _ in range(4)])
     report = await run_push(push_services, bot)
     assert report.outcomes == {"failed, will retry": 1, "sent": 1}
-    assert 1 not in push_services.store.pushes(JUNE_4)
+    assert 1 not in push_services.store.ledger.pushes(JUNE_4)
     await run_push(push_services, bot)
     assert (bot.received(1), bot.received(2)) == (1, 1)
 
@@ -258,7 +258,7 @@ async def test_an_unexpected_error_for_one_chat_does_not_stop_the_others(push_se
 
 async def test_unsubscribed_chats_get_nothing(push_services, bot):
     subscribe(push_services, 1, 2)
-    push_services.store.unsubscribe(2)
+    push_services.store.chats.unsubscribe(2)
     await run_push(push_services, bot)
     assert bot.received(2) == 0
 
@@ -275,7 +275,7 @@ def test_subscribe_starts_the_daily_push_and_says_when_the_next_comes(push_servi
     text = said(answer_subscribe(push_services, 42))
     assert text.startswith("Subscribed: the Hong Kong close at 16:30 HKT")
     assert "Next: Wed 4 Jun 2025 at 16:30 HKT" in text
-    assert push_services.store.subscriber(42).active
+    assert push_services.store.chats.subscriber(42).active
 
 
 def test_a_later_time_still_to_come_today_is_the_next_push(push_services, clock):
@@ -295,8 +295,8 @@ def test_subscribing_again_updates_the_time_without_a_second_subscription(push_s
     answer_subscribe(push_services, 42)
     text = said(answer_subscribe(push_services, 42, "18:15"))
     assert text.startswith("Updated")
-    assert push_services.store.subscriber(42).push_time == "18:15"
-    assert len(push_services.store.active_subscribers()) == 1
+    assert push_services.store.chats.subscriber(42).push_time == "18:15"
+    assert len(push_services.store.chats.active_subscribers()) == 1
 
 
 @pytest.mark.parametrize(
@@ -311,7 +311,7 @@ def test_subscribing_again_updates_the_time_without_a_second_subscription(push_s
 def test_a_push_time_that_cannot_work_is_explained(push_services, typed, problem):
     text = said(answer_subscribe(push_services, 42, typed))
     assert problem in text and "Usage: /subscribe" in text
-    assert push_services.store.subscriber(42) is None
+    assert push_services.store.chats.subscriber(42) is None
 
 
 def test_unsubscribe_stops_the_push_and_status_says_so(push_services):

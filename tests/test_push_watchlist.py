@@ -51,9 +51,9 @@ class Sleeps(list):
 
 def subscribe(store, chat_id: int, *tickers: str) -> None:
     at = SAMPLE_EVENING - timedelta(days=1)
-    store.subscribe(chat_id, at)
+    store.chats.subscribe(chat_id, at)
     for ticker in tickers:
-        store.watch(chat_id, ticker, at)
+        store.chats.watch(chat_id, ticker, at)
 
 
 async def push_now(services: Services, bot: Recorder):
@@ -77,7 +77,7 @@ def long_names(services, write_file) -> list[str]:
         rows.append(f"2025-06-04,88{i:02d}.HK,{10 + i}.00,10.00,1000,{name},Industrials\n")
     ingest(services.store, write_file("long.csv", CLOSES + "".join(rows)), today=JUNE_4)
     for i in range(30):
-        services.store.watch(42, f"88{i:02d}.HK", SAMPLE_EVENING)
+        services.store.chats.watch(42, f"88{i:02d}.HK", SAMPLE_EVENING)
     return names
 
 

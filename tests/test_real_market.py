@@ -36,7 +36,7 @@ def test_a_close_is_the_price_that_printed_not_a_dividend_adjusted_one(services,
 
 
 def test_a_period_change_is_the_move_of_the_printed_price(services):
-    start = services.store.close_on_or_before("0700.HK", date(2024, 12, 31))
+    start = services.store.market.close_on_or_before("0700.HK", date(2024, 12, 31))
     assert start is not None and start.close == 419.8  # Tencent's last close of 2024
     line = next(x for x in say(services, "/close tencent ytd").splitlines() if "Year to date" in x)
     assert "(+21.96%)" in line  # 512.00 / 419.80; the dividend-adjusted series said +23.03%
@@ -87,7 +87,7 @@ def test_no_mover_of_any_day_moved_a_thousand_percent(services):
 
 
 def test_movers_say_which_stocks_they_rank_and_how_many_were_left_out(services):
-    movers = services.store.movers(JUNE_4, 5)  # every stock, no floor: the count to explain
+    movers = services.store.market.movers(JUNE_4, 5)  # every stock, no floor: the count to explain
     line = say(services, "/movers").splitlines()[-3]
     assert line.startswith("Ranked: the ")
     assert f"of {movers.counted} Hang Seng Composite Index members" in line
@@ -95,7 +95,7 @@ def test_movers_say_which_stocks_they_rank_and_how_many_were_left_out(services):
 
 
 def test_movers_hsi_ranks_only_the_index_members(services):
-    members = services.store.membership("HSI", JUNE_4).tickers
+    members = services.store.market.membership("HSI", JUNE_4).tickers
     reply = answer_line(services, "/movers hsi 20")
     names = {q.security.name for q in _ranked(services, "HSI")}
     assert "Ranked: all 83 Hang Seng Index members" in html_to_text(reply.text)
@@ -113,7 +113,7 @@ def _ranked(services, among):
 
 def test_a_sector_covers_the_whole_industry_and_counts_its_moves(services):
     reply = say(services, "/sector healthcare")
-    counted = services.store.breadth(JUNE_4, sector="Healthcare")
+    counted = services.store.market.breadth(JUNE_4, sector="Healthcare")
     assert counted.total == 70
     assert (
         f"70 stocks: {counted.advancers} up · {counted.decliners} down · "
@@ -148,8 +148,8 @@ def test_a_junk_row_is_set_aside_by_name_and_the_rest_loads(store, write_file):
     (why,) = loaded.report.set_aside
     assert why.startswith("june5.csv, row 2, column 'close': no volume and 99.2× its previous")
     assert "set aside 1 row that cannot be real" in loaded.describe()
-    assert store.quote("0700.HK", date(2025, 6, 5)) is None
-    assert isinstance(store.quote("1801.HK", date(2025, 6, 5)).close, Close)
+    assert store.market.quote("0700.HK", date(2025, 6, 5)) is None
+    assert isinstance(store.market.quote("1801.HK", date(2025, 6, 5)).close, Close)
 
 
 def test_the_sector_chart_is_the_average_of_all_its_stocks(services):
@@ -169,7 +169,7 @@ def test_a_share_consolidation_is_not_a_tenfold_gain_over_a_year(services):
 
 
 def test_share_basis_scales_prices_before_a_consolidation_only():
-    from store.queries import share_basis
+    from store.market import share_basis
 
     days = [date(2025, 2, d) for d in (18, 19, 20, 21)]
     closes = [

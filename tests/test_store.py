@@ -48,32 +48,32 @@ def test_a_database_from_an_older_release_is_migrated_and_keeps_its_data(tmp_pat
     old["summaries"].insert({"date": "2025-06-04", "headline": "h", "body": "b", "source": "x"})
     old.close()
     store = open_store(path)
-    assert store.securities_version() == 0
-    assert store.summary(JUNE_4).headline == "h"
+    assert store.market.securities_version() == 0
+    assert store.market.summary(JUNE_4).headline == "h"
     store.close()
 
 
 def test_the_latest_session_is_4_june_and_the_one_before_is_3_june(store):
-    assert store.latest_date() == JUNE_4
-    assert store.session_before(JUNE_4) == JUNE_3
-    assert store.session_before(date(2025, 6, 2)) == date(2025, 5, 30)
+    assert store.market.latest_date() == JUNE_4
+    assert store.market.session_before(JUNE_4) == JUNE_3
+    assert store.market.session_before(date(2025, 6, 2)) == date(2025, 5, 30)
 
 
 def test_the_hang_seng_index_closed_at_23654_on_4_june_and_23512_49_on_3_june(store):
-    june_4 = store.quote("HSI", JUNE_4).close
+    june_4 = store.market.quote("HSI", JUNE_4).close
     assert june_4.close == pytest.approx(23654.03)
     assert june_4.change == pytest.approx(141.54)
     assert round(june_4.pct_change, 2) == 0.60
-    assert store.quote("HSI", JUNE_3).close.close == pytest.approx(23512.49)
+    assert store.market.quote("HSI", JUNE_3).close.close == pytest.approx(23512.49)
 
 
 def test_cgn_mining_is_the_top_gainer_at_28_31_percent_and_innovent_second_at_14_14(store):
-    movers = store.movers(JUNE_4, 5)
+    movers = store.market.movers(JUNE_4, 5)
     top = movers.gainers[0]
     assert top.security.name == "CGN Mining"
     assert round(top.close.pct_change, 2) == 28.31
     assert (top.close.prev_close, top.close.close) == (1.66, 2.13)
-    best = max(store.quotes_on(JUNE_4), key=lambda q: q.close.pct_change or 0)
+    best = max(store.market.quotes_on(JUNE_4), key=lambda q: q.close.pct_change or 0)
     assert best.security.ticker == top.security.ticker == "1164.HK"
     innovent = movers.gainers[1]
     assert innovent.security.name == "Innovent Biologics"
@@ -83,18 +83,18 @@ def test_cgn_mining_is_the_top_gainer_at_28_31_percent_and_innovent_second_at_14
 
 
 def test_losers_are_worst_first_and_never_include_a_gainer(store):
-    movers = store.movers(JUNE_4, 5)
+    movers = store.market.movers(JUNE_4, 5)
     changes = [q.close.pct_change for q in movers.losers]
     assert changes == sorted(changes)
     assert all(c < 0 for c in changes)
     assert movers.losers[0].security.ticker == "2356.HK"  # Dah Sing Banking -4.97%
     assert round(movers.losers[0].close.pct_change, 2) == -4.97
-    worst = min(store.quotes_on(JUNE_4), key=lambda q: q.close.pct_change or 0)
+    worst = min(store.market.quotes_on(JUNE_4), key=lambda q: q.close.pct_change or 0)
     assert worst.security.ticker == "2356.HK"
 
 
 def test_healthcare_rows_are_sorted_best_first_with_innovent_on_top(store):
-    rows = store.sector_quotes("Healthcare", JUNE_4)
+    rows = store.market.sector_quotes("Healthcare", JUNE_4)
     changes = [q.close.pct_change for q in rows]
     assert changes == sorted(changes, reverse=True)
     assert rows[0].security.ticker == "1801.HK"
@@ -102,28 +102,28 @@ def test_healthcare_rows_are_sorted_best_first_with_innovent_on_top(store):
 
 
 def test_the_sample_has_the_twelve_hang_seng_industries(store):
-    assert len(store.sectors()) == 12
-    assert store.security("0700.HK").sector == "Information Technology"
-    assert store.security("9992.HK").sector == "Consumer Discretionary"
+    assert len(store.market.sectors()) == 12
+    assert store.market.security("0700.HK").sector == "Information Technology"
+    assert store.market.security("9992.HK").sector == "Consumer Discretionary"
 
 
 def test_securities_carry_chinese_names_and_aliases(store):
-    innovent = store.security("1801.HK")
+    innovent = store.market.security("1801.HK")
     assert innovent.name_zh == "信達生物"
     assert {"innovent", "信达生物"} <= set(innovent.aliases)
 
 
 def test_the_summary_of_4_june_has_a_headline_and_paragraphs(store):
-    summary = store.summary(JUNE_4)
+    summary = store.market.summary(JUNE_4)
     assert "0.6%" in summary.headline
     assert summary.paragraphs[0].startswith("The Hang Seng Index added 141.54 points")
-    assert store.summary(JUNE_3) is None
+    assert store.market.summary(JUNE_3) is None
 
 
 def test_nearest_session_to_a_weekend_day_is_the_friday_before(store):
-    assert store.nearest_session(date(2025, 5, 31)) == date(2025, 5, 30)
-    assert store.nearest_session(date(2025, 6, 1)) == date(2025, 6, 2)
-    assert store.nearest_session(date(2026, 1, 1)) == JUNE_4
+    assert store.market.nearest_session(date(2025, 5, 31)) == date(2025, 5, 30)
+    assert store.market.nearest_session(date(2025, 6, 1)) == date(2025, 6, 2)
+    assert store.market.nearest_session(date(2026, 1, 1)) == JUNE_4
 
 
 def test_an_unopenable_database_path_gives_a_clear_error(tmp_path):
@@ -182,7 +182,7 @@ def test_the_bot_reports_a_damaged_database_instead_of_a_traceback(tmp_path):
 
 def test_the_days_shared_figures_are_read_again_after_a_load(store, write_file):
     june_5 = date(2025, 6, 5)
-    assert store.breadth(june_5).total == 0  # nothing stored for the day yet: kept as it is
+    assert store.market.breadth(june_5).total == 0  # nothing stored for the day yet: kept as it is
     day = write_file("june5.csv", "date,ticker,close\n2025-06-05,1801.HK,72.30\n")
     ingest(store, day, today=june_5)
-    assert store.breadth(june_5).total == 1
+    assert store.market.breadth(june_5).total == 1

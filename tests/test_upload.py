@@ -65,9 +65,9 @@ CLOSES = b"date,ticker,close\n2025-06-05,1801.HK,80.00\n2025-06-05,HSI,23906.97\
 async def test_an_operator_loads_a_closes_file_and_the_bot_answers_from_it(app):
     reply = await send_file(app, "closes-0605.csv", CLOSES, user_id=OPERATOR)
     assert reply == "Loaded 5 Jun 2025: 2 closes; the day's summary was written from the data."
-    assert app.bot_data.services.store.summary(JUNE_5).source == "generated"
-    assert app.bot_data.services.store.latest_date() == JUNE_5
-    quote = app.bot_data.services.store.quote("1801.HK", JUNE_5)
+    assert app.bot_data.services.store.market.summary(JUNE_5).source == "generated"
+    assert app.bot_data.services.store.market.latest_date() == JUNE_5
+    quote = app.bot_data.services.store.market.quote("1801.HK", JUNE_5)
     assert quote.close.prev_close == 74.25
 
 
@@ -92,7 +92,7 @@ async def test_a_summary_is_filed_under_the_caption_date(app):
     text = b"Quiet day\n\nShares drifted.\n"
     reply = await send_file(app, "notes.md", text, user_id=OPERATOR, caption="2025-06-03")
     assert reply == "Loaded 3 Jun 2025: 1 summary."
-    assert app.bot_data.services.store.summary(date(2025, 6, 3)).headline == "Quiet day"
+    assert app.bot_data.services.store.market.summary(date(2025, 6, 3)).headline == "Quiet day"
 
 
 async def test_a_securities_file_is_recognised_by_its_columns(app):

@@ -43,29 +43,29 @@ def test_watch_add_wuxi_offers_the_wuxi_companies_and_pressing_one_adds_it(servi
     assert {"/watch add 2268.HK", "/watch add 2269.HK", "/watch add 2359.HK"} <= commands
     _, pressed = say(services, "/watch add 2359.HK")
     assert pressed.startswith("Added WuXi AppTec Co Ltd (2359.HK).")
-    assert [s.ticker for s in services.store.watchlist(CHAT)] == ["2359.HK"]
+    assert [s.ticker for s in services.store.chats.watchlist(CHAT)] == ["2359.HK"]
 
 
 def test_an_unknown_name_is_said_so_and_nothing_is_added(services):
     _, text = say(services, "/watch add xyzzy")
     assert "No security matches ‘xyzzy’." in text
-    assert services.store.watchlist(CHAT) == []
+    assert services.store.chats.watchlist(CHAT) == []
 
 
 def test_the_31st_name_is_refused(services):
-    tickers = [s.ticker for s in services.store.securities() if s.kind == "stock"]
+    tickers = [s.ticker for s in services.store.market.securities() if s.kind == "stock"]
     for ticker in tickers[:MAX_NAMES]:
         say(services, f"/watch add {ticker}")
     _, text = say(services, f"/watch add {tickers[MAX_NAMES]}")
     assert "Your watchlist is full (30 names)" in text
-    assert len(services.store.watchlist(CHAT)) == MAX_NAMES
+    assert len(services.store.chats.watchlist(CHAT)) == MAX_NAMES
 
 
 def test_watch_remove_popmart_removes_pop_mart(services):
     say(services, "/watch add innovent, pop mart")
     _, text = say(services, "/watch remove popmart")
     assert text == "Removed Pop Mart (9992.HK)."
-    assert [s.ticker for s in services.store.watchlist(CHAT)] == ["1801.HK"]
+    assert [s.ticker for s in services.store.chats.watchlist(CHAT)] == ["1801.HK"]
 
 
 def test_removing_a_name_not_on_the_list_says_so(services):
@@ -82,8 +82,8 @@ def test_watch_clear_empties_the_list(services):
 def test_each_chat_has_its_own_list(services):
     say(services, "/watch add innovent", chat_id=1)
     say(services, "/watch add tencent", chat_id=2)
-    assert [s.ticker for s in services.store.watchlist(1)] == ["1801.HK"]
-    assert [s.ticker for s in services.store.watchlist(2)] == ["0700.HK"]
+    assert [s.ticker for s in services.store.chats.watchlist(1)] == ["1801.HK"]
+    assert [s.ticker for s in services.store.chats.watchlist(2)] == ["0700.HK"]
 
 
 def test_ask_keeps_one_local_chat_across_runs(tmp_path):
@@ -135,12 +135,12 @@ WATCH_COMMANDS = st.one_of(
 )
 @given(st.lists(WATCH_COMMANDS, max_size=12))
 def test_any_sequence_of_watch_commands_keeps_the_limit_and_valid_replies(services, commands):
-    services.store.clear_watchlist(99)
+    services.store.chats.clear_watchlist(99)
     for command in commands:
         reply = answer_line(services, command, 99)
         assert len(reply.text) <= 4096
         assert html_problems(reply.text) == []
-        assert len(services.store.watchlist(99)) <= MAX_NAMES
+        assert len(services.store.chats.watchlist(99)) <= MAX_NAMES
 
 
 def test_a_pasted_flood_of_names_gets_a_short_valid_reply_quickly(services):

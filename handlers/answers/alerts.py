@@ -81,17 +81,17 @@ def judge_alerts(store: Store, day: date, at: datetime) -> int:
     Nothing is judged until the day's index close is in (never on half a day), and chats that
     blocked the bot are left until they talk to it again.
     """
-    if store.quote(INDEX, day) is None:
+    if store.market.quote(INDEX, day) is None:
         return 0
     fired = 0
-    for alert in store.alerts_to_judge(day):
-        if store.is_blocked(alert.chat_id):
+    for alert in store.chats.alerts_to_judge(day):
+        if store.ledger.is_blocked(alert.chat_id):
             continue
-        quote = store.quote(alert.ticker, day)
+        quote = store.market.quote(alert.ticker, day)
         if (
             quote is not None
             and triggered(alert, quote.close)
-            and store.claim_alert(day, alert, at)
+            and store.ledger.claim_alert(day, alert, at)
         ):
             fired += 1
     return fired
@@ -101,11 +101,11 @@ def due_messages(store: Store, chat_id: int, at: datetime) -> list[str]:
     """The alerts of `chat_id` that fired and were not told yet, marked as told: for a chat the
     bot answers in place (the console), not by sending."""
     messages = []
-    for day, alert in store.due_alerts(chat_id=chat_id):
-        quote = store.quote(alert.ticker, day)
-        if quote is not None and store.start_alert(day, alert.id, at):
+    for day, alert in store.ledger.due_alerts(chat_id=chat_id):
+        quote = store.market.quote(alert.ticker, day)
+        if quote is not None and store.ledger.start_alert(day, alert.id, at):
             messages.append(fired_message(alert, quote.security, quote.close))
-            store.finish_alert(day, alert.id, "shown", at)
+            store.ledger.finish_alert(day, alert.id, "shown", at)
     return messages
 
 
@@ -145,13 +145,13 @@ def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
     if result.outcome == "none" or result.best is None:
         return no_match(result, "alert", "security", "/alert innovent above 80", tail)
     store = services.store
-    if len(store.alerts(chat_id)) >= MAX_ALERTS:
+    if len(store.chats.alerts(chat_id)) >= MAX_ALERTS:
         return Reply(
             f"You have {MAX_ALERTS} alerts, the most a chat can keep. "
             "Remove one with /alert remove N (/alerts lists them)."
         )
-    latest = store.latest_date()
-    alert = store.add_alert(
+    latest = store.market.latest_date()
+    alert = store.chats.add_alert(
         chat_id,
         result.best.key,
         request.kind,
@@ -160,8 +160,8 @@ def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
         at=services.now(),
         since_date=latest,
     )
-    security = store.security(alert.ticker)
-    now = store.quote(alert.ticker, latest) if latest else None
+    security = store.market.security(alert.ticker)
+    now = store.market.quote(alert.ticker, latest) if latest else None
     current = f" (last close {price(now.close.close, index=now.security.is_index)})" if now else ""
     once = "every time it happens" if alert.repeat else "once, then it turns off"
     return Reply(
@@ -174,19 +174,19 @@ def _remove(services: Services, chat_id: int, words: list[str]) -> Reply:
     number = words[0].lstrip("#") if len(words) == 1 else ""
     if not number.isdigit():
         return Reply("Which alert? e.g. /alert remove 2 (/alerts lists them).")
-    if services.store.remove_alert(chat_id, int(number)):
+    if services.store.chats.remove_alert(chat_id, int(number)):
         return Reply(f"Alert {int(number)} removed.")
     return Reply(f"There is no alert {int(number)}. /alerts lists them.")
 
 
 def answer_alerts(services: Services, chat_id: int, args: str = "") -> Reply:
     """Every alert of the chat, with a remove button each."""
-    alerts = services.store.alerts(chat_id)
+    alerts = services.store.chats.alerts(chat_id)
     if not alerts:
         return Reply("No alerts. Set one with /alert innovent above 80.")
     lines, buttons = [bold("Your alerts")], []
     for alert in alerts:
-        security = services.store.security(alert.ticker)
+        security = services.store.market.security(alert.ticker)
         if alert.fired_on and not alert.active:
             state = f"fired {day_label(alert.fired_on)}"
         elif alert.fired_on:

@@ -13,8 +13,8 @@ from handlers.answers.suggest import did_you_mean, no_match
 from handlers.core.figures import short_name
 from handlers.core.periods import NAMES, Asked, parse_asked, period_change, period_start
 from handlers.services import Services
+from store.market import share_basis
 from store.models import Close
-from store.queries import share_basis
 from store.tickers import INDEX
 
 DEFAULT_PERIOD = "1m"
@@ -24,7 +24,7 @@ EXAMPLES = "/chart hsi 1m or /chart tencent 3m"
 
 def answer_chart(services: Services, args: str = "") -> Reply:
     """The reply to `/chart [QUERY] [PERIOD]` or `/chart sector NAME [PERIOD]`."""
-    latest = services.store.latest_date()
+    latest = services.store.market.latest_date()
     if latest is None:
         return NO_CLOSES
     words = args.split()
@@ -45,8 +45,8 @@ def answer_chart(services: Services, args: str = "") -> Reply:
 def _series(services: Services, ticker: str, start: date, day: date) -> list[Close]:
     """Daily closes from the one the period is measured from, to `day`, each on the share basis
     of the last (a consolidation is no cliff in the line)."""
-    base = services.store.close_on_or_before(ticker, start)
-    closes = services.store.history(ticker, base.date if base else start, day)
+    base = services.store.market.close_on_or_before(ticker, start)
+    closes = services.store.market.history(ticker, base.date if base else start, day)
     return [
         replace(c, close=c.close * factor) if factor != 1.0 else c
         for c, factor in zip(closes, share_basis(closes), strict=True)
@@ -60,7 +60,7 @@ def _title(name: str, period: str, day: date) -> str:
 def _security_chart(services: Services, ticker: str, asked: Asked, latest: date) -> Reply:
     day, note = resolve_session(services, asked.day, latest)
     period = asked.period or DEFAULT_PERIOD
-    security = services.store.security(ticker)
+    security = services.store.market.security(ticker)
     if security is None:
         return Reply(f"No security {escape(ticker)}.")
     series = _series(services, ticker, period_start(day, period), day)
@@ -102,8 +102,8 @@ def _sector_chart(services: Services, asked: Asked, latest: date) -> Reply:
     day, note = resolve_session(services, asked.day, latest)
     period = asked.period or DEFAULT_PERIOD
     store = services.store
-    base = store.session_before(period_start(day, period) + timedelta(days=1))
-    average = sector_average_series(store.sector_closes(sector, base or day, day))
+    base = store.market.session_before(period_start(day, period) + timedelta(days=1))
+    average = sector_average_series(store.market.sector_closes(sector, base or day, day))
     if average is None or len(average.days) < MIN_POINTS:
         return Reply(f"Not enough history for a {NAMES[period]} chart of {escape(sector)}.")
     lines = [Line(f"{sector} (average)", average.days, average.values)]

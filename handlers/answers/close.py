@@ -34,7 +34,7 @@ EXACT = 100.0  # the score of a name, alias or sector written out in full
 def answer_close(services: Services, args: str = "") -> Reply:
     """The reply to `/close [QUERY] [DATE] [PERIOD]`."""
     store = services.store
-    latest = store.latest_date()
+    latest = store.market.latest_date()
     if latest is None:
         return NO_CLOSES
     asked = parse_asked(args, today=services.today(), latest=latest)
@@ -75,10 +75,10 @@ def _sector_hint(services: Services, result: MatchResult, suffix: str) -> Reply 
 def resolve_session(services: Services, asked: date | None, latest: date) -> tuple[date, str]:
     """The session to answer for, and a note when it is not the day that was asked."""
     store = services.store
-    if asked is None or store.is_session(asked):
+    if asked is None or store.market.is_session(asked):
         return asked or latest, ""
-    nearest = store.nearest_session(asked) or latest
-    first = store.first_date() or latest
+    nearest = store.market.nearest_session(asked) or latest
+    first = store.market.first_date() or latest
     if asked < first:
         note = f"No closes stored before {day_label(first)}; showing {day_label(nearest)}."
         return nearest, italic(note)
@@ -105,19 +105,19 @@ def _security_reply(
     with_summary: bool,
 ) -> Reply:
     store = services.store
-    quote = store.quote(ticker, day)
+    quote = store.market.quote(ticker, day)
     if quote is None:
         return _no_close(services, ticker, day)
     blocks = [note] if note else []
     blocks += quote_lines(quote)
     blocks += [period_line(services, quote, p) for p in periods]
-    blocks += year_lines(store.year_range(ticker, day), index=quote.security.is_index)
+    blocks += year_lines(store.market.year_range(ticker, day), index=quote.security.is_index)
     blocks += lot_lines(quote)
     if not quote.security.is_index and quote.security.sector:
         blocks.append(sector_line(sector_move(store, quote.security.sector, day)))
     if with_summary:
         blocks += market_lines(services, day)
-        summary = store.summary(day)
+        summary = store.market.summary(day)
         if summary:
             blocks += ["", bold(summary.headline)]
             blocks += [escape(summary.paragraphs[0])] if summary.paragraphs else []
@@ -128,11 +128,11 @@ def _security_reply(
 def _no_close(services: Services, ticker: str, day: date) -> Reply:
     """A known security without a close that day: say which of the two it is."""
     store = services.store
-    security = store.security(ticker)
+    security = store.market.security(ticker)
     if security is None:
         return Reply(f"{bold(ticker)} has no close on {day_label(day)}.")
     name = title_line(security)
-    if store.first_close(ticker) is None:
+    if store.market.first_close(ticker) is None:
         return Reply(f"{name} ({escape(ticker)}): no closes stored for it yet.")
     return Reply(f"{name} ({escape(ticker)}) has no close on {day_label(day)}.")
 
@@ -197,9 +197,9 @@ def lot_lines(quote: Quote) -> list[str]:
 def market_lines(services: Services, day: date, index: str = INDEX) -> list[str]:
     """How broad the index's move was among its members, and how fresh the figures are."""
     store = services.store
-    counted = store.breadth(day, universe=store.membership(index, day))
+    counted = store.market.breadth(day, universe=store.market.membership(index, day))
     lines = [breadth_line(counted, day)] if counted.total else []
-    return [*lines, as_of_line(day, store.stored_at(day))]
+    return [*lines, as_of_line(day, store.market.stored_at(day))]
 
 
 def breadth_line(counted: Breadth, day: date) -> str:

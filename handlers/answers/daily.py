@@ -32,12 +32,12 @@ def market_blocks(
 ) -> list[str] | None:
     """What every chat's push shares: the index, the movers and the headline; None when the
     day's index close is not in the store yet."""
-    index = store.quote(INDEX, day)
+    index = store.market.quote(INDEX, day)
     if index is None:
         return None
     close = index.close
     movers = ranked_movers(store, day, PUSH_MOVERS, min_turnover=min_turnover)
-    counted = store.breadth(day, universe=store.membership(INDEX, day))
+    counted = store.market.breadth(day, universe=store.market.membership(INDEX, day))
     blocks = [
         f"🔔 {bold('Hong Kong close')} · {day_label(day)}",
         f"{escape(short_name(index.security))} {bold(price(close.close, index=True))}  "
@@ -51,7 +51,7 @@ def market_blocks(
         blocks += [f"▼ {bold('Top losers')}", movers_table(movers.losers)]
     if movers.gainers or movers.losers:
         blocks.append(italic(ranked_among(store, movers, min_turnover)))
-    summary = store.summary(day)
+    summary = store.market.summary(day)
     if summary:
         blocks += ["", bold(summary.headline)]
     return blocks
@@ -83,7 +83,7 @@ def push_parts(
 def watchlist_blocks(store: Store, day: date, chat_id: int) -> list[str]:
     """ "Your watchlist · vs HSI +0.60%" and a line per name, best first; nothing for a chat
     without a watchlist."""
-    watched = store.watched_quotes(chat_id, day)
+    watched = store.chats.watched_quotes(chat_id, day)
     if not watched:
         return []
     title = bold("Your watchlist")

@@ -57,11 +57,11 @@ class Options:
 def answer_movers(services: Services, args: str = "") -> Reply:
     """The reply to `/movers [all] [N] [gainers|losers] [DATE]`."""
     store = services.store
-    latest = store.latest_date()
+    latest = store.market.latest_date()
     if latest is None:
         return NO_CLOSES
     rest, asked_day = split_trailing_day(args, today=services.today(), reference=latest)
-    options = _options(rest, indexes=store.indexes_with_members())
+    options = _options(rest, indexes=store.market.indexes_with_members())
     if options.problem:
         return Reply(f"{escape(options.problem)}\n{escape(USAGE)}")
     day, note = resolve_session(services, asked_day, latest)
@@ -105,7 +105,7 @@ def _whose(store: Store, movers: Movers) -> str:
     universe = movers.universe
     if universe is None:
         return "stocks"
-    index = store.security(universe.index)
+    index = store.market.security(universe.index)
     whose = f"{index.name if index else universe.index} members"
     if universe.as_of > movers.date:
         whose += f" (as listed on {day_label(universe.as_of)})"

@@ -32,7 +32,7 @@ EXAMPLES = "/sector healthcare or /sector tech"
 def answer_sector(services: Services, args: str = "") -> Reply:
     """The reply to `/sector [QUERY] [DATE]`; without a query, every sector ranked."""
     store = services.store
-    latest = store.latest_date()
+    latest = store.market.latest_date()
     if latest is None:
         return NO_CLOSES
     query, asked_day = split_trailing_day(args, today=services.today(), reference=latest)
@@ -66,11 +66,11 @@ def _all_sectors(services: Services, day: date, note: str) -> Reply:
 
 def _one_sector(services: Services, sector: str, day: date, note: str) -> Reply:
     store = services.store
-    stocks = store.sector_quotes(sector, day, limit=MAX_ROWS)
+    stocks = store.market.sector_quotes(sector, day, limit=MAX_ROWS)
     if not stocks:
         return Reply(f"No {escape(sector)} stocks have a close on {day_label(day)}.")
     moved = sector_move(store, sector, day)
-    counted = store.breadth(day, sector=sector)
+    counted = store.market.breadth(day, sector=sector)
     blocks = [note] if note else []
     blocks += [
         f"{bold(sector)} · {day_label(day)}",
@@ -78,7 +78,7 @@ def _one_sector(services: Services, sector: str, day: date, note: str) -> Reply:
         f"{counted.total} stocks: {breadth_counts(counted)}",
         constituents_table(stocks),
     ]
-    if (size := store.sector_size(sector, day)) > MAX_ROWS:
+    if (size := store.market.sector_size(sector, day)) > MAX_ROWS:
         blocks.append(f"+{size - MAX_ROWS} more")
     blocks += _summary_lines(services, sector, day)
     return Reply(fit(blocks))
@@ -104,7 +104,7 @@ def sector_keywords(sector: str, members: list[Security]) -> list[Term]:
 
 
 def _summary_lines(services: Services, sector: str, day: date) -> list[str]:
-    summary = services.store.summary(day)
+    summary = services.store.market.summary(day)
     if summary is None:
         return []
     # Every sector's terms at once, so a longer term of one sector keeps its words from another.
@@ -112,7 +112,7 @@ def _summary_lines(services: Services, sector: str, day: date) -> list[str]:
         "sector words",
         lambda: SectorWords(
             term
-            for name, members in members_by_sector(services.store.securities()).items()
+            for name, members in members_by_sector(services.store.market.securities()).items()
             for term in sector_keywords(name, members)
         ),
     )

@@ -42,10 +42,11 @@ def answer_subscribe(services: Services, chat_id: int, args: str = "") -> Reply:
             return Reply(f"{escape(parsed)}\n{escape(USAGE)}")
         push_time = parsed
     now = services.now()
-    new = services.store.subscribe(chat_id, now, push_time.strftime("%H:%M") if push_time else None)
+    chosen = push_time.strftime("%H:%M") if push_time else None
+    new = services.store.chats.subscribe(chat_id, now, chosen)
     at = f"{push_time:%H:%M}" if push_time else f"{schedule.default_time:%H:%M}"
     first = "Subscribed" if new else "Updated"
-    pushed = chat_id in services.store.pushes(now.date())
+    pushed = chat_id in services.store.ledger.pushes(now.date())
     nxt = schedule.next_push(now, push_time, pushed)
     return Reply(
         f"{bold(first)}: the Hong Kong close at {at} HKT on every trading day "
@@ -54,18 +55,18 @@ def answer_subscribe(services: Services, chat_id: int, args: str = "") -> Reply:
 
 
 def answer_unsubscribe(services: Services, chat_id: int, args: str = "") -> Reply:
-    if services.store.unsubscribe(chat_id):
+    if services.store.chats.unsubscribe(chat_id):
         return Reply("Unsubscribed: no more end-of-day messages. /subscribe brings them back.")
     return Reply("This chat is not subscribed. /subscribe to get the close every trading day.")
 
 
 def answer_status(services: Services, chat_id: int, args: str = "") -> Reply:
-    subscriber = services.store.subscriber(chat_id)
+    subscriber = services.store.chats.subscriber(chat_id)
     if subscriber is None or not subscriber.active:
         return Reply("Not subscribed. /subscribe to get the close every trading day.")
     push_time = time.fromisoformat(subscriber.push_time) if subscriber.push_time else None
     now = services.now()
-    pushed = chat_id in services.store.pushes(now.date())
+    pushed = chat_id in services.store.ledger.pushes(now.date())
     nxt = services.schedule.next_push(now, push_time, pushed)
     at = subscriber.push_time or f"{services.schedule.default_time:%H:%M}"
     since = day_label(subscriber.subscribed_at.date())
@@ -79,7 +80,7 @@ async def chat_migrated(update: Update, context: Context) -> None:
     """A group became a supergroup: its subscription, watchlist and alerts follow it."""
     message = update.effective_message
     if message is not None and message.migrate_to_chat_id:
-        services_of(context).store.move_chat(message.chat.id, message.migrate_to_chat_id)
+        services_of(context).store.chats.move_chat(message.chat.id, message.migrate_to_chat_id)
 
 
 MIGRATION_HANDLERS = [MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated)]

@@ -14,7 +14,7 @@ USAGE = "Usage: /summary [date], e.g. /summary 2025-06-04 or /summary 3 Jun"
 def answer_summary(services: Services, args: str = "") -> Reply:
     """The reply to `/summary [DATE]`."""
     store = services.store
-    latest = store.latest_date()
+    latest = store.market.latest_date()
     if latest is None:
         return NO_CLOSES
     asked = None
@@ -23,7 +23,7 @@ def answer_summary(services: Services, args: str = "") -> Reply:
         if asked is None:
             return Reply(f"‘{escape(shorten(args.strip(), 40))}’ is not a date.\n{escape(USAGE)}")
     day, note = resolve_session(services, asked, latest)
-    summary = store.summary(day)
+    summary = store.market.summary(day)
     if summary is None:
         return Reply(f"No summary was written for {day_label(day)}. Try /close or /movers.")
     blocks = [note] if note else []

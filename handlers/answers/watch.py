@@ -38,7 +38,7 @@ def answer_watch(services: Services, chat_id: int, args: str = "") -> Reply:
     if action in ("remove", "rm", "delete", "del"):
         return _remove(services, chat_id, rest)
     if action == "clear":
-        removed = services.store.clear_watchlist(chat_id)
+        removed = services.store.chats.clear_watchlist(chat_id)
         return Reply(
             f"Cleared your watchlist ({removed} names)."
             if removed
@@ -93,13 +93,13 @@ def _add(services: Services, chat_id: int, text: str) -> Reply:
             outcome.unclear.append(result)
         elif result.outcome == "none" or result.best is None:
             outcome.unknown.append(result)
-        elif len(store.watchlist(chat_id)) >= MAX_NAMES:
+        elif len(store.chats.watchlist(chat_id)) >= MAX_NAMES:
             outcome.full.append(result.best.label)
-        elif store.watch(chat_id, result.best.key, services.now()):
+        elif store.chats.watch(chat_id, result.best.key, services.now()):
             outcome.added.append(result.best.label)
         else:
             outcome.already.append(result.best.label)
-    return _added_reply(outcome, len(store.watchlist(chat_id)))
+    return _added_reply(outcome, len(store.chats.watchlist(chat_id)))
 
 
 def _added_reply(outcome: _Outcome, count: int) -> Reply:
@@ -129,7 +129,7 @@ def _remove(services: Services, chat_id: int, text: str) -> Reply:
     if not text.strip():
         return Reply(escape(USAGE))
     result = services.matcher.match(text, kinds=("security",))
-    watched = {s.ticker: s for s in services.store.watchlist(chat_id)}
+    watched = {s.ticker: s for s in services.store.chats.watchlist(chat_id)}
     on_list = [c for c in result.candidates if c.key in watched]
     if result.outcome == "none" or not on_list:
         return Reply(f"{quoted(text)} is not on your watchlist. /watch shows it.")
@@ -139,19 +139,19 @@ def _remove(services: Services, chat_id: int, text: str) -> Reply:
             f"{quoted(text)} could be more than one: {bold('which one?')}",
             choices(narrowed, "watch remove"),
         )
-    services.store.unwatch(chat_id, on_list[0].key)
+    services.store.chats.unwatch(chat_id, on_list[0].key)
     return Reply(f"Removed {escape(on_list[0].label)}.")
 
 
 def show_watchlist(services: Services, chat_id: int) -> Reply:
     """Every name with the day's close and % change, best first, beside the index's move."""
     store = services.store
-    day = store.latest_date()
-    if not store.watchlist(chat_id):
+    day = store.market.latest_date()
+    if not store.chats.watchlist(chat_id):
         return Reply("Your watchlist is empty. Add names with /watch add innovent, pop mart")
     if day is None:
         return NO_CLOSES
-    watched = store.watched_quotes(chat_id, day)
+    watched = store.chats.watched_quotes(chat_id, day)
     versus = versus_index(store, day) or "no index close"
     blocks = [
         f"{bold('Your watchlist')} · {day_label(day)} · {escape(versus)}",
@@ -163,7 +163,7 @@ def show_watchlist(services: Services, chat_id: int) -> Reply:
 
 def versus_index(store: Store, day: date) -> str:
     """ "vs HSI +0.60%", what each name is read against; empty without the index's move."""
-    index = store.quote(INDEX, day)
+    index = store.market.quote(INDEX, day)
     if index is None or index.close.pct_change is None:
         return ""
     return f"vs HSI {percent(index.close.pct_change)}"

@@ -32,13 +32,13 @@ def ranked_movers(
 ) -> Movers:
     """The day's movers among the members of `among` (every stock when no list of it is
     stored): one definition for /movers, the push and generated summaries."""
-    universe = store.membership(among, day)
-    return store.movers(day, count, min_turnover=min_turnover, universe=universe)
+    universe = store.market.membership(among, day)
+    return store.market.movers(day, count, min_turnover=min_turnover, universe=universe)
 
 
 def sector_move(store: Store, sector: str, day: date) -> SectorMove:
     """The sector's index move if the store has one, else its stocks' average % change."""
-    average, stocks = store.sector_average(sector, day)
+    average, stocks = store.market.sector_average(sector, day)
     return _index_or_average(store, sector, day, average, stocks)
 
 
@@ -46,7 +46,7 @@ def sector_moves(store: Store, day: date) -> list[SectorMove]:
     """Every sector's move on a day, best first."""
     moves = [
         _index_or_average(store, sector, day, average, stocks)
-        for sector, (average, stocks) in store.sector_averages(day).items()
+        for sector, (average, stocks) in store.market.sector_averages(day).items()
     ]
     return sorted(moves, key=lambda m: (m.pct_change is None, -(m.pct_change or 0), m.sector))
 
@@ -54,7 +54,7 @@ def sector_moves(store: Store, day: date) -> list[SectorMove]:
 def _index_or_average(
     store: Store, sector: str, day: date, average: float | None, stocks: int
 ) -> SectorMove:
-    index = store.sector_index(sector, day)
+    index = store.market.sector_index(sector, day)
     if index and index.close.pct_change is not None:
         return SectorMove(sector, index.close.pct_change, stocks, index)
     return SectorMove(sector, average, stocks)

@@ -38,7 +38,7 @@ def generate_summary(
     store: Store, day: date, *, min_turnover: float = DEFAULT_MIN_TURNOVER
 ) -> tuple[str, str] | None:
     """(headline, body) for `day`, or None without an index close to tell it from."""
-    index = store.quote(INDEX, day)
+    index = store.market.quote(INDEX, day)
     if index is None:
         return None
     close = index.close
@@ -70,8 +70,8 @@ def generate_summary(
         paragraphs.append(f"The biggest gainers were {_listing(movers.gainers)}.")
     if movers.losers:
         paragraphs.append(f"The biggest decliners were {_listing(movers.losers)}.")
-    members = store.membership(INDEX, day)
-    counted = store.breadth(day, universe=members)
+    members = store.market.membership(INDEX, day)
+    counted = store.market.breadth(day, universe=members)
     among = f"Of the index's {len(members.tickers)} members" if members else "Of the stocks stored"
     if counted.total:
         paragraphs.append(
@@ -83,10 +83,10 @@ def generate_summary(
 
 def ensure_summary(store: Store, day: date, *, min_turnover: float = DEFAULT_MIN_TURNOVER) -> bool:
     """Write the day's summary from the data unless someone wrote one; True if stored."""
-    existing = store.summary(day)
+    existing = store.market.summary(day)
     if existing is not None and existing.source != "generated":
         return False
     generated = generate_summary(store, day, min_turnover=min_turnover)
     if generated is None:
         return False
-    return store.save_generated_summary(day, *generated)
+    return store.market.save_generated_summary(day, *generated)

@@ -71,16 +71,16 @@ class PeriodChange:
 
 def period_change(store: Store, ticker: str, day: date, period: str) -> PeriodChange | None:
     """The change over `period` up to `day`, or None when the history does not reach back."""
-    current = store.quote(ticker, day)
-    first = store.first_close(ticker)
+    current = store.market.quote(ticker, day)
+    first = store.market.first_close(ticker)
     start = period_start(day, period)
     if current is None or first is None or first.date > start:
         return None
-    base = store.close_on_or_before(ticker, start)
+    base = store.market.close_on_or_before(ticker, start)
     if base is None:
         return None
     # On today's share basis: a consolidation in between is not a tenfold gain.
-    basis = math.prod(ratio for _, ratio in store.capital_changes(ticker, base.date, day))
+    basis = math.prod(ratio for _, ratio in store.market.capital_changes(ticker, base.date, day))
     return PeriodChange(period, base.date, base.close * basis, current.close.close)
 
 

@@ -21,7 +21,7 @@ async def flood_guard(update: Update, context: Context) -> None:
     verdict = context.bot_data.flood.check(chat.id)
     if verdict is Verdict.ALLOW:
         # A chat that blocked the bot and now talks to it again wants its deliveries back.
-        services_of(context).store.unblock_chat(chat.id)
+        services_of(context).store.ledger.unblock_chat(chat.id)
         return
     if verdict is Verdict.WARN and update.effective_message is not None:
         await update.effective_message.reply_text(SLOW_DOWN)

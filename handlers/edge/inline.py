@@ -22,12 +22,12 @@ def inline_results(services: Services, query: str) -> list[InlineQueryResultArti
     result = services.matcher.match(query, kinds=("security",))
     if result.outcome == "none":
         return []
-    latest = services.store.latest_date()
+    latest = services.store.market.latest_date()
     close_command = BY_NAME["close"]
     articles = []
     for candidate in result.candidates[:MAX_RESULTS]:
         reply = close_command.answer(services, LOCAL_CHAT, candidate.key)
-        quote = services.store.quote(candidate.key, latest) if latest else None
+        quote = services.store.market.quote(candidate.key, latest) if latest else None
         description = "No close stored"
         if quote:
             close = quote.close

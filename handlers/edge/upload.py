@@ -50,7 +50,7 @@ def load_file(
     store = open_store(db_path)
     try:
         if kind == "summary":
-            day = day or store.latest_date()
+            day = day or store.market.latest_date()
             if day is None:
                 return Reply("Load the day's closes first, or put the date in the caption.")
             loaded = load_session(store, summary=path, summary_date=day, now=now)

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from store.ingest import IngestReport, ingest
-from store.queries import Store
+from store.store import Store
 
 SAMPLE_DIR = Path(__file__).resolve().parent
 SAMPLE_CLOSES = SAMPLE_DIR / "closes.csv"
@@ -40,4 +40,4 @@ def load_sample(store: Store) -> IngestReport:
 
 def ensure_data(store: Store) -> IngestReport | None:
     """Load the sample into an empty store; leave a store with data alone."""
-    return None if store.has_closes() else load_sample(store)
+    return None if store.market.has_closes() else load_sample(store)

@@ -1,0 +1,176 @@
+"""Each chat's settings: its daily push subscription, its watchlist and its alerts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from store.models import Alert, Quote, Security, Subscriber, WatchedQuote
+from store.records import (
+    QUOTE_COLUMNS,
+    Repository,
+    alert_from,
+    quote_from,
+    security_from,
+    subscriber_from,
+)
+
+
+class ChatSettings(Repository):
+    """What each chat asked for: subscription, watchlist, alerts."""
+
+    # --- subscribers ------------------------------------------------------------------------
+
+    def subscriber(self, chat_id: int) -> Subscriber | None:
+        rows = self._rows("SELECT * FROM subscribers WHERE chat_id = ?", [chat_id])
+        return subscriber_from(rows[0]) if rows else None
+
+    def active_subscribers(self) -> list[Subscriber]:
+        sql = "SELECT * FROM subscribers WHERE active = 1 ORDER BY chat_id"
+        return [subscriber_from(r) for r in self._rows(sql)]
+
+    def subscribe(self, chat_id: int, at: datetime, push_time: str | None = None) -> bool:
+        """Start (or restart, or re-time) a chat's daily push; True if it was not subscribed."""
+        existing = self.subscriber(chat_id)
+        with self.db.atomic():
+            self.db.table("subscribers").upsert(
+                {
+                    "chat_id": chat_id,
+                    "subscribed_at": at.isoformat()
+                    if not existing or not existing.active
+                    else existing.subscribed_at.isoformat(),
+                    "active": 1,
+                    "push_time": push_time,
+                },
+                pk="chat_id",
+            )
+        return existing is None or not existing.active
+
+    def deactivate(self, chat_id: int) -> None:
+        """The chat blocked the bot or removed it: stop pushing there."""
+        with self.db.atomic():
+            self.db.execute("UPDATE subscribers SET active = 0 WHERE chat_id = ?", [chat_id])
+
+    def unsubscribe(self, chat_id: int) -> bool:
+        """Stop a chat's pushes; True if it was subscribed."""
+        existing = self.subscriber(chat_id)
+        if existing is None or not existing.active:
+            return False
+        self.deactivate(chat_id)
+        return True
+
+    # --- watchlists -------------------------------------------------------------------------
+
+    def watchlist(self, chat_id: int) -> list[Security]:
+        sql = """SELECT s.* FROM watchlist w JOIN securities s USING (ticker)
+                 WHERE w.chat_id = ? ORDER BY w.added_at, s.ticker"""
+        return [security_from(r) for r in self._rows(sql, [chat_id])]
+
+    def watched_quotes(self, chat_id: int, day: date) -> list[WatchedQuote]:
+        """The chat's names with their close on `day` (None when they have none that day)."""
+        quotes = {q.security.ticker: q.close for q in self._quotes_of(chat_id, day)}
+        return [WatchedQuote(s, quotes.get(s.ticker)) for s in self.watchlist(chat_id)]
+
+    def _quotes_of(self, chat_id: int, day: date) -> list[Quote]:
+        sql = f"""SELECT {QUOTE_COLUMNS} FROM watchlist w
+                  JOIN closes c ON c.ticker = w.ticker AND c.date = ?
+                  JOIN securities s ON s.ticker = w.ticker
+                  WHERE w.chat_id = ?"""
+        return [quote_from(r) for r in self._rows(sql, [day.isoformat(), chat_id])]
+
+    def watching_chats(self) -> set[int]:
+        """The chats that keep a watchlist at all."""
+        return {row[0] for row in self.db.execute("SELECT DISTINCT chat_id FROM watchlist")}
+
+    def watch(self, chat_id: int, ticker: str, at: datetime) -> bool:
+        """Add a name; False if it was already there."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO watchlist (chat_id, ticker, added_at) VALUES (?, ?, ?)",
+                [chat_id, ticker, at.isoformat()],
+            )
+        return cursor.rowcount == 1
+
+    def unwatch(self, chat_id: int, ticker: str) -> bool:
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "DELETE FROM watchlist WHERE chat_id = ? AND ticker = ?", [chat_id, ticker]
+            )
+        return cursor.rowcount == 1
+
+    def clear_watchlist(self, chat_id: int) -> int:
+        with self.db.atomic():
+            cursor = self.db.execute("DELETE FROM watchlist WHERE chat_id = ?", [chat_id])
+        return cursor.rowcount
+
+    # --- alerts -----------------------------------------------------------------------------
+
+    def alerts(self, chat_id: int) -> list[Alert]:
+        sql = "SELECT * FROM alerts WHERE chat_id = ? ORDER BY number"
+        return [alert_from(r) for r in self._rows(sql, [chat_id])]
+
+    def add_alert(
+        self,
+        chat_id: int,
+        ticker: str,
+        kind: str,
+        threshold: float,
+        *,
+        repeat: bool,
+        at: datetime,
+        since_date: date | None,
+    ) -> Alert:
+        with self.db.atomic():
+            # Never below the chat's highest number: a migrated group brings its own along.
+            highest = "(SELECT COALESCE(MAX(number), 0) FROM alerts WHERE chat_id = ?)"
+            self.db.execute(
+                f"INSERT INTO alert_numbers (chat_id, last) VALUES (?, {highest} + 1) "
+                f"ON CONFLICT (chat_id) DO UPDATE SET last = MAX(last, {highest}) + 1",
+                [chat_id, chat_id, chat_id],
+            )
+            number = self._value("SELECT last FROM alert_numbers WHERE chat_id = ?", [chat_id])
+            cursor = self.db.execute(
+                """INSERT INTO alerts (chat_id, number, ticker, kind, threshold, repeat, active,
+                                       created_at, since_date)
+                   VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)""",
+                [
+                    chat_id,
+                    number,
+                    ticker,
+                    kind,
+                    threshold,
+                    int(repeat),
+                    at.isoformat(),
+                    since_date.isoformat() if since_date else None,
+                ],
+            )
+        return alert_from(self._rows("SELECT * FROM alerts WHERE id = ?", [cursor.lastrowid])[0])
+
+    def remove_alert(self, chat_id: int, number: int) -> bool:
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "DELETE FROM alerts WHERE chat_id = ? AND number = ?", [chat_id, number]
+            )
+        return cursor.rowcount == 1
+
+    def alerts_to_judge(self, day: date) -> list[Alert]:
+        """Active alerts made before `day`'s closes and not yet judged true for it."""
+        sql = """SELECT a.* FROM alerts a
+                 WHERE a.active = 1 AND (a.since_date IS NULL OR a.since_date < ?)
+                   AND NOT EXISTS (SELECT 1 FROM alert_fires f
+                                   WHERE f.alert_id = a.id AND f.date = ?)
+                 ORDER BY a.id"""
+        return [alert_from(r) for r in self._rows(sql, [day.isoformat(), day.isoformat()])]
+
+    # --- a group that became a supergroup ---------------------------------------------------
+
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its subscription, push ledger, watchlist and alerts
+        follow it to the new id."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM subscribers WHERE chat_id = ?", [new_chat_id])
+            for table in ("subscribers", "pushes", "watchlist", "alerts", "alert_numbers"):
+                self.db.execute(
+                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",
+                    [new_chat_id, old_chat_id],
+                )
+            self.db.execute("DELETE FROM blocked_chats WHERE chat_id = ?", [old_chat_id])
