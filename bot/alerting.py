@@ -53,8 +53,7 @@ async def deliver_alerts(
             store.ledger.release_alert(fired_on, alert.id)
         else:
             if delivery.outcome in (BLOCKED, GONE):
-                # Like a push: the chat's lists stay; deliveries stop until it talks to us again.
-                store.ledger.block_chat(chat_id, services.now())
+                store.ledger.chat_blocked(chat_id, services.now())  # as a push does
             store.ledger.finish_alert(fired_on, alert.id, delivery.outcome, services.now())
         outcomes[delivery.outcome] += 1
     return outcomes

@@ -117,7 +117,7 @@ async def send_push(
         store.ledger.release_push(day, chat_id)
     else:
         if delivery.outcome in (BLOCKED, GONE):
-            store.chats.deactivate(chat_id)
+            store.ledger.chat_blocked(chat_id, now())
         store.ledger.finish_push(day, chat_id, delivery.outcome, now())
     return delivery.outcome
 

@@ -46,7 +46,8 @@ class ChatSettings(Repository):
         return existing is None or not existing.active
 
     def deactivate(self, chat_id: int) -> None:
-        """The chat blocked the bot or removed it: stop pushing there."""
+        """Stop the chat's daily push: it unsubscribed, or blocked the bot (see
+        `DeliveryLedger.chat_blocked`)."""
         with self.db.atomic():
             self.db.execute("UPDATE subscribers SET active = 0 WHERE chat_id = ?", [chat_id])
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlite_utils import Database
+
+from store.chats import ChatSettings
 from store.models import Alert
 from store.records import Repository, alert_from
 
 
 class DeliveryLedger(Repository):
-    """Every push and alert claimed before it is sent, and the chats that blocked the bot."""
+    """Every push and alert claimed before it is sent, and the one rule for a blocked chat."""
+
+    def __init__(self, db: Database, chats: ChatSettings) -> None:
+        super().__init__(db)
+        self._chats = chats  # a blocked chat's daily push ends there
 
     # --- the push ledger --------------------------------------------------------------------
 
@@ -107,14 +114,20 @@ class DeliveryLedger(Repository):
 
     # --- chats that blocked the bot ---------------------------------------------------------
 
-    def block_chat(self, chat_id: int, at: datetime) -> None:
+    def chat_blocked(self, chat_id: int, at: datetime) -> None:
+        """The one rule for a chat that a push or an alert found gone (it blocked the bot, or
+        the bot is out of the group): its daily push ends, and nothing more is delivered there
+        until it talks to the bot again (`unblock_chat`). Its watchlist and alerts are kept."""
         with self.db.atomic():
             self.db.execute(
                 "INSERT OR REPLACE INTO blocked_chats (chat_id, blocked_at) VALUES (?, ?)",
                 [chat_id, at.isoformat()],
             )
+            self._chats.deactivate(chat_id)
 
     def unblock_chat(self, chat_id: int) -> None:
+        """The chat talked to the bot again: its alerts are told again; its daily push comes
+        back when it subscribes."""
         if self.is_blocked(chat_id):
             with self.db.atomic():
                 self.db.execute("DELETE FROM blocked_chats WHERE chat_id = ?", [chat_id])

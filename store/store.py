@@ -18,7 +18,7 @@ class Store:
         self.path = path  # where another connection (a worker thread's) can open the same data
         self.market = MarketData(db)
         self.chats = ChatSettings(db)
-        self.ledger = DeliveryLedger(db)
+        self.ledger = DeliveryLedger(db, self.chats)
 
     def close(self) -> None:
         self.db.close()

@@ -163,6 +163,15 @@ def test_a_chat_that_blocked_the_bot_keeps_its_alerts_but_gets_nothing(june_3):
     assert june_3.store.chats.alerts(2) and june_3.store.chats.watchlist(2)
 
 
+def test_a_chat_that_blocked_the_bot_on_an_alert_gets_no_more_pushes(june_3):
+    say(june_3, "/subscribe", chat_id=2)
+    say(june_3, "/alert innovent above 71", chat_id=2)
+    june_3.load_june_4()
+    assert run(june_3, Bot_(blocked=(2,))) == {"blocked": 1}
+    assert june_3.store.chats.subscriber(2).active is False
+    assert june_3.store.chats.alerts(2)
+
+
 def test_alerts_list_each_with_a_remove_button_and_remove_works(services):
     say(services, "/alert innovent above 80")
     say(services, "/alert 700 below 450")

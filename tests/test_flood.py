@@ -79,3 +79,9 @@ async def test_group_chatter_never_earns_the_group_a_slow_down(app):
     await app.process_update(make_message_update(app.bot, "/close 700", chat_id=-1001))
     texts = [m["text"] for m in app.bot.request.sent()]
     assert len(texts) == 1 and "Tencent" in texts[0]
+
+
+async def test_a_chat_that_blocked_the_bot_is_taken_back_when_it_talks_again(app, services):
+    services.store.ledger.chat_blocked(42, services.now())
+    await app.process_update(make_message_update(app.bot, "/close 700", chat_id=42))
+    assert not services.store.ledger.is_blocked(42)

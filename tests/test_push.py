@@ -197,6 +197,15 @@ async def test_a_chat_that_blocked_the_bot_is_unsubscribed(push_services, bot):
     assert bot.received(2) == 1
 
 
+async def test_a_chat_that_blocked_the_bot_on_the_push_is_told_no_alerts_either(push_services, bot):
+    subscribe(push_services, 1)
+    push_services.store.chats.watch(1, "1801.HK", push_services.now())
+    bot.fail(1, Forbidden("Forbidden: bot was blocked by the user"))
+    await run_push(push_services, bot)
+    assert push_services.store.ledger.is_blocked(1)  # alerts wait until it talks to the bot
+    assert [s.ticker for s in push_services.store.chats.watchlist(1)] == ["1801.HK"]
+
+
 async def test_a_group_that_became_a_supergroup_gets_the_push_at_its_new_id(push_services, bot):
     subscribe(push_services, -100)
     bot.fail(-100, ChatMigrated(-1001234))
