@@ -631,8 +631,12 @@ def _upsert_closes(store: Store, frame: pd.DataFrame) -> tuple[int, int]:
 
 def _upsert_securities(store: Store, rows: list[dict[str, object]]) -> None:
     """Merge securities: new values win, but blank fields and aliases never erase stored ones."""
+    if not rows:
+        return
+    stored = {s.ticker: s for s in store.market.securities()}  # one read, not one per row
+    records = []
     for row in rows:
-        existing = store.market.security(str(row["ticker"]))
+        existing = stored.get(str(row["ticker"]))
         aliases = list(row["aliases"])  # type: ignore[call-overload]
         record = dict(row)
         if existing:
@@ -642,4 +646,5 @@ def _upsert_securities(store: Store, rows: list[dict[str, object]]) -> None:
             record["board_lot"] = row.get("board_lot") or existing.board_lot
             aliases = list(dict.fromkeys([*existing.aliases, *aliases]))
         record["aliases"] = json.dumps(aliases, ensure_ascii=False)
-        store.db.table("securities").upsert(record, pk="ticker")
+        records.append(record)
+    store.db.table("securities").upsert_all(records, pk="ticker", alter=False)

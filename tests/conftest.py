@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from datetime import date, datetime
 from pathlib import Path
@@ -36,6 +37,14 @@ def sample_db(tmp_path_factory) -> Path:
     load_sample(store)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
+    return path
+
+
+@pytest.fixture
+def sample_file(tmp_path: Path, sample_db: Path) -> Path:
+    """A database file of this test's own holding the sample, as a first run leaves it."""
+    path = tmp_path / "closebot.db"
+    shutil.copyfile(sample_db, path)
     return path
 
 

@@ -252,16 +252,14 @@ def test_a_trailing_date_is_split_from_the_query():
     assert split_trailing_day("china mobile", today=JUNE_4) == ("china mobile", None)
 
 
-def test_a_listing_ingested_by_another_process_is_matched_without_a_restart(tmp_path):
+def test_a_listing_ingested_by_another_process_is_matched_without_a_restart(tmp_path, sample_file):
     from handlers.services import Services
     from store import ingest, open_store
-    from store.sample import load_sample
 
     # Zijin Gold International (2259) listed after HKEX's list of July 2025 that the sample
     # holds; the operator loads a newer list while the bot runs.
-    path = tmp_path / "shared.db"
+    path = sample_file
     bot_side = open_store(path)
-    load_sample(bot_side)
     services = Services(bot_side)
     assert services.matcher.match("2259", kinds=("security",)).outcome == "none"
     before = services.matcher.match("Zijin Gold International", kinds=("security",))

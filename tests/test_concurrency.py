@@ -22,7 +22,6 @@ from handlers.answers.render import day_label, html_to_text
 from handlers.commands import answer_line
 from handlers.services import Services
 from store import Store, ingest, open_store
-from store.sample import load_sample
 from tests.conftest import SAMPLE_DAY, SAMPLE_EVENING
 from tests.htmlcheck import reply_problems
 
@@ -61,12 +60,8 @@ class Look:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "closebot.db"
-    store = open_store(path)
-    load_sample(store)
-    store.close()
-    return path
+def db_path(sample_file: Path) -> Path:
+    return sample_file
 
 
 def look(reader: Store, services: Services, during_the_write: bool) -> Look:

@@ -13,7 +13,6 @@ from rapidfuzz import fuzz, process
 from handlers.core.match import SECTOR_ALIASES, Candidate, Matcher, MatchResult, normalise
 from store import open_store
 from store.models import Security
-from store.sample import load_sample
 
 HSICS_SECTORS = {
     "Conglomerates",
@@ -177,9 +176,8 @@ def _short_id(value: object) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample() -> tuple[list[Security], list[str]]:
-    store = open_store(":memory:")
-    load_sample(store)
+def sample(sample_db) -> tuple[list[Security], list[str]]:
+    store = open_store(sample_db)
     try:
         return store.market.securities(), store.market.sectors()
     finally:

@@ -11,7 +11,6 @@ from bot.config import Settings
 from handlers.edge.upload import NOT_ALLOWED, safe_name
 from handlers.services import Services
 from store import open_store
-from store.sample import load_sample
 from tests.conftest import SAMPLE_EVENING
 from tests.offline import FAKE_TOKEN, RecordingRequest, make_document_update
 
@@ -20,12 +19,8 @@ JUNE_5 = date(2025, 6, 5)
 
 
 @pytest.fixture
-def db_path(tmp_path):
-    path = tmp_path / "closebot.db"
-    store = open_store(path)
-    load_sample(store)
-    store.close()
-    return path
+def db_path(sample_file):
+    return sample_file
 
 
 @pytest.fixture
