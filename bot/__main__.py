@@ -213,7 +213,9 @@ def _print_dry_run(services: Services, plan: PushPlan) -> None:
 
 async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -> PushReport:
     bot = ExtBot(
-        settings.require_token(), base_url=settings.api_base_url, rate_limiter=telegram_pace()
+        settings.require_token(),
+        base_url=settings.api_base_url,
+        rate_limiter=telegram_pace(paid_broadcasts=settings.paid_broadcasts),
     )
     async with bot:
         return await deliver(bot, services, plan)

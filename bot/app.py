@@ -17,6 +17,7 @@ from bot.alerting import schedule_alerts
 from bot.config import Settings
 from bot.delivery import telegram_pace
 from bot.feed import make_source, schedule_fetch
+from bot.ordering import ChatOrderedUpdates
 from bot.push import schedule_pushes
 from handlers.answers import subscribe
 from handlers.commands import COMMANDS
@@ -50,6 +51,7 @@ def services_from(settings: Settings, *, sample_if_empty: bool = False) -> Servi
     )
 
 
+CONCURRENT_UPDATES = 32  # updates in flight: a slow round trip to Telegram holds no one else
 NAMES_EVERY = 60  # seconds: securities loaded by another process are matched within a minute
 
 
@@ -129,8 +131,10 @@ def build_application(
         .post_shutdown(close_services)
     )
     # The builder's methods set and return the same builder.
+    # Answers for different chats run side by side, one chat's in the order asked.
+    builder.concurrent_updates(ChatOrderedUpdates(CONCURRENT_UPDATES))
     if rate_limit:
-        builder.rate_limiter(telegram_pace())
+        builder.rate_limiter(telegram_pace(paid_broadcasts=settings.paid_broadcasts))
     if request is not None:
         builder.request(request)
     if updates_request is not None:

@@ -42,6 +42,7 @@ class Settings:
     log_level: str = "INFO"
     fetch_source: str | None = None
     movers_min_turnover: float = DEFAULT_MIN_TURNOVER
+    paid_broadcasts: bool = False  # Telegram's paid broadcasts: up to 1,000 a second, in Stars
 
     @property
     def api_file_url(self) -> str:
@@ -120,6 +121,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API,
         log_level=_log_level(env.get("CLOSEBOT_LOG_LEVEL", "INFO")),
         fetch_source=_fetch_source(env.get("CLOSEBOT_FETCH", "")),
+        paid_broadcasts=_switch(
+            env.get("CLOSEBOT_PAID_BROADCASTS", ""), name="CLOSEBOT_PAID_BROADCASTS"
+        ),
         movers_min_turnover=_amount(
             env.get("CLOSEBOT_MOVERS_MIN_TURNOVER", ""),
             name="CLOSEBOT_MOVERS_MIN_TURNOVER",
@@ -140,6 +144,15 @@ def _amount(text: str, *, name: str, default: float) -> float:
         )
     number = float(match[1].replace("_", "").replace(",", "") + (match[2] or ""))
     return number * _SCALES[match[3].lower()]
+
+
+def _switch(text: str, *, name: str) -> bool:
+    value = text.strip().lower()
+    if value in ("", "0", "off", "no", "false"):
+        return False
+    if value in ("1", "on", "yes", "true"):
+        return True
+    raise ConfigError(f"{name} must be on or off, not {text!r}.")
 
 
 def _fetch_source(text: str) -> str | None:

@@ -14,7 +14,9 @@ import httpx
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
-from telegram.ext import AIORateLimiter
+from telegram.ext import ExtBot
+
+from bot.pacing import BROADCAST, TelegramPace
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +42,27 @@ def never_sent(error: NetworkError) -> bool:
     return isinstance(error.__cause__, _NEVER_SENT)
 
 
-def telegram_pace(max_retries: int = 3) -> AIORateLimiter:
-    """About 30 messages a second, evenly: the default limiter lets a burst of 30 through first,
-    which puts 60 into the first second."""
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=max_retries)
+def telegram_pace(*, paid_broadcasts: bool = False) -> TelegramPace:
+    """The bot's pacing: per chat for every message, the broadcast budget for pushes and alerts
+    (see bot/pacing.py)."""
+    return TelegramPace(paid_broadcasts=paid_broadcasts)
+
+
+async def _send_broadcast(bot: Bot, chat_id: int, text: str) -> None:
+    """One message of a push or an alert: marked as a broadcast for the bot's pacing, and as a
+    paid broadcast when the operator turned those on."""
+    if isinstance(bot, ExtBot):
+        pace = bot.rate_limiter
+        paid = isinstance(pace, TelegramPace) and pace.paid_broadcasts
+        await bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            allow_paid_broadcast=paid or None,
+            rate_limit_args=BROADCAST,
+        )
+    else:  # a plain Bot has no pacing to tell
+        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
 
 @dataclass(frozen=True)
@@ -76,7 +95,7 @@ async def _send_one(
 ) -> Delivery:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+            await _send_broadcast(bot, chat_id, text)
         except RetryAfter as error:
             wait = _seconds(error.retry_after)
             logger.warning("flood control for chat %s: waiting %.0fs", chat_id, wait)

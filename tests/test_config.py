@@ -90,3 +90,13 @@ def test_no_dotenv_file_is_no_problem(tmp_path):
     from bot.config import environment
 
     assert load_settings(environment(tmp_path / "absent.env")).db_path
+
+
+@pytest.mark.parametrize(("text", "paid"), [("", False), ("off", False), ("on", True), ("1", True)])
+def test_paid_broadcasts_are_off_unless_switched_on(text, paid):
+    assert load_settings({"CLOSEBOT_PAID_BROADCASTS": text}).paid_broadcasts is paid
+
+
+def test_a_paid_broadcasts_switch_that_is_neither_on_nor_off_is_refused():
+    with pytest.raises(ConfigError, match="CLOSEBOT_PAID_BROADCASTS must be on or off"):
+        load_settings({"CLOSEBOT_PAID_BROADCASTS": "maybe"})
