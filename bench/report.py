@@ -192,6 +192,30 @@ def _process_rows(process: dict[str, Any]) -> list[Row]:
     ]
 
 
+UPDATES_TARGET_PER_S = 100  # at a 100 ms round trip, per process
+
+
+def _update_rows(updates: dict[str, Any] | None) -> list[Row]:
+    """Updates answered per second against the stand-in Bot API, beside the old way."""
+    if not updates:
+        return []
+    rows = []
+    for delay, figures in updates.items():
+        if not isinstance(figures, dict):
+            continue
+        slow = delay == "100ms"
+        rows.append(
+            Row(
+                f"Updates/s, {delay} round trip ({updates['updates']} chats)",
+                f"{figures['per_s']:,.0f}/s",
+                f"one at a time, 30/s on all: {figures['before_per_s']:,.1f}/s",
+                f"≥ {UPDATES_TARGET_PER_S}/s" if slow else "",
+                figures["per_s"] >= UPDATES_TARGET_PER_S if slow else None,
+            )
+        )
+    return rows
+
+
 def _sample_rows(sample: dict[str, Any]) -> list[Row]:
     """The bundled sample, as the console meets it: the same targets as the full board."""
     answers, ask = sample["answers"], sample["ask"]
@@ -211,6 +235,7 @@ def _sample_rows(sample: dict[str, Any]) -> list[Row]:
             f"p99 < {ANSWER_TARGET_MS:g} ms",
             worst["p99_ms"] < ANSWER_TARGET_MS,
         ),
+        *_update_rows(sample.get("updates")),
         Row(
             'Sample: `bot ask "/close"`, start → exit',
             f"{ask['median_s']:.2f} s median",

@@ -96,8 +96,9 @@ def answer(recorder: Recorder, method: str, path: str, body: bytes) -> bytes:
 class SinkProtocol(asyncio.Protocol):
     """HTTP/1.1 with keep-alive and pipelining; only what httpx sends is understood."""
 
-    def __init__(self, recorder: Recorder) -> None:
+    def __init__(self, recorder: Recorder, delay: float = 0.0) -> None:
         self.recorder = recorder
+        self.delay = delay  # seconds before each answer: a round trip to Telegram
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
 
@@ -109,7 +110,11 @@ class SinkProtocol(asyncio.Protocol):
         self.buffer += data
         while (request := self._next_request()) is not None:
             assert self.transport is not None
-            self.transport.write(answer(self.recorder, *request))
+            reply = answer(self.recorder, *request)
+            if self.delay and request[0] == "POST" and "/bot" in request[1]:
+                asyncio.get_running_loop().call_later(self.delay, self.transport.write, reply)
+            else:
+                self.transport.write(reply)
 
     def _next_request(self) -> tuple[str, str, bytes] | None:
         end = self.buffer.find(b"\r\n\r\n")
@@ -129,11 +134,11 @@ class SinkProtocol(asyncio.Protocol):
         return method, path, body
 
 
-async def serve(port: int = 0) -> None:
+async def serve(port: int = 0, delay: float = 0.0) -> None:
     """Serve until stdin closes (the parent is done or gone); print the port once listening."""
     loop = asyncio.get_running_loop()
     recorder = Recorder()
-    server = await loop.create_server(lambda: SinkProtocol(recorder), "127.0.0.1", port)
+    server = await loop.create_server(lambda: SinkProtocol(recorder, delay), "127.0.0.1", port)
     print(server.sockets[0].getsockname()[1], flush=True)
     await loop.run_in_executor(None, sys.stdin.read)
     server.close()
@@ -149,13 +154,14 @@ class SinkStats:
 class Sink:
     """The sink in a child process: `with Sink() as sink: ... sink.url ...`."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay_ms: int = 0) -> None:
         self._process: subprocess.Popen[str] | None = None
         self.url = ""
+        self.delay_ms = delay_ms
 
     def __enter__(self) -> Sink:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bench.sink"],
+            [sys.executable, "-m", "bench.sink", str(self.delay_ms)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -203,4 +209,4 @@ class Sink:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve())
+    asyncio.run(serve(delay=int(sys.argv[1]) / 1000 if len(sys.argv) > 1 else 0.0))

@@ -23,6 +23,7 @@ from bench.matching import labelled_accuracy, matcher_vs_naive
 from bench.process import ask_startup, serve_child
 from bench.push_path import PushSetup, push_throughput, subscribe_many
 from bench.real_data import real_market
+from bench.updates import updates_per_second
 from store import open_store
 from store.sample import SAMPLE_DAY, load_sample
 
@@ -45,13 +46,14 @@ class Size:
     limited_messages: int  # pushed with the rate limiter on (~30 a second)
     serve_queries: int  # of each kind, in the memory child
     startup_runs: int
+    updates: int = 600  # updates from distinct chats, against the stand-in Bot API
     cli_ingest: bool = True
 
 
 SIZES = {
     "full": Size("full", 2_700, 10.0, 1_000, 2_000, 10_000, 300, 200, 5),
     "small": Size("small", 300, 1.0, 1_000, 1_000, 2_000, 100, 100, 3),
-    "tiny": Size("tiny", 40, 0.06, 50, 50, 50, 40, 5, 1),
+    "tiny": Size("tiny", 40, 0.06, 50, 50, 50, 40, 5, 1, updates=30),
 }
 
 
@@ -116,8 +118,16 @@ def _on_the_sample(work: Path, size: Size, log: bool) -> dict[str, Any]:
         finally:
             store.close()
         ask = ask_startup(db, size.startup_runs)
+    with _Step(f"updates: {size.updates:,} chats at 0 and 100 ms round trips", log):
+        updates = updates_per_second(db, size.updates)
     remove_db(db)
-    return {"load_s": round(loaded_s, 2), "securities": securities, "answers": answers, "ask": ask}
+    return {
+        "load_s": round(loaded_s, 2),
+        "securities": securities,
+        "answers": answers,
+        "ask": ask,
+        "updates": updates,
+    }
 
 
 def run(

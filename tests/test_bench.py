@@ -110,6 +110,10 @@ def test_the_bundled_sample_is_measured_as_a_new_user_meets_it(results: dict[str
     for figures in sample["answers"].values():
         _latency_is_sane(figures, TINY.answer_queries)
     assert sample["ask"]["answer_starts"].startswith("Hang Seng Index")
+    updates = sample["updates"]
+    assert updates["updates"] == TINY.updates
+    for delay in ("0ms", "100ms"):
+        assert updates[delay]["per_s"] > 0 and updates[delay]["before_per_s"] > 0
 
 
 def test_table_has_a_row_for_every_target(results: dict[str, Any]) -> None:
@@ -117,9 +121,9 @@ def test_table_has_a_row_for_every_target(results: dict[str, Any]) -> None:
     table = report.table(rows)
     assert len(table.splitlines()) == len(rows) + 2
     targets = results["targets"]
-    # the sample's answers and start-up; then ingest, 6 answers, match, labelled, push, rate,
-    # memory and start-up on the full board
-    assert len(targets) == 15
+    # the sample's answers, updates at 100 ms and start-up; then ingest, 6 answers, match,
+    # labelled, push, rate, memory and start-up on the full board
+    assert len(targets) == 16
     assert all(isinstance(t["met"], bool) for t in targets)
 
 
