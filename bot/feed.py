@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -25,6 +23,7 @@ from handlers.edge.io import Context, services_of
 from handlers.loading import Loaded, load_session
 from handlers.services import DEFAULT_MIN_TURNOVER
 from store import Store, open_store
+from store.ingest import Rows
 from store.tickers import INDEX
 
 logger = logging.getLogger(__name__)
@@ -185,10 +184,10 @@ def fetch_day(
     rows = found.rows
     if rows.empty:
         return report
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{source.name}-{day.isoformat()}.csv"
-        rows.assign(date=rows["date"].map(date.isoformat)).to_csv(path, index=False)
-        report.loaded = load_session(store, path, now=now, min_turnover=min_turnover)
+    download = Rows(
+        f"{source.name} {day.isoformat()}", rows.assign(date=rows["date"].map(date.isoformat))
+    )
+    report.loaded = load_session(store, download, now=now, min_turnover=min_turnover)
     return report
 
 

@@ -11,6 +11,7 @@ from handlers.answers.alerts import judge_alerts
 from handlers.core.narrative import ensure_summary
 from handlers.services import DEFAULT_MIN_TURNOVER
 from store import IngestReport, Store, ingest
+from store.ingest import ClosesSource
 
 FilePath = str | os.PathLike[str]
 
@@ -34,7 +35,7 @@ class Loaded:
 
 def load_session(
     store: Store,
-    closes: FilePath | None = None,
+    closes: ClosesSource | None = None,
     *,
     securities: FilePath | None = None,
     members: FilePath | None = None,

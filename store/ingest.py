@@ -247,10 +247,44 @@ def _numbers(
     return values
 
 
-def read_closes(path: str | os.PathLike[str], *, today: date) -> tuple[pd.DataFrame, list[str]]:
+@dataclass(frozen=True)
+class Rows:
+    """Closes already in memory (a download), checked exactly as a file would be; `name` is
+    what messages call it, as they would name a file."""
+
+    name: str
+    frame: pd.DataFrame
+
+
+def _rows_as_text(rows: Rows) -> pd.DataFrame:
+    """The frame as a file would have read: text columns, blanks where values are missing."""
+    frame = rows.frame.reset_index(drop=True)
+    text = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        # Floats with every digit (repr of a Python float), so nothing is rounded on the way.
+        floats = pd.api.types.is_float_dtype(values)
+        shown = values.map(lambda v: repr(float(v))) if floats else values.astype(str)
+        text[str(column).strip().lower()] = shown.where(values.notna(), "")
+    if text.empty:
+        raise IngestError(rows.name, "there are no rows")
+    missing = [c for c in CLOSES_REQUIRED if c not in text.columns]
+    if missing:
+        raise IngestError(rows.name, f"missing required column '{missing[0]}'", row=0)
+    return text
+
+
+ClosesSource = str | os.PathLike[str] | Rows
+
+
+def read_closes(source: ClosesSource, *, today: date) -> tuple[pd.DataFrame, list[str]]:
     """Validated closes: columns date, ticker, close and whichever optional ones the file has."""
-    path = Path(path)
-    frame = _read_csv(path, CLOSES_REQUIRED, CLOSES_OPTIONAL)
+    if isinstance(source, Rows):
+        path = Path(source.name)
+        frame = _rows_as_text(source)
+    else:
+        path = Path(source)
+        frame = _read_csv(path, CLOSES_REQUIRED, CLOSES_OPTIONAL)
     ignored = _ignored(frame, CLOSES_REQUIRED, CLOSES_OPTIONAL)
     out = pd.DataFrame(index=frame.index)
     dates = pd.to_datetime(frame["date"].str.strip(), format="%Y-%m-%d", errors="coerce")
@@ -382,7 +416,7 @@ def read_summary(path: str | os.PathLike[str]) -> tuple[str, str]:
 
 def ingest(
     store: Store,
-    closes: str | os.PathLike[str] | None = None,
+    closes: ClosesSource | None = None,
     *,
     summary: str | os.PathLike[str] | None = None,
     securities: str | os.PathLike[str] | None = None,
@@ -399,11 +433,12 @@ def ingest(
     security_rows = read_securities(securities) if securities else []
     member_rows = read_members(members) if members else []
     frame = None
-    if closes is not None:
+    closes_name = closes.name if isinstance(closes, Rows) else closes
+    if closes is not None and closes_name is not None:
         frame, report.ignored_columns = read_closes(closes, today=today)
-        frame, report.set_aside = _set_aside_implausible(store, closes, frame)
+        frame, report.set_aside = _set_aside_implausible(store, closes_name, frame)
         if frame.empty:
-            raise IngestError(closes, "no row can be loaded: " + "; ".join(report.set_aside))
+            raise IngestError(closes_name, "no row can be loaded: " + "; ".join(report.set_aside))
     summary_text = read_summary(summary) if summary else None
     if summary and summary_text and summary_date is None:
         if frame is None:
@@ -412,7 +447,7 @@ def ingest(
 
     known = {s.ticker for s in store.market.securities()}
     known |= {str(r["ticker"]) for r in security_rows}
-    new_securities = _securities_from_closes(closes, frame, known) if frame is not None else []
+    new_securities = _securities_from_closes(closes_name, frame, known) if frame is not None else []
     if members:
         _check_members_known(members, member_rows, known)
     if frame is not None:

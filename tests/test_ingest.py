@@ -274,3 +274,15 @@ def test_the_ingest_command_exits_non_zero_and_names_the_problem(tmp_path):
     assert result.returncode == 1
     assert "bad.csv" in result.stderr and "'close'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_closes_in_memory_are_checked_as_a_file_would_be(store):
+    import pandas as pd
+
+    from store.ingest import Rows
+
+    good = pd.DataFrame({"date": ["2025-06-05"], "ticker": ["1801.HK"], "close": [72.3]})
+    assert ingest(store, Rows("download", good), today=TODAY).closes == 1
+    bad = good.assign(close=[-1.0])
+    with pytest.raises(IngestError, match=r"^download, row 1, column 'close': must be greater"):
+        ingest(store, Rows("download", bad), today=TODAY)
