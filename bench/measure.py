@@ -17,16 +17,36 @@ from pathlib import Path
 PEAK_PREFIX = "PEAK_RSS_KB="
 
 
-def peak_rss_kb() -> int | None:
-    """This process's peak resident memory since exec, in kB (None off Linux)."""
+def _status_kb(field: str) -> int | None:
     try:
         status = Path("/proc/self/status").read_text()
     except OSError:
         return None
     for line in status.splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return None
+
+
+def peak_rss_kb() -> int | None:
+    """This process's peak resident memory since exec (or `reset_peak`), in kB (None off
+    Linux)."""
+    return _status_kb("VmHWM")
+
+
+def rss_kb() -> int | None:
+    """This process's resident memory now, in kB (None off Linux)."""
+    return _status_kb("VmRSS")
+
+
+def reset_peak() -> bool:
+    """Start the peak afresh from what is resident now, so a later `peak_rss_kb` is the peak
+    of what ran in between; False where the kernel does not allow it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def report_peak() -> None:

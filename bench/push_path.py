@@ -55,22 +55,24 @@ def subscribe_many(services: Services, count: int, at: datetime) -> list[int]:
 
 
 def _plan(setup: PushSetup, count: int) -> PushPlan:
-    """The operator's manual push for the day, trimmed to the first `count` chats."""
+    """The operator's manual push for the day, to the first `count` chats only: the ledger is
+    emptied, then the other chats are recorded as pushed already, so `deliver` skips them."""
+    store = setup.services.store
+    store.db["pushes"].delete_where()
+    day, at = setup.day.isoformat(), setup.now.isoformat()
+    with store.db.atomic():
+        store.db.conn.executemany(
+            "INSERT INTO pushes (date, chat_id, sent_at, status) VALUES (?, ?, ?, 'not this run')",
+            [(day, chat_id, at) for chat_id in setup.chats[count:]],
+        )
     plan = plan_push(setup.services, setup.now, day=setup.day, everyone=True)
     if plan.reason:
         raise RuntimeError(f"no push planned for {setup.day}: {plan.reason}")
-    plan.due = plan.due[:count]
     return plan
 
 
-def _forget_pushes(setup: PushSetup) -> None:
-    """Empty the ledger, so every run pushes to the same chats afresh."""
-    setup.services.store.db["pushes"].delete_where()
-
-
 async def _deliver(bot: Bot, setup: PushSetup, count: int) -> tuple[float, dict[str, int]]:
-    """(seconds, outcomes) of one `deliver` to the first `count` chats, ledger emptied first."""
-    _forget_pushes(setup)
+    """(seconds, outcomes) of one `deliver` to the first `count` chats."""
     plan = _plan(setup, count)
     async with bot:
         started = time.perf_counter()

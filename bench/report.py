@@ -17,6 +17,8 @@ MATCH_TARGET_MS = 2.0
 INGEST_TARGET_RATIO = 0.5
 PUSH_TARGET_RATIO = 0.5
 RSS_TARGET_MB = 300.0
+PLAN_TARGET_S = 10.0  # push planning for 1,000,000 subscribers (issue 18)
+PLAN_TARGET_MB = 200.0
 STARTUP_TARGET_S = 2.0
 RATE_TOLERANCE = 1.02  # 2% over 30/s is measurement jitter, not a breach
 
@@ -172,6 +174,38 @@ def _push_rows(push: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _within_plan_target(figures: dict[str, Any]) -> bool:
+    return figures["seconds"] <= PLAN_TARGET_S and figures["extra_rss_mb"] <= PLAN_TARGET_MB
+
+
+def push_plan_rows(push_plan: dict[str, Any]) -> list[Row]:
+    """Per size: planning until the first batch is queued, and the whole day's planning and
+    queuing (the claim before each send reported beside it: it runs at the sending pace)."""
+    target = f"≤ {PLAN_TARGET_S:g} s, ≤ {PLAN_TARGET_MB:g} MB extra"
+    rows = []
+    for size in push_plan["sizes"]:
+        first, whole = size["first_batch"], size["whole_day"]
+        count = f"{size['subscribers']:,} subscribers"
+        rows += [
+            Row(
+                f"Push planning, {count}: to the first batch",
+                f"{first['seconds']:.2f} s, +{first['extra_rss_mb']:,.0f} MB",
+                f"batches of {size['batch']}",
+                target,
+                _within_plan_target(first),
+            ),
+            Row(
+                f"Push planning, {count}: the whole day ({whole['runs']} runs)",
+                f"{whole['seconds']:.2f} s, +{whole['extra_rss_mb']:,.0f} MB",
+                f"+ a claim per send: {whole['claims_seconds']:.1f} s "
+                f"({whole['claim_us']:.0f} µs each)",
+                target,
+                _within_plan_target(whole),
+            ),
+        ]
+    return rows
+
+
 def _process_rows(process: dict[str, Any]) -> list[Row]:
     serve, ask = process["serve"], process["ask"]
     return [
@@ -261,6 +295,7 @@ def _real_row(ingest: dict[str, Any]) -> Row:
 def rows(results: dict[str, Any]) -> list[Row]:
     real = [_real_row(results["ingest_real"])] if "ingest_real" in results else []
     sample = _sample_rows(results["sample"]) if "sample" in results else []
+    plan = push_plan_rows(results["push_plan"]) if "push_plan" in results else []
     return [
         *sample,
         *_ingest_rows(results["ingest"]),
@@ -268,6 +303,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
         *_answer_rows(results["answers"]),
         *_match_rows(results["matching"]),
         *_push_rows(results["push"]),
+        *plan,
         *_process_rows(results["process"]),
     ]
 

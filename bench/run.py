@@ -3,9 +3,11 @@
     python bench/run.py            # full: 2,700 stocks × 10 years (~7M closes), several minutes
     python bench/run.py --small    # 300 stocks × 1 year, under a minute
     python bench/run.py --real     # also ingest the real 2009–2025 closes of 503 stocks
+    python bench/run.py --push-plan  # only push planning at 100,000 and 1,000,000 subscribers
 
-Prints the results table and writes every figure to bench/results.json. Generated markets are
-cached under bench/.cache/ (delete it to regenerate).
+Prints the results table and writes every figure to bench/results.json (with --push-plan, only
+to --out when given). Generated markets are cached under bench/.cache/ (delete it to
+regenerate).
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument("--full", dest="size", action="store_const", const="full", default="full")
     size.add_argument("--small", dest="size", action="store_const", const="small")
     parser.add_argument("--real", action="store_true", help="also time ingest of the real closes")
+    parser.add_argument(
+        "--push-plan",
+        action="store_true",
+        help="only push planning (--small: 100,000 subscribers; full: also 1,000,000)",
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the ingested store.db")
     parser.add_argument("--out", type=Path, help="results file (default bench/results.json)")
     return parser
@@ -36,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.path[0] = str(ROOT)
     from bench import report, suite
 
+    if args.push_plan:
+        return _push_plan_only(args.size, args.out)
     results = suite.run(suite.SIZES[args.size], real=args.real, keep_db=args.keep_db)
     out = args.out or suite.RESULTS
     suite.write(results, out)
@@ -52,6 +61,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(report.table(report.rows(results)))
     print(f"\nEvery figure: {out}")
+    return 0
+
+
+def _push_plan_only(size: str, out: Path | None) -> int:
+    """Only the push-planning figures, printed (and written to `out` when given)."""
+    from bench import report, suite
+
+    results = suite.run_push_plan(suite.SIZES[size])
+    if out:
+        suite.write(results, out)
+    machine = results["machine"]
+    print()
+    print(
+        f"closebot · push planning: {machine['cores']} × {machine['cpu']}, Python "
+        f"{machine['python']}, SQLite {machine['sqlite']}, load "
+        f"{machine['load_average_at_start'][0]} at start"
+    )
+    print(report.table(report.push_plan_rows(results["push_plan"])))
+    if out:
+        print(f"\nEvery figure: {out}")
     return 0
 
 

@@ -1,5 +1,6 @@
 """The whole benchmark, in the order the data flows: make the market, ingest it, ask questions,
-match names, push to subscribers, and start fresh processes on the result.
+match names, push to subscribers, plan the push for a million, and start fresh processes on the
+result.
 
 Sizes are named: `full` is the issue's Hong Kong main board, `small` finishes in under a
 minute, `tiny` is for the test suite. Everything is seeded; only the clock varies.
@@ -22,6 +23,7 @@ from bench.make_market import Market, cached_market
 from bench.matching import labelled_accuracy, matcher_vs_naive
 from bench.process import ask_startup, serve_child
 from bench.push_path import PushSetup, push_throughput, subscribe_many
+from bench.push_plan import push_planning
 from bench.real_data import real_market
 from bench.updates import updates_per_second
 from store import open_store
@@ -48,12 +50,15 @@ class Size:
     startup_runs: int
     updates: int = 600  # updates from distinct chats, against the stand-in Bot API
     cli_ingest: bool = True
+    push_plan: tuple[int, ...] = ()  # subscribers the day's push is planned for, nothing sent
 
 
 SIZES = {
-    "full": Size("full", 2_700, 10.0, 1_000, 2_000, 10_000, 300, 200, 5),
-    "small": Size("small", 300, 1.0, 1_000, 1_000, 2_000, 100, 100, 3),
-    "tiny": Size("tiny", 40, 0.06, 50, 50, 50, 40, 5, 1, updates=30),
+    "full": Size(
+        "full", 2_700, 10.0, 1_000, 2_000, 10_000, 300, 200, 5, push_plan=(100_000, 1_000_000)
+    ),
+    "small": Size("small", 300, 1.0, 1_000, 1_000, 2_000, 100, 100, 3, push_plan=(100_000,)),
+    "tiny": Size("tiny", 40, 0.06, 50, 50, 50, 40, 5, 1, updates=30, push_plan=(2_000,)),
 }
 
 
@@ -130,6 +135,24 @@ def _on_the_sample(work: Path, size: Size, log: bool) -> dict[str, Any]:
     }
 
 
+def _push_planning(work: Path, size: Size, log: bool) -> dict[str, Any]:
+    sizes = " and ".join(f"{count:,}" for count in size.push_plan)
+    with _Step(f"push planning: {sizes} subscribers, nothing sent", log):
+        return push_planning(work, size.push_plan, SEED)
+
+
+def run_push_plan(
+    size: Size, *, cache: Path = CACHE, work: Path | None = None, log: bool = True
+) -> dict[str, Any]:
+    """Only the push-planning figures for `size` (`python bench/run.py --push-plan`)."""
+    work = work or cache / f"work-{size.name}"
+    results: dict[str, Any] = {"machine": report.machine(), "size": asdict(size)}
+    results["push_plan"] = _push_planning(work, size, log)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets"] = report.targets(report.push_plan_rows(results["push_plan"]))
+    return results
+
+
 def run(
     size: Size,
     *,
@@ -155,6 +178,8 @@ def run(
     results["sample"] = _on_the_sample(work, size, log)
     db = work / "store.db"
     results.update(_serve_questions(market, db, size, log))
+    if size.push_plan:
+        results["push_plan"] = _push_planning(work, size, log)
     with _Step("memory and start-up: child processes", log):
         results["process"] = {
             "serve": serve_child(db, size.serve_queries, SEED),

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -30,7 +31,7 @@ from bot.console import local_alerts, render_for_terminal, run_console
 from bot.delivery import telegram_pace
 from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
-from bot.push import PushPlan, PushReport, deliver, plan_push
+from bot.push import PushPlan, PushReport, deliver, due_batches, plan_push
 from handlers.answers.daily import push_parts
 from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
@@ -39,6 +40,7 @@ from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, open_store
 
 logger = logging.getLogger("bot")
+DRY_RUN_SHOWN = 5  # chats listed, and chats' own messages printed, by `push --dry-run`
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -197,18 +199,47 @@ def _push(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _print_dry_run(services: Services, plan: PushPlan) -> None:
-    """Who would get what: each different message once, with the chats it would go to."""
-    print(f"{plan.day.isoformat()}: would send to {len(plan.due)} chats")
-    messages: dict[tuple[str, ...], list[int]] = {}
-    for subscriber in plan.due:
-        parts = push_parts(
-            services.store, plan.day, subscriber.chat_id, min_turnover=services.min_turnover
+    """Who would get what, read a batch at a time: the shared message once with how many chats
+    it would go to, then the messages of the first few chats that keep a watchlist."""
+    shared: list[int] = []
+    watching: list[int] = []
+    counts = Counter[bool]()
+    for batch in due_batches(services, plan):
+        for due in batch:
+            counts[due.watching] += 1
+            listed = watching if due.watching else shared
+            if len(listed) < DRY_RUN_SHOWN:
+                listed.append(due.chat_id)
+    print(f"{plan.day.isoformat()}: would send to {counts.total():,} chats")
+    if counts[False]:
+        _print_message(
+            _parts(services, plan, None), f"{_chats(shared, counts[False])} (no watchlist)"
         )
-        messages.setdefault(tuple(parts), []).append(subscriber.chat_id)
-    for texts, chats in messages.items():
-        print(f"\n--- to {', '.join(map(str, chats))} ({len(texts)} message(s)) ---")
-        for part in texts:
-            print(html_to_text(part))
+    own: dict[tuple[str, ...], list[int]] = {}
+    for chat_id in watching:
+        own.setdefault(tuple(_parts(services, plan, chat_id)), []).append(chat_id)
+    for parts, chats in own.items():
+        _print_message(parts, f"{_chats(chats, len(chats))} (a watchlist)")
+    if counts[True] > len(watching):
+        more = counts[True] - len(watching)
+        print(f"\n--- and {more:,} more chats with a watchlist, each its own message ---")
+
+
+def _chats(shown: list[int], count: int) -> str:
+    """ "3 chats: 1, 2, 3", or the first few and how many more."""
+    listed = ", ".join(map(str, shown))
+    more = f" and {count - len(shown):,} more" if count > len(shown) else ""
+    return f"{count:,} chat{'s' if count != 1 else ''}: {listed}{more}"
+
+
+def _parts(services: Services, plan: PushPlan, chat_id: int | None) -> list[str]:
+    return push_parts(services.store, plan.day, chat_id, min_turnover=services.min_turnover)
+
+
+def _print_message(parts: Sequence[str], to: str) -> None:
+    print(f"\n--- to {to}, {len(parts)} message(s) ---")
+    for part in parts:
+        print(html_to_text(part))
 
 
 async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -> PushReport:

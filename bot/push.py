@@ -3,18 +3,26 @@
 Each chat gets the same market part and, if it keeps one, its own watchlist; a push too long
 for one message goes out in parts.
 
+Planning loads no subscriber into Python: the calendar is asked once for each push time chats
+chose, and the chats due are found in SQL. The day's work is then taken a batch at a time
+(`DeliveryLedger.queue_pushes`: a few hundred chats written into the `pushes` ledger as queued,
+in one statement) and sent before the next batch is taken, so memory stays the same at any
+number of subscribers. A run that comes back for a later time looks only at the times that fell
+due since the run before, so it costs what its own chats cost, not what the whole day's do.
+
 At most once is guaranteed by the `pushes` ledger: a chat's push is claimed in the database
 before the message goes out, so a second run of the job, or a run after a restart mid-push,
-skips every chat already claimed. A claim is given back only when a send failed for a passing
-reason (network, flood control beyond our retries), so a later run can try again.
+skips every chat already claimed. Queued work is not claimed: a run stopped mid-batch leaves
+the rest of its batch for the next run. A claim is given back only when a send failed for a
+passing reason (network, flood control beyond our retries), so a later run can try again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -26,7 +34,8 @@ from handlers.answers.daily import market_blocks, push_parts
 from handlers.core.sessions import HONG_KONG, WEEKDAYS
 from handlers.edge.io import Context, services_of
 from handlers.services import Services
-from store.models import Subscriber
+from store.ledger import BEFORE_ANY_CHAT
+from store.models import DuePush
 from store.tickers import INDEX
 
 logger = logging.getLogger(__name__)
@@ -35,19 +44,23 @@ RECHECK = timedelta(minutes=5)  # while the day's closes are not in yet
 # Sends in flight: enough to keep 30 a second going at Telegram's round trip (up to ~250 ms);
 # more only makes the HTTP pool work harder. The rate limiter keeps the pace.
 CONCURRENCY = 8
+# Chats taken from the ledger at once: one statement each, and all the push holds in memory.
+BATCH = 500
 HALF_DAY_FINAL = time(12, 10, tzinfo=HONG_KONG)
 FULL_DAY_FINAL = time(16, 10, tzinfo=HONG_KONG)
 LATER = "push-later"
+ERROR = "error"  # something unexpected: the chat's push was not built, or its send broke
+TRIED_AGAIN = (FAILED, ERROR)  # outcomes a later run tries again
 NO_CLOSES = "the day's closes are not in the store yet"
 
 
 @dataclass
 class PushPlan:
-    """What the job should do now for `day`."""
+    """What the job should do now for `day`: push to the chats whose chosen time is due."""
 
     day: date
     reason: str = ""  # why nothing is sent at all
-    due: list[Subscriber] = field(default_factory=list)
+    times: frozenset[str | None] = frozenset()  # the push times due now (None: the default)
     next_due: datetime | None = None  # the next later time a subscriber wants it today
 
 
@@ -65,11 +78,20 @@ class PushReport:
 
 
 def plan_push(
-    services: Services, now: datetime, *, day: date | None = None, everyone: bool = False
+    services: Services,
+    now: datetime,
+    *,
+    day: date | None = None,
+    everyone: bool = False,
+    since: datetime | None = None,
 ) -> PushPlan:
-    """Decide from the calendar, the store and the ledger who is due a push right now.
+    """Decide from the calendar and the store which push times are due right now; the chats
+    due at them are found a batch at a time (`DayWork`), minus those the ledger has.
 
-    `everyone` (the operator's manual push) ignores each chat's chosen time, not the ledger.
+    The calendar is asked once per push time chats chose, never once per chat. `everyone` (the
+    operator's manual push) ignores each chat's chosen time, not the ledger. `since` is when a
+    run before this one took every chat then due and none needs trying again: only the times
+    that fell due after it are looked at.
     """
     now = now.astimezone(HONG_KONG)
     day = day or now.date()
@@ -80,18 +102,53 @@ def plan_push(
         return PushPlan(day, reason="the market has not closed yet")
     if services.store.market.quote(INDEX, day) is None:
         return PushPlan(day, reason=NO_CLOSES)
-    claimed = services.store.ledger.pushes(day)
-    plan = PushPlan(day)
-    for subscriber in services.store.chats.active_subscribers():
-        if subscriber.chat_id in claimed:
-            continue
-        chosen = time.fromisoformat(subscriber.push_time) if subscriber.push_time else None
-        due = schedule.due_at(day, chosen)
-        if everyone or due <= now:
-            plan.due.append(subscriber)
-        elif plan.next_due is None or due < plan.next_due:
-            plan.next_due = due
-    return plan
+    times: set[str | None] = set()
+    next_due: datetime | None = None
+    for chosen in services.store.chats.push_times():
+        due = schedule.due_at(day, time.fromisoformat(chosen) if chosen else None)
+        if everyone or (due <= now and (since is None or due > since)):
+            times.add(chosen)
+        elif due > now and (next_due is None or due < next_due):
+            next_due = due
+    return PushPlan(day, times=frozenset(times), next_due=next_due)
+
+
+def due_batches(services: Services, plan: PushPlan, size: int = BATCH) -> Iterator[list[DuePush]]:
+    """The chats the plan would send to, `size` at a time, without taking any (the dry run)."""
+    after = BEFORE_ANY_CHAT
+    while batch := services.store.ledger.due_pushes(plan.day, plan.times, after=after, limit=size):
+        yield batch
+        after = batch[-1].chat_id
+
+
+class DayWork:
+    """The plan's chats, queued in the ledger a batch at a time as the senders run out.
+
+    Holds one batch: the next is taken only when the last chat of this one has gone to a
+    sender.
+    """
+
+    def __init__(self, services: Services, plan: PushPlan, size: int = BATCH) -> None:
+        self.services, self.plan, self.size = services, plan, size
+        self._batch: deque[DuePush] = deque()
+        self._after = BEFORE_ANY_CHAT
+        self._exhausted = not plan.times
+
+    def next(self) -> DuePush | None:
+        """The next chat to push to; None when the day's work is all taken."""
+        if not self._batch and not self._exhausted:
+            self._take_batch()
+        return self._batch.popleft() if self._batch else None
+
+    def _take_batch(self) -> None:
+        batch = self.services.store.ledger.queue_pushes(
+            self.plan.day, self.plan.times, self.services.now(), after=self._after, limit=self.size
+        )
+        # A short batch is the last: the walk by chat id reached the end of the subscribers.
+        self._exhausted = len(batch) < self.size
+        if batch:
+            self._after = batch[-1].chat_id
+        self._batch.extend(batch)
 
 
 async def send_push(
@@ -129,41 +186,42 @@ async def deliver(
     *,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     concurrency: int = CONCURRENCY,
+    batch_size: int = BATCH,
 ) -> PushReport:
-    """Send the day's push to every chat in the plan; one failing chat never stops the rest."""
+    """Send the day's push to every chat the plan finds due; one failing chat never stops the
+    rest."""
     report = PushReport(plan.day, reason=plan.reason)
-    if plan.reason or not plan.due:
+    if plan.reason or not plan.times:
         return report
     store = services.store
     market = market_blocks(store, plan.day, min_turnover=services.min_turnover)
     if market is None:
         report.reason = NO_CLOSES
         return report
-    gate = asyncio.Semaphore(concurrency)
+    work = DayWork(services, plan, batch_size)
     # Most chats keep no watchlist and get the very same messages: make those once.
-    watching = store.chats.watching_chats()
     shared = push_parts(store, plan.day, None, market=market)
 
-    async def one(chat_id: int) -> None:
-        async with gate:
+    async def sender() -> None:
+        while (due := work.next()) is not None:
             try:
-                # Built before the claim: a chat whose message cannot be made is not claimed.
+                # Built before the claim: a chat whose message cannot be made stays queued.
                 parts = (
-                    push_parts(store, plan.day, chat_id, market=market)
-                    if chat_id in watching
+                    push_parts(store, plan.day, due.chat_id, market=market)
+                    if due.watching
                     else shared
                 )
-                outcome = await send_push(bot, services, plan.day, chat_id, parts, sleep=sleep)
+                outcome = await send_push(bot, services, plan.day, due.chat_id, parts, sleep=sleep)
             except Exception:
-                logger.exception("push to chat %s failed unexpectedly", chat_id)
-                outcome = "error"
+                logger.exception("push to chat %s failed unexpectedly", due.chat_id)
+                outcome = ERROR
             report.outcomes[outcome] += 1
 
-    # A task group, not gather: if the process is stopped mid-push, chats not yet claimed are
-    # left unclaimed for the next run instead of being claimed and never sent.
+    # A task group, not gather: if the process is stopped mid-push, the senders stop with it
+    # and the chats not yet claimed stay queued for the next run.
     async with asyncio.TaskGroup() as group:
-        for subscriber in plan.due:
-            group.create_task(one(subscriber.chat_id))
+        for _ in range(concurrency):
+            group.create_task(sender())
     return report
 
 
@@ -171,15 +229,22 @@ async def push_job(context: Context) -> None:
     """The daily job: push to whoever is due, then come back when someone else will be."""
     services = services_of(context)
     now = services.now()
-    plan = plan_push(services, now)
+    since = context.job.data if context.job is not None else None  # set by `_come_back`
+    plan = plan_push(services, now, since=since if isinstance(since, datetime) else None)
     report = await deliver(context.bot, services, plan)
     logger.info("daily push %s", report.describe())
     if context.job_queue is not None:
-        _come_back(context.job_queue, services, plan, now)
+        _come_back(context.job_queue, services, plan, report, now)
 
 
-def _come_back(job_queue: JobQueue, services: Services, plan: PushPlan, now: datetime) -> None:
-    """Schedule the next run today: a re-check while the closes are missing, or a later time."""
+def _come_back(
+    job_queue: JobQueue, services: Services, plan: PushPlan, report: PushReport, now: datetime
+) -> None:
+    """Schedule the next run today: a re-check while the closes are missing, or a later time.
+
+    The later run looks only at the times that fall due after this one, unless a chat here is
+    to be tried again: then it looks at every time due.
+    """
     for job in job_queue.get_jobs_by_name(LATER):
         job.schedule_removal()
     cut_off = services.schedule.cut_off(plan.day)
@@ -189,7 +254,8 @@ def _come_back(job_queue: JobQueue, services: Services, plan: PushPlan, now: dat
         else:
             logger.warning("no closes for %s by the cut-off: today's push is skipped", plan.day)
     elif plan.next_due is not None:
-        job_queue.run_once(push_job, plan.next_due, name=LATER)
+        retry = any(report.outcomes[outcome] for outcome in TRIED_AGAIN)
+        job_queue.run_once(push_job, plan.next_due, name=LATER, data=None if retry else now)
 
 
 def schedule_pushes(job_queue: JobQueue) -> None:

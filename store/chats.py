@@ -28,6 +28,11 @@ class ChatSettings(Repository):
         sql = "SELECT * FROM subscribers WHERE active = 1 ORDER BY chat_id"
         return [subscriber_from(r) for r in self._rows(sql)]
 
+    def push_times(self) -> list[str | None]:
+        """The push times active subscribers chose (None: the default), each once."""
+        sql = "SELECT DISTINCT push_time FROM subscribers WHERE active = 1"
+        return [row[0] for row in self.db.execute(sql)]
+
     def subscribe(self, chat_id: int, at: datetime, push_time: str | None = None) -> bool:
         """Start (or restart, or re-time) a chat's daily push; True if it was not subscribed."""
         existing = self.subscriber(chat_id)
@@ -77,10 +82,6 @@ class ChatSettings(Repository):
                   JOIN securities s ON s.ticker = w.ticker
                   WHERE w.chat_id = ?"""
         return [quote_from(r) for r in self._rows(sql, [day.isoformat(), chat_id])]
-
-    def watching_chats(self) -> set[int]:
-        """The chats that keep a watchlist at all."""
-        return {row[0] for row in self.db.execute("SELECT DISTINCT chat_id FROM watchlist")}
 
     def watch(self, chat_id: int, ticker: str, at: datetime) -> bool:
         """Add a name; False if it was already there."""

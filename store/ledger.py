@@ -3,13 +3,34 @@ once, and the chats that blocked the bot, which get nothing until they come back
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlite_utils import Database
 
 from store.chats import ChatSettings
-from store.models import Alert
+from store.models import Alert, DuePush
 from store.records import Repository, alert_from
+
+QUEUED = "queued"  # the day's work, written before sending: nothing sent, safe to take again
+SENDING = "sending"  # claimed: the message may be on its way, so it is never sent again
+BEFORE_ANY_CHAT = -(2**63)  # below every chat id (groups' ids are negative)
+_NOT_STARTED = f"""NOT EXISTS (SELECT 1 FROM pushes p WHERE p.date = ? AND p.chat_id = s.chat_id
+                               AND p.status != '{QUEUED}')"""
+_NOT_BLOCKED = "NOT EXISTS (SELECT 1 FROM blocked_chats b WHERE b.chat_id = s.chat_id)"
+
+
+def _due(day: date, times: Collection[str | None], after: int) -> tuple[str, list[object]]:
+    """The condition on `subscribers s` for chats due `day`'s push at one of `times`, by chat id
+    above `after`, and its parameters."""
+    chosen = sorted(t for t in times if t is not None)
+    wanted = [f"s.push_time IN ({', '.join('?' * len(chosen))})"] if chosen else []
+    if None in times:
+        wanted.append("s.push_time IS NULL")
+    # Walked in chat id order from `after`, so each batch reads only its own rows.
+    sql = f"""s.chat_id > ? AND s.active = 1 AND ({" OR ".join(wanted) or "0"})
+              AND {_NOT_STARTED} AND {_NOT_BLOCKED}"""
+    return sql, [after, *chosen, day.isoformat()]
 
 
 class DeliveryLedger(Repository):
@@ -21,16 +42,64 @@ class DeliveryLedger(Repository):
 
     # --- the push ledger --------------------------------------------------------------------
 
+    def due_pushes(
+        self, day: date, times: Collection[str | None], *, after: int = BEFORE_ANY_CHAT, limit: int
+    ) -> list[DuePush]:
+        """The next `limit` chats, by id above `after`, due their push for `day`: active
+        subscribers whose chosen time is one of `times` (None: the default), whose push has not
+        started (queued work is still due) and who have not blocked the bot."""
+        due, params = _due(day, times, after)
+        sql = f"""SELECT s.chat_id,
+                         EXISTS (SELECT 1 FROM watchlist w WHERE w.chat_id = s.chat_id)
+                  FROM subscribers s WHERE {due} ORDER BY s.chat_id LIMIT ?"""
+        rows = self.db.execute(sql, [*params, limit])
+        return [DuePush(chat_id, bool(watching)) for chat_id, watching in rows]
+
+    def queue_pushes(
+        self,
+        day: date,
+        times: Collection[str | None],
+        at: datetime,
+        *,
+        after: int = BEFORE_ANY_CHAT,
+        limit: int,
+    ) -> list[DuePush]:
+        """Take the next batch of the day's work, by chat id: the chats `due_pushes` finds,
+        written into the ledger as queued in one statement.
+
+        Queued is not yet claimed: nothing has been sent, so the work a stopped run leaves
+        queued is taken again by the next run. Each chat is claimed (`claim_push`) just
+        before its message goes out.
+        """
+        due, params = _due(day, times, after)
+        # One statement holds the write lock from its first read to its last write, so a run
+        # in another process cannot take the same chats in between.
+        sql = f"""INSERT INTO pushes (date, chat_id, sent_at, status)
+                  SELECT ?, s.chat_id, ?, '{QUEUED}' FROM subscribers s WHERE {due}
+                  ORDER BY s.chat_id LIMIT ?
+                  ON CONFLICT (date, chat_id) DO UPDATE SET sent_at = excluded.sent_at
+                  WHERE pushes.status = '{QUEUED}'
+                  RETURNING chat_id,
+                            EXISTS (SELECT 1 FROM watchlist w WHERE w.chat_id = pushes.chat_id)"""
+        with self.db.atomic():
+            rows = self.db.conn.execute(
+                sql, [day.isoformat(), at.isoformat(), *params, limit]
+            ).fetchall()
+        return [DuePush(chat_id, bool(watching)) for chat_id, watching in sorted(rows)]
+
     def claim_push(self, day: date, chat_id: int, at: datetime) -> bool:
         """Reserve the day's push for a chat before sending; False if it was already claimed.
 
         Claiming first makes the push at-most-once: two runs of the job, or a run after a crash,
-        never both send to the same chat on the same day.
+        never both send to the same chat on the same day. Queued work is claimed by whichever
+        sender comes first.
         """
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO pushes (date, chat_id, sent_at, status) "
-                "VALUES (?, ?, ?, 'sending')",
+                "INSERT INTO pushes (date, chat_id, sent_at, status) "
+                f"VALUES (?, ?, ?, '{SENDING}') "
+                f"ON CONFLICT (date, chat_id) DO UPDATE SET status = '{SENDING}', "
+                f"sent_at = excluded.sent_at WHERE pushes.status = '{QUEUED}'",
                 [day.isoformat(), chat_id, at.isoformat()],
             )
         return cursor.rowcount == 1
@@ -50,9 +119,14 @@ class DeliveryLedger(Repository):
             )
 
     def pushes(self, day: date) -> dict[int, str]:
-        """Chat id → status of every push claimed on `day`."""
+        """Chat id → status of every push claimed or queued on `day`."""
         rows = self._rows("SELECT chat_id, status FROM pushes WHERE date = ?", [day.isoformat()])
         return {r["chat_id"]: r["status"] for r in rows}
+
+    def pushed(self, day: date, chat_id: int) -> bool:
+        """Whether the chat's push for `day` is sent or on its way (queued work is not)."""
+        sql = f"SELECT 1 FROM pushes WHERE date = ? AND chat_id = ? AND status != '{QUEUED}'"
+        return self._value(sql, [day.isoformat(), chat_id]) is not None
 
     # --- the alert ledger -------------------------------------------------------------------
 

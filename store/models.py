@@ -125,6 +125,14 @@ class Subscriber:
 
 
 @dataclass(frozen=True)
+class DuePush:
+    """A chat whose push for the day is queued in the ledger, waiting to be sent."""
+
+    chat_id: int
+    watching: bool  # it keeps a watchlist, so its push is its own, not the shared one
+
+
+@dataclass(frozen=True)
 class WatchedQuote:
     """A name on a chat's watchlist with its close on the day, if it has one."""
 

@@ -18,6 +18,7 @@ import pytest
 from bench import report, suite
 from bench.make_market import SECTORS, make_market
 from bench.push_path import pace
+from bench.push_plan import LATER_TIMES
 from bench.queries import typo
 from bench.sink import SinkStats
 
@@ -43,7 +44,17 @@ def _latency_is_sane(figures: dict[str, Any], count: int) -> None:
 
 
 def test_every_section_is_reported(results: dict[str, Any]) -> None:
-    sections = {"machine", "market", "sample", "ingest", "answers", "matching", "push", "process"}
+    sections = {
+        "machine",
+        "market",
+        "sample",
+        "ingest",
+        "answers",
+        "matching",
+        "push",
+        "push_plan",
+        "process",
+    }
     assert sections <= set(results)
     json.dumps(results)  # results.json must be writable as it is
 
@@ -94,6 +105,28 @@ def test_every_push_reaches_the_sink(results: dict[str, Any]) -> None:
     assert limited["busiest_second"] >= 1
 
 
+def test_push_planning_takes_every_subscriber_once_over_the_day(results: dict[str, Any]) -> None:
+    [size] = results["push_plan"]["sizes"]
+    assert size["subscribers"] == TINY.push_plan[0]
+    first, whole = size["first_batch"], size["whole_day"]
+    assert whole["chats"] == size["subscribers"]
+    assert 1 < whole["runs"] <= 1 + len(LATER_TIMES)  # the default time, then each later one
+    assert 0 < first["seconds"] <= whole["seconds"]
+    assert 0 <= first["extra_rss_mb"] <= whole["extra_rss_mb"] < 10_000
+    assert whole["claims_seconds"] > 0
+
+
+def test_push_planning_alone_reports_only_its_rows(tmp_path: Path) -> None:
+    results = suite.run_push_plan(TINY, work=tmp_path, log=False)
+    assert set(results) == {"machine", "size", "push_plan", "targets"}
+    rows = report.push_plan_rows(results["push_plan"])
+    assert [row.figure.split(": ")[1].split(" (")[0] for row in rows] == [
+        "to the first batch",
+        "the whole day",
+    ]
+    assert len(results["targets"]) == 2
+
+
 def test_child_processes_report_memory_and_start_up(results: dict[str, Any]) -> None:
     serve, ask = results["process"]["serve"], results["process"]["ask"]
     assert serve["answers"] == TINY.serve_queries * len(ANSWER_KINDS)
@@ -122,8 +155,8 @@ def test_table_has_a_row_for_every_target(results: dict[str, Any]) -> None:
     assert len(table.splitlines()) == len(rows) + 2
     targets = results["targets"]
     # the sample's answers, updates at 100 ms and start-up; then ingest, 6 answers, match,
-    # labelled, push, rate, memory and start-up on the full board
-    assert len(targets) == 16
+    # labelled, push, rate, push planning (first batch, whole day), memory and start-up
+    assert len(targets) == 18
     assert all(isinstance(t["met"], bool) for t in targets)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
 from telegram.error import ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.push import NO_CLOSES, deliver, plan_push
+from bot.push import BATCH, CONCURRENCY, NO_CLOSES, deliver, due_batches, plan_push
 from handlers.answers.render import html_to_text
 from handlers.answers.subscribe import answer_status, answer_subscribe, answer_unsubscribe
 from handlers.core.sessions import PushSchedule, TradingCalendar
@@ -103,6 +104,10 @@ async def run_push(services, bot, **kwargs):
     return await deliver(bot, services, plan, sleep=kwargs.pop("sleep", Sleeps()), **kwargs)
 
 
+def due_chats(services, plan) -> list[int]:
+    return [due.chat_id for batch in due_batches(services, plan) for due in batch]
+
+
 def subscribe(services, *chat_ids: int, push_time: str | None = None) -> None:
     for chat_id in chat_ids:
         services.store.chats.subscribe(chat_id, services.now() - timedelta(days=1), push_time)
@@ -157,7 +162,7 @@ async def test_a_chat_with_a_later_time_waits_for_it(push_services, bot, clock):
     subscribe(push_services, 1)
     subscribe(push_services, 2, push_time="17:00")
     plan = plan_push(push_services, clock())
-    assert [s.chat_id for s in plan.due] == [1]
+    assert due_chats(push_services, plan) == [1]
     assert plan.next_due == datetime(2025, 6, 4, 17, 0, tzinfo=HONG_KONG)
     await deliver(bot, push_services, plan)
     clock.set(2025, 6, 4, 17, 0)
@@ -186,6 +191,107 @@ def test_a_crash_half_way_then_a_restart_gives_everyone_exactly_one(push_service
     bot.crash_after = None
     asyncio.run(run_push(push_services, bot))
     assert [bot.received(chat) for chat in range(1, 11)] == [1] * 10
+
+
+def test_a_rerun_after_a_crash_mid_batch_sends_only_to_the_rest_each_once(push_services, bot):
+    subscribe(push_services, *range(1, 21))
+    bot.crash_after = 7  # in the second batch of five: chats 8 to 10 were queued, not sent
+    dying = asyncio.new_event_loop()
+    with pytest.raises(Crash):
+        dying.run_until_complete(run_push(push_services, bot, concurrency=1, batch_size=5))
+    dying.close()
+    ledger = push_services.store.ledger.pushes(JUNE_4)
+    assert sorted(chat for chat, status in ledger.items() if status != "queued") == [*range(1, 8)]
+    assert sorted(chat for chat, status in ledger.items() if status == "queued") == [8, 9, 10]
+    bot.sent.clear()
+    bot.crash_after = None
+    report = asyncio.run(run_push(push_services, bot, batch_size=5))
+    assert report.outcomes == {"sent": 13}
+    assert sorted(chat for chat, _ in bot.sent) == [*range(8, 21)]
+
+
+async def test_two_runs_at_once_send_each_chat_one_push(push_services, bot):
+    subscribe(push_services, *range(1, 31))
+    first, second = await asyncio.gather(
+        run_push(push_services, bot, batch_size=4), run_push(push_services, bot, batch_size=7)
+    )
+    assert first.outcomes["sent"] + second.outcomes["sent"] == 30
+    assert [bot.received(chat) for chat in range(1, 31)] == [1] * 30
+
+
+async def test_planning_asks_the_calendar_once_per_push_time_not_per_chat(
+    push_services, clock, monkeypatch
+):
+    subscribe(push_services, *range(1, 11))
+    subscribe(push_services, *range(11, 21), push_time="17:00")
+    subscribe(push_services, *range(21, 31), push_time="18:00")
+    schedule = push_services.schedule
+    asked: list[object] = []
+
+    def due_at(day, push_time=None):
+        asked.append(push_time)
+        return PushSchedule.due_at(schedule, day, push_time)
+
+    monkeypatch.setattr(schedule, "due_at", due_at)
+    clock.set(2025, 6, 4, 17, 30)
+    plan = plan_push(push_services, clock())
+    assert sorted(map(str, asked)) == ["17:00:00", "18:00:00", "None"]
+    assert due_chats(push_services, plan) == [*range(1, 21)]
+    assert plan.next_due == datetime(2025, 6, 4, 18, 0, tzinfo=HONG_KONG)
+
+
+def test_a_later_run_looks_only_at_the_times_due_since_the_run_before(push_services, clock):
+    subscribe(push_services, 1)
+    subscribe(push_services, 2, push_time="17:00")
+    subscribe(push_services, 3, push_time="18:00")
+    clock.set(2025, 6, 4, 17, 0)
+    since = datetime(2025, 6, 4, 16, 30, tzinfo=HONG_KONG)
+    later = plan_push(push_services, clock(), since=since)
+    assert later.times == {"17:00"} and due_chats(push_services, later) == [2]
+    assert later.next_due == datetime(2025, 6, 4, 18, 0, tzinfo=HONG_KONG)
+    every = plan_push(push_services, clock())  # the run before is not known to have taken all
+    assert every.times == {None, "17:00"} and due_chats(push_services, every) == [1, 2]
+
+
+async def test_a_push_to_5000_chats_holds_one_batch_at_a_time(push_services, monkeypatch):
+    subscribe(push_services, *range(1, 5001))
+    ledger = push_services.store.ledger
+    batches: list[int] = []
+    alive: weakref.WeakSet = weakref.WeakSet()  # every chat taken from the ledger, while held
+    queue = ledger.queue_pushes
+
+    def counted(*args, **kwargs):
+        batch = queue(*args, **kwargs)
+        batches.append(len(batch))
+        alive.update(batch)
+        return batch
+
+    monkeypatch.setattr(ledger, "queue_pushes", counted)
+
+    class Counting(FakeBot):
+        def __init__(self) -> None:
+            super().__init__()
+            self.held: list[int] = []  # chats in memory at each send
+
+        async def send_message(self, chat_id: int, text: str, parse_mode: str) -> None:
+            self.held.append(len(alive))
+            await super().send_message(chat_id, text, parse_mode)
+
+    bot = Counting()
+    report = await run_push(push_services, bot)
+    assert report.outcomes == {"sent": 5000}
+    assert batches == [BATCH] * 10 + [0]
+    # One batch, and the few chats still being sent from the one before.
+    assert max(bot.held) <= BATCH + CONCURRENCY
+
+
+async def test_a_blocked_chat_gets_no_push_even_if_still_subscribed(push_services, bot):
+    subscribe(push_services, 1, 2)
+    push_services.store.ledger.chat_blocked(1, push_services.now())
+    subscribe(push_services, 1)  # without talking to the bot, which would unblock it
+    report = await run_push(push_services, bot)
+    assert report.outcomes == {"sent": 1}
+    assert bot.received(1) == 0
 
 
 async def test_a_chat_that_blocked_the_bot_is_unsubscribed(push_services, bot):
@@ -330,10 +436,42 @@ def test_unsubscribe_stops_the_push_and_status_says_so(push_services):
     assert said(answer_unsubscribe(push_services, 42)).startswith("This chat is not subscribed")
 
 
+def test_a_push_queued_but_not_sent_does_not_count_as_sent_today(push_services, clock):
+    answer_subscribe(push_services, 42, "18:00")
+    clock.set(2025, 6, 4, 17, 50)  # a run that queued the chat, then stopped
+    ledger = push_services.store.ledger
+    assert [d.chat_id for d in ledger.queue_pushes(JUNE_4, {"18:00"}, clock(), limit=10)] == [42]
+    assert "Next push: Wed 4 Jun 2025 at 18:00 HKT" in said(answer_status(push_services, 42))
+    ledger.claim_push(JUNE_4, 42, clock())
+    assert "Next push: Thu 5 Jun 2025 at 18:00 HKT" in said(answer_status(push_services, 42))
+
+
 def test_the_next_push_skips_the_christmas_holiday(push_services, clock):
     clock.set(2025, 12, 24, 20, 0)
     answer_subscribe(push_services, 42)
     assert "Next push: Mon 29 Dec 2025 at 16:30 HKT" in said(answer_status(push_services, 42))
+
+
+# --- the operator's push by hand --------------------------------------------------------------
+
+
+def test_the_dry_run_shows_each_message_once_and_counts_the_chats(sample_file, capsys):
+    from bot.__main__ import main
+    from store import open_store
+
+    store = open_store(sample_file)
+    at = datetime(2025, 6, 3, 12, 0, tzinfo=HONG_KONG)
+    for chat_id in range(1, 13):
+        store.chats.subscribe(chat_id, at, "18:00" if chat_id % 2 else None)
+    store.chats.watch(4, "1801.HK", at)
+    store.close()
+    argv = ["--db", str(sample_file), "push", "--date", "2025-06-04", "--dry-run"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2025-06-04: would send to 12 chats")
+    assert "--- to 11 chats: 1, 2, 3, 5, 6 and 6 more (no watchlist), 1 message(s) ---" in out
+    assert "--- to 1 chat: 4 (a watchlist), 1 message(s) ---" in out
+    assert out.count("Hong Kong close") == 2 and out.count("Your watchlist") == 1
 
 
 # --- the job in the running application -------------------------------------------------------
@@ -399,5 +537,36 @@ async def test_the_job_sends_through_the_bot_and_comes_back_for_later_times(app,
         assert [m["chat_id"] for m in sent] == [1]
         later = app.job_queue.get_jobs_by_name("push-later")[0]
         assert later.next_t == datetime(2025, 6, 4, 18, 0, tzinfo=HONG_KONG)
+        assert later.data == clock()  # it looks only at times due after this run
     finally:
         await app.job_queue.stop()
+
+
+async def test_a_chat_to_try_again_makes_the_later_run_look_at_every_due_time(
+    app, clock, monkeypatch
+):
+    from telegram.ext import CallbackContext
+
+    import bot.push
+    from bot.push import push_job
+
+    services = app.bot_data.services
+    subscribe(services, 1)
+    services.store.chats.watch(1, "1801.HK", clock())
+    subscribe(services, 2, push_time="18:00")
+    built = bot.push.push_parts
+
+    def broken_for_chat_1(store, day, chat_id, **kwargs):
+        if chat_id == 1:
+            raise ValueError("surprise")
+        return built(store, day, chat_id, **kwargs)
+
+    monkeypatch.setattr(bot.push, "push_parts", broken_for_chat_1)
+    # The queue is not started: the later run is made here, at its time, not by the scheduler.
+    await push_job(CallbackContext(app))
+    [later] = app.job_queue.get_jobs_by_name("push-later")
+    assert later.data is None  # every due time again, the default one included
+    monkeypatch.setattr(bot.push, "push_parts", built)
+    clock.set(2025, 6, 4, 18, 0)
+    await push_job(CallbackContext.from_job(later, app))
+    assert sorted(m["chat_id"] for m in app.bot.request.sent()) == [1, 2]

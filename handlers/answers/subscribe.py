@@ -46,7 +46,7 @@ def answer_subscribe(services: Services, chat_id: int, args: str = "") -> Reply:
     new = services.store.chats.subscribe(chat_id, now, chosen)
     at = f"{push_time:%H:%M}" if push_time else f"{schedule.default_time:%H:%M}"
     first = "Subscribed" if new else "Updated"
-    pushed = chat_id in services.store.ledger.pushes(now.date())
+    pushed = services.store.ledger.pushed(now.date(), chat_id)
     nxt = schedule.next_push(now, push_time, pushed)
     return Reply(
         f"{bold(first)}: the Hong Kong close at {at} HKT on every trading day "
@@ -66,7 +66,7 @@ def answer_status(services: Services, chat_id: int, args: str = "") -> Reply:
         return Reply("Not subscribed. /subscribe to get the close every trading day.")
     push_time = time.fromisoformat(subscriber.push_time) if subscriber.push_time else None
     now = services.now()
-    pushed = chat_id in services.store.ledger.pushes(now.date())
+    pushed = services.store.ledger.pushed(now.date(), chat_id)
     nxt = services.schedule.next_push(now, push_time, pushed)
     at = subscriber.push_time or f"{services.schedule.default_time:%H:%M}"
     since = day_label(subscriber.subscribed_at.date())
