@@ -61,12 +61,14 @@ def _sector_hint(services: Services, result: MatchResult, suffix: str) -> Reply 
     best = result.best
     if result.outcome == "match" and best and best.score >= EXACT:
         return None
-    sector = services.matcher.match(result.query, kinds=("sector",))
-    if sector.outcome != "match" or sector.best is None:
+    if result.outcome == "none":
+        guessed = services.matcher.match(result.query, kinds=("sector",))
+        named = guessed.best if guessed.outcome == "match" else None
+    else:  # some security fits: only a sector written out in full outranks it
+        named = services.matcher.named_in_full(result.query, kinds=("sector",))
+    if named is None:
         return None
-    if result.outcome != "none" and sector.best.score < EXACT:
-        return None
-    text = f"{bold(sector.best.key)} is a sector: try /sector {escape(sector.best.key.lower())}."
+    text = f"{bold(named.key)} is a sector: try /sector {escape(named.key.lower())}."
     if result.outcome == "none":
         return Reply(text)
     return Reply(f"{text}\nOr did you mean one of these?", choices(result, "close", suffix))

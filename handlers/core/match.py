@@ -600,6 +600,16 @@ class Matcher:
             return MatchResult(query, NONE, [])
         return _decide(query, self._fuzzy_candidates(text, kinds))
 
+    def named_in_full(self, query: str, *, kinds: tuple[str, ...] = KINDS) -> Candidate | None:
+        """What `query` names written out in full (a code, a name, an alias), without the
+        fuzzy search: None unless exactly one thing is named."""
+        if len(query) > MAX_INPUT_LENGTH:
+            return None
+        plain = normalise(query)
+        text = _fold(plain)
+        found = self._exact_candidates(query, plain, text, kinds) if text else []
+        return found[0] if len(found) == 1 else None
+
     def _exact_candidates(
         self, query: str, plain: str, text: str, kinds: tuple[str, ...]
     ) -> list[Candidate]:
