@@ -220,7 +220,25 @@ _LEGAL_WORDS = frozenset(
     }
 )
 # The same for Chinese names, plus the HKEX share-class markers (-W, -SW, -S).
+# Endings a Chinese company name drops in everyday use: 小米集團 is 小米.
 _ZH_SUFFIXES = ("有限公司", "控股", "集團", "集团", "股份")
+
+
+def shorter_chinese_names(name: str) -> list[str]:
+    """`name`, then each shorter form left by dropping a legal ending ("小米集團" → "小米"),
+    never shorter than two characters."""
+    forms = [name]
+    stripped = True
+    while stripped:
+        stripped = False
+        for suffix in _ZH_SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                name = name[: -len(suffix)].rstrip()
+                forms.append(name)
+                stripped = True
+    return forms
+
+
 _SHARE_CLASS = re.compile(r"\s(?:w|sw|s)$")
 _NOT_WORD = re.compile(r"[\W_]+")
 _LAST_CHARACTER = chr(0x10FFFF)  # sorts after every character a name holds
@@ -333,15 +351,7 @@ def _short_forms(text: str) -> set[str]:
     forms = {" ".join(words)}
     if text.isascii():
         return forms - {text}
-    zh = _SHARE_CLASS.sub("", text)
-    stripped = True
-    while stripped:
-        stripped = False
-        for suffix in _ZH_SUFFIXES:
-            if zh.endswith(suffix) and len(zh) - len(suffix) >= 2:
-                zh = zh[: -len(suffix)].rstrip()
-                stripped = True
-    forms.add(zh)
+    forms.add(shorter_chinese_names(_SHARE_CLASS.sub("", text))[-1])
     return forms - {text}
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from handlers.core.figures import sentences, short_name
-from handlers.core.match import SECTOR_ALIASES
+from handlers.core.match import SECTOR_ALIASES, shorter_chinese_names
 from store.models import Security
 
 
@@ -214,7 +214,6 @@ _JOINS_WORDS = re.compile(r"[\s\-]*")  # "electric-vehicle makers" is "electric 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CHINESE_SENTENCE_END = re.compile(r"(?<=[。！？])")
 _SHARE_CLASS = re.compile(r"-(?:W|SW|S|B)$", re.IGNORECASE)
-_CHINESE_LEGAL_ENDINGS = ("有限公司", "控股", "集團", "集团", "股份")
 
 
 def sector_terms(sector: str, members: Iterable[Security]) -> list[Term]:
@@ -346,16 +345,7 @@ def _name_rule(text: str) -> Rule:
 def _chinese_forms(text: str) -> set[str]:
     """A Chinese name as news writes it: "小米集團-W" is also "小米集團" and "小米"."""
     name = _SHARE_CLASS.sub("", text.strip()).strip()
-    forms = {name}
-    shortened = True
-    while shortened:
-        shortened = False
-        for ending in _CHINESE_LEGAL_ENDINGS:
-            if name.endswith(ending) and len(name) - len(ending) >= 2:
-                name = name[: -len(ending)].strip()
-                forms.add(name)
-                shortened = True
-    return {form for form in forms if len(form) >= 2}
+    return {form for form in shorter_chinese_names(name) if len(form) >= 2}
 
 
 def _distinctive(terms: list[Term]) -> list[Term]:
