@@ -21,7 +21,7 @@ from handlers.answers.reply import NO_CLOSES, Reply
 from handlers.answers.suggest import choices, did_you_mean, no_match
 from handlers.core.figures import SectorMove, sector_move
 from handlers.core.match import MatchResult
-from handlers.core.periods import NAMES, parse_asked, period_change
+from handlers.core.periods import parse_asked, period_change, period_name
 from handlers.services import HONG_KONG, Services
 from store.models import Breadth, Quote, Security, YearRange
 from store.tickers import INDEX
@@ -243,10 +243,10 @@ def period_line(services: Services, quote: Quote, period: str) -> str:
     """ "1 month: ▲ +5.23% (+1,178.40) since Fri 2 May 2025"."""
     found = period_change(services.store, quote.security.ticker, quote.close.date, period)
     if found is None:
-        return f"{NAMES[period].capitalize()}: not enough history in the store"
+        return f"{period_name(period).capitalize()}: not enough history in the store"
     index = quote.security.is_index
     return (
-        f"{NAMES[period].capitalize()}: {move(found.change, found.pct_change, index=index)} "
+        f"{period_name(period).capitalize()}: {move(found.change, found.pct_change, index=index)} "
         f"since {day_label(found.since)}"
     )
 
