@@ -9,7 +9,8 @@ from handlers.answers.close import resolve_session
 from handlers.answers.drawing import Line, line_chart
 from handlers.answers.render import bold, day_label, escape, move, pct_move, price
 from handlers.answers.reply import NO_CLOSES, Reply
-from handlers.answers.suggest import did_you_mean, no_match
+from handlers.answers.suggest import did_you_mean, no_match, sole_candidate
+from handlers.answers.understood import taken_as
 from handlers.core.figures import short_name
 from handlers.core.periods import Asked, parse_asked, period_change, period_name, period_start
 from handlers.services import Services
@@ -35,6 +36,8 @@ def answer_chart(services: Services, args: str = "") -> Reply:
     if not asked.query:
         return _security_chart(services, INDEX, asked, latest)
     result = services.matcher.match(asked.query, kinds=("security",))
+    if only := sole_candidate(result):
+        return taken_as(only.label, _security_chart(services, only.key, asked, latest))
     if result.outcome == "ambiguous":
         return did_you_mean(result, "chart", asked.suffix)
     if result.outcome == "none" or result.best is None:
