@@ -254,7 +254,9 @@ def period_line(services: Services, quote: Quote, period: str) -> str:
     """ "1 month: ▲ +5.23% (+1,178.40) since Fri 2 May 2025"."""
     found = period_change(services.store, quote.security.ticker, quote.close.date, period)
     if found is None:
-        return f"{period_name(period).capitalize()}: not enough history in the store"
+        first = services.store.market.first_close(quote.security.ticker)
+        since = f" (its closes begin {day_label(first.date)})" if first else ""
+        return f"{period_name(period).capitalize()}: not enough history in the store{since}"
     index = quote.security.is_index
     return (
         f"{period_name(period).capitalize()}: {move(found.change, found.pct_change, index=index)} "

@@ -186,13 +186,16 @@ _GAINERS = _any(
     "biggest gains", "biggest rises", "升幅最大", "最大升幅", "升幅榜", "升幅", "漲幅最大",
     "涨幅最大", "漲幅榜", "涨幅榜", "漲幅", "涨幅", "升得最多", "升最多", "漲最多", "涨最多",
     "領漲", "领涨", "強勢股", "强势股", "升市股", "邊隻升", "边只升", "哪只涨", "哪隻漲",
+    "漲得最多", "涨得最多", "升得最勁", "升最勁", "表現最好", "表现最好", "表現最佳", "表现最佳",
+    "最強", "最强",
 )  # fmt: skip
 _LOSERS = _any(
     "losers", "loser", "decliners", "fallers", "laggards", "fell the most", "fell most",
     "down the most", "dropped the most", "lost the most", "worst performers",
     "worst performing", "worst stocks", "biggest falls", "biggest drops", "biggest losses",
     "跌幅最大", "最大跌幅", "跌幅榜", "跌幅", "跌得最多", "跌最多", "領跌", "领跌",
-    "弱勢股", "弱势股", "邊隻跌", "边只跌", "哪只跌", "哪隻跌",
+    "弱勢股", "弱势股", "邊隻跌", "边只跌", "哪只跌", "哪隻跌", "跌得最勁", "跌最勁", "表現最差",
+    "表现最差", "最差", "最弱",
 )  # fmt: skip
 _MOVERS = _any(
     "movers", "top movers", "biggest movers", "biggest moves", "升跌榜", "異動", "异动",
@@ -223,7 +226,7 @@ _EN_FILLER_WORDS = """how what whats what's did do does doing done is was were a
     rising fall fell fallen falling drop dropped gain gained lose lost and vs with over
     since by much many at on for to in now than today's yesterday's hk hkd today yesterday
     so far look looking like see can you could would tell check where did last day s am i we
-    our the a an of top biggest best worst most largest"""
+    our the a an of top biggest best worst most largest who which were there any"""
 _EN_FILLER = frozenset(_EN_FILLER_WORDS.split())
 _ZH_FILLER = (
     "收市價", "收盤價", "收盘价", "收市", "收盤", "收盘", "收巿", "點樣", "点样", "幾多錢",
@@ -590,6 +593,9 @@ def _settle(request: Request, asked: _Asked, leftover: str) -> Request:
         request = replace(request, target=None, choices=())
     if what == MOVERS and target is None:
         request = replace(request, choices=())  # "top gainers" names no stock
+    if what == MOVERS and request.guessed:
+        # "who were the biggest losers": a near match of a stray word is no stock asked about
+        request, target = replace(request, target=None, guessed=False), None
     if what == MOVERS and target is not None and not is_index:
         # "小米升幅": the name's own gain, not the market's gainers
         what = CLOSE

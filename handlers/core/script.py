@@ -22,6 +22,9 @@ _PAIRS = (
 )
 TRADITIONAL = frozenset(pair[0] for pair in _PAIRS.split() if pair[0] != pair[1])
 SIMPLIFIED = frozenset(pair[1] for pair in _PAIRS.split() if pair[0] != pair[1])
+# Mainland words written in characters both scripts share: when no character decides, these
+# say the writer uses Simplified ("今天跌幅榜"; Hong Kong writes 今日).
+MANDARIN = ("今天", "昨天", "前天", "哪只", "哪个", "多少钱", "大盘")
 # Written Cantonese: these say Hong Kong, so Traditional, whatever else is there.
 CANTONESE = frozenset("嘅咗冇佢唔係咁啲乜嘢噉喺睇嚟攞俾㗎喎嘞囉咩嗰吓揾搵琴噚")
 
@@ -39,4 +42,6 @@ def question_language(text: str) -> str:
         return EN
     traditional = sum(ch in TRADITIONAL or ch in CANTONESE for ch in chinese)
     simplified = sum(ch in SIMPLIFIED for ch in chinese)
+    if simplified == traditional == 0 and any(word in text for word in MANDARIN):
+        return ZH_HANS
     return ZH_HANS if simplified > traditional else ZH_HANT
