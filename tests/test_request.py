@@ -109,6 +109,15 @@ def test_the_question_carries_the_language_it_was_written_in(services, question,
     assert parse_line(services, question).language == language
 
 
+def test_the_answer_is_in_the_chats_language_when_one_is_set_else_the_questions():
+    from handlers.core.script import answer_language
+
+    assert answer_language("zh-Hant") == "zh-Hant"
+    assert answer_language("zh-Hant", "en") == "en"
+    assert answer_language("en", "zh-Hans") == "zh-Hans"
+    assert answer_language("zh-Hans", "klingon") == "zh-Hans"
+
+
 def test_a_command_is_english_whatever_name_it_carries(services):
     assert parse_line(services, "/close 信達生物").language == "en"
 

@@ -524,13 +524,14 @@ def _sector_phrase(text: str, words: Vocabulary) -> tuple[str, Candidate] | None
     for pattern in (_SECTOR_PHRASE_EN, _SECTOR_PHRASE_ZH):
         for found in pattern.finditer(text):
             written = found[1]
-            for start in range(len(written)):  # "what happened to bank" → "bank"
-                word = written[start:].strip()
+            # The words or characters nearest 股 / "stocks" name the sector: "to bank" → "bank",
+            # "今日內銀" → "內銀".
+            parts = written.split() if written.isascii() else list(written)
+            for start in range(len(parts)):
+                word = (" " if written.isascii() else "").join(parts[start:])
                 candidate = _sector_named(word, words)
                 if candidate is not None:
                     return found[0], candidate
-                if pattern is _SECTOR_PHRASE_EN:
-                    break
     for word in sorted(words.sector_words, key=len, reverse=True):
         # A sector's own word alone ("科技", "banks") names it when nothing else is left.
         alone = not word.isascii() and len(word) >= 2 and word in text

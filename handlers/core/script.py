@@ -45,3 +45,9 @@ def question_language(text: str) -> str:
     if simplified == traditional == 0 and any(word in text for word in MANDARIN):
         return ZH_HANS
     return ZH_HANS if simplified > traditional else ZH_HANT
+
+
+def answer_language(question: str, chat: str | None = None) -> str:
+    """The language to answer in: the chat's own when it has chosen one, else the language
+    the question was written in."""
+    return chat if chat in LANGUAGES else question
