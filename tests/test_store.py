@@ -161,23 +161,13 @@ def test_a_read_only_database_gives_a_clear_message(tmp_path, monkeypatch):
         open_store(path)
 
 
-def test_the_bot_reports_a_damaged_database_instead_of_a_traceback(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
+def test_the_bot_reports_a_damaged_database_instead_of_a_traceback(tmp_path, cli):
     damaged = tmp_path / "damaged.db"
     damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(damaged), "ask", "/close"],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert "not a SQLite database or it is damaged" in result.stderr
-    assert "Traceback" not in result.stderr
+    result = cli("--db", str(damaged), "ask", "/close")
+    assert result.code == 2
+    assert "not a SQLite database or it is damaged" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_the_days_shared_figures_are_read_again_after_a_load(store, write_file):
