@@ -139,3 +139,9 @@ def test_a_pasted_flood_of_names_gets_a_short_valid_reply_quickly(services):
     assert len(reply.button_list) <= 3 * 4
     words = answer_line(services, "/watch add " + " ".join(["qqq"] * 2000), CHAT)
     assert len(words.text) <= 4096
+
+
+def test_a_name_pasted_many_times_is_added_once_and_named_once(services):
+    reply = answer_line(services, "/watch add " + " ".join(["innovent"] * 200), CHAT)
+    assert [s.ticker for s in services.store.chats.watchlist(CHAT)] == ["1801.HK"]
+    assert html_to_text(reply.text).count("Innovent Biologics") == 1
