@@ -24,10 +24,13 @@ def db_path(sample_file):
 
 
 @pytest.fixture
-async def app(db_path):
+async def app(db_path, sample_names):
     store = open_store(db_path)
     services = Services(
-        store, now=lambda: SAMPLE_EVENING.replace(day=5), admin_ids=frozenset({OPERATOR})
+        store,
+        now=lambda: SAMPLE_EVENING.replace(day=5),
+        admin_ids=frozenset({OPERATOR}),
+        known_names=sample_names,
     )
     application = build_application(
         Settings(token=FAKE_TOKEN), request=RecordingRequest(), services=services
