@@ -335,9 +335,10 @@ def _note_new_securities(
     """Remember each ticker's first row: only it can introduce the ticker with a name."""
     if not fresh:
         return
-    first = pd.Series(np.arange(len(codes))).groupby(codes).min()
-    for unique_id, position in first.items():
-        ticker = str(uniques[int(unique_id)])
+    # np.unique returns each code's first position in the chunk.
+    found, firsts = np.unique(codes, return_index=True)
+    for unique_id, position in zip(found.tolist(), firsts.tolist(), strict=True):
+        ticker = str(uniques[unique_id])
         if ticker not in fresh:
             continue
         name = chunk["name"].iloc[position].strip() if "name" in chunk else ""
