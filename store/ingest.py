@@ -67,16 +67,25 @@ class IngestReport:
             parts.append(_plural(self.members, "index member", "index members"))
         what = ", ".join(parts) or "nothing to load"
         if self.ignored_columns:
-            what += f"; ignored columns: {', '.join(self.ignored_columns)}"
+            what += "; ignored columns: " + _some(self.ignored_columns, IGNORED_SHOWN, ", ")
         if self.set_aside:
             rows = _plural(len(self.set_aside), "row", "rows")
-            what += f"; set aside {rows} that cannot be real: " + "; ".join(self.set_aside)
+            what += f"; set aside {rows} that cannot be real: "
+            what += _some(self.set_aside, SET_ASIDE_SHOWN, "; ")
         if not self.dates:
             return what
         first, last = min(self.dates), max(self.dates)
         if first == last:
             return f"{_day(last)}: {what}"
         return f"{_day(first)} – {_day(last)} ({len(self.dates)} sessions): {what}"
+
+
+def _some(items: list[str], shown: int, separator: str) -> str:
+    """The first few items, and how many more: a report that always fits in one message."""
+    listed = separator.join(items[:shown])
+    if len(items) > shown:
+        listed += f"{separator}and {len(items) - shown:,} more"
+    return listed
 
 
 def _plural(count: int, one: str, many: str) -> str:
