@@ -48,6 +48,14 @@ def explain(path: str | Path, error: Exception) -> str:
             f"Cannot open database {path}: it is not a SQLite database or it is damaged. "
             "Restore it from a backup, or set CLOSEBOT_DB to a new file and load the data again."
         )
+    if "locked" in text or "busy" in text:
+        return (
+            f"Cannot open database {path}: another process has held it locked for longer than "
+            "the bot waits (a large load, or a stuck command). Wait for it to finish, or stop "
+            "it, and start again."
+        )
+    if "disk is full" in text or "no space" in text:
+        return f"Cannot open database {path}: the disk is full. Free some space and start again."
     if "readonly" in text or "read-only" in text:
         return (
             f"Cannot open database {path}: it is read-only. The bot needs to write to it "
