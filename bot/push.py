@@ -379,12 +379,13 @@ async def _run_senders(
     async def watchdog() -> None:
         # A look every few milliseconds, not a second task per wait: nothing is left behind
         # when the senders end, whichever way they end.
+        clock = asyncio.get_running_loop().time
+        deadline: float | None = None
         while running:
-            if stop.is_set():
-                await asyncio.sleep(grace)
-                if running:
-                    raise _CutOff
-                return
+            if deadline is None and stop.is_set():
+                deadline = clock() + grace
+            if deadline is not None and clock() >= deadline:
+                raise _CutOff
             await asyncio.sleep(WATCH_EVERY)
 
     try:

@@ -310,3 +310,9 @@ def test_a_group_that_migrated_onto_a_chat_with_alerts_can_still_set_more(servic
     say(services, "/alert 700 above 600", chat_id=-1009)
     services.store.chats.move_chat(-5, -1009)
     assert say(services, "/alert hsbc above 100", chat_id=-1009).startswith("Alert 4 set")
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999999", "²"])
+def test_removing_an_alert_by_a_number_no_alert_can_have_is_answered(services, number):
+    text = say(services, f"/alert remove {number}")
+    assert "no alert" in text or "Which alert?" in text

@@ -172,6 +172,19 @@ def settle(server: FakeTelegramServer) -> None:
             seen, quiet_since = len(server.calls), time.monotonic()
 
 
+def push_here(server: FakeTelegramServer, db: Path, monkeypatch, capsys) -> tuple[int, str]:
+    """`push` run in this process (quicker than a new one): its exit status and output."""
+    from bot.__main__ import main
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", server.base_url)
+    capsys.readouterr()
+    code = main(push_command(server, db)[3:])
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.err
+    return code, printed.out
+
+
 def held_claims(db: Path) -> list[tuple]:
     store = open_store(db)
     rows = store.db.execute(
@@ -182,7 +195,7 @@ def held_claims(db: Path) -> list[tuple]:
 
 
 def test_a_push_killed_mid_run_then_run_again_reaches_every_healthy_chat_exactly_once(
-    server, sample_file
+    server, sample_file, monkeypatch, capsys
 ):
     healthy, blocked = list(range(1, 17)), 99
     seed(sample_file, [*healthy, blocked])
@@ -219,23 +232,18 @@ def test_a_push_killed_mid_run_then_run_again_reaches_every_healthy_chat_exactly
     delivered_before = [c for c in healthy if pushes_to(server, c)]
     assert 6 <= len(delivered_before) < len(healthy)
 
-    rerun = subprocess.run(
-        push_command(server, sample_file),
-        cwd=ROOT,
-        env=env_for(server),
-        capture_output=True,
-        text=True,
-        timeout=WAIT,
-    )
+    server.delay_answers("sendMessage", 0)
+    _, printed = push_here(server, sample_file, monkeypatch, capsys)
     assert [pushes_to(server, chat) for chat in healthy] == [1] * len(healthy)
     assert pushes_to(server, blocked) == 0
     assert held_claims(sample_file) == []
     # The chats whose answer the kill cut off are named, not silently counted as sent.
-    assert "may have arrived" in rerun.stdout
-    assert "Traceback" not in rerun.stderr
+    assert "may have arrived" in printed
 
 
-def test_sigterm_mid_push_exits_within_10_s_with_nothing_stuck(server, sample_file):
+def test_sigterm_mid_push_exits_within_10_s_with_nothing_stuck(
+    server, sample_file, monkeypatch, capsys
+):
     chats = list(range(1, 17))
     seed(sample_file, chats)
     server.delay_answers("sendMessage", 0.1)
@@ -269,19 +277,33 @@ def test_sigterm_mid_push_exits_within_10_s_with_nothing_stuck(server, sample_fi
     assert 3 not in sent_before and len(sent_before) < len(chats)
 
     server.delay_answers("sendMessage", 0)
-    rerun = subprocess.run(
-        push_command(server, sample_file),
-        cwd=ROOT,
-        env=env_for(server),
-        capture_output=True,
-        text=True,
-        timeout=WAIT,
-    )
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    code, printed = push_here(server, sample_file, monkeypatch, capsys)
+    assert code == 0, printed
     assert [pushes_to(server, chat) for chat in chats] == [1] * len(chats)
 
 
-def test_push_exits_non_zero_with_a_summary_when_a_chat_failed(server, sample_file):
+async def test_a_send_still_in_flight_when_the_grace_ends_is_cut_off_and_reported(
+    server, push_services
+):
+    subscribe(push_services.store, [1])
+    server.delay_answers("sendMessage", 3)  # delivered, but the answer is slow to come
+    stop = asyncio.Event()
+    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=telegram_pace())
+    async with bot:
+        plan = plan_push(push_services, push_services.now(), day=SAMPLE_DAY, everyone=True)
+        asyncio.get_running_loop().call_later(0.3, stop.set)
+        started = time.monotonic()
+        report = await deliver(bot, push_services, plan, stop=stop, grace=0.2)
+        assert time.monotonic() - started < 2
+    assert report.stopped
+    # It was on the wire: it may have arrived (it did), so it is never sent again.
+    assert push_services.store.ledger.pushes(SAMPLE_DAY) == {1: "may have arrived"}
+    assert pushes_to(server, 1) == 1
+
+
+def test_push_exits_non_zero_with_a_summary_when_a_chat_failed(
+    server, sample_file, monkeypatch, capsys
+):
     seed(sample_file, [1, 2, 3])
     server.fail_next("sendMessage", chat_id=2, error_code=404, description="Not Found")
     server.fail_next(
@@ -290,17 +312,10 @@ def test_push_exits_non_zero_with_a_summary_when_a_chat_failed(server, sample_fi
         error_code=403,
         description="Forbidden: bot was blocked by the user",
     )
-    result = subprocess.run(
-        push_command(server, sample_file),
-        cwd=ROOT,
-        env=env_for(server),
-        capture_output=True,
-        text=True,
-        timeout=WAIT,
-    )
-    assert result.returncode == 1
-    assert "2025-06-04: 1 sent, 1 failed, 1 blocked, 0 left" in result.stdout
-    assert "chat 2: rejected (Telegram answered: Not Found)" in result.stdout
+    code, printed = push_here(server, sample_file, monkeypatch, capsys)
+    assert code == 1
+    assert "2025-06-04: 1 sent, 1 failed, 1 blocked, 0 left" in printed
+    assert "chat 2: rejected (Telegram answered: Not Found)" in printed
 
 
 def test_the_running_bot_stops_on_sigterm_within_10_s(server, sample_file):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.app import APOLOGY
@@ -206,3 +207,19 @@ async def test_a_group_migrating_to_a_supergroup_keeps_its_watchlist(app):
 async def test_an_unknown_command_addressed_to_the_bot_in_a_group_gets_a_hint(app):
     sent = await send(app, f"/weather@{BOT_USERNAME}", chat_id=-1001)
     assert sent["text"].startswith(f"I don't know /weather@{BOT_USERNAME}.")
+
+
+async def test_a_button_press_without_a_message_acts_on_no_chat(app, services):
+    """A forged press (no message, so no chat) must not act on the console's own chat."""
+    from handlers.commands import LOCAL_CHAT
+
+    services.store.chats.add_alert(
+        LOCAL_CHAT, "1801.HK", "above", 80.0, repeat=False, at=services.now(), since_date=None
+    )
+    update = make_callback_update(app.bot, "/alert remove 1")
+    payload = update.to_dict()
+    del payload["callback_query"]["message"]
+    payload["callback_query"]["inline_message_id"] = "forged"
+    await app.process_update(Update.de_json(payload, app.bot))
+    assert [a.number for a in services.store.chats.alerts(LOCAL_CHAT)] == [1]
+    assert app.bot.request.sent("editMessageText") == []

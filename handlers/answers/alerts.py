@@ -172,8 +172,10 @@ def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
 
 def _remove(services: Services, chat_id: int, words: list[str]) -> Reply:
     number = words[0].lstrip("#") if len(words) == 1 else ""
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         return Reply("Which alert? e.g. /alert remove 2 (/alerts lists them).")
+    if len(number) > 18:  # beyond what the database can hold: no alert has that number
+        return Reply(f"There is no alert {number[:18]}…. /alerts lists them.")
     if services.store.chats.remove_alert(chat_id, int(number)):
         return Reply(f"Alert {int(number)} removed.")
     return Reply(f"There is no alert {int(number)}. /alerts lists them.")

@@ -4,6 +4,7 @@ and plain text: each reads the update, calls the answer from the command table, 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Sequence
 
@@ -15,7 +16,7 @@ from handlers.answers.help import answer_unknown_command
 from handlers.answers.render import escape
 from handlers.answers.reply import Reply
 from handlers.catalog import Command
-from handlers.commands import LOCAL_CHAT, answer_request, command_of, parse_line
+from handlers.commands import answer_request, command_of, parse_line
 from handlers.core.request import Request
 from handlers.edge.io import (
     NEW_MESSAGES,
@@ -26,6 +27,8 @@ from handlers.edge.io import (
     services_of,
 )
 from handlers.services import Services
+
+logger = logging.getLogger(__name__)
 
 
 async def run_answer(services: Services, request: Request, chat_id: int) -> Reply:
@@ -72,8 +75,14 @@ async def button_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
+    if query.message is None:
+        # The bot's buttons are all on messages in a chat: a press without one names no chat
+        # to act on (and must never act on the console's own).
+        logger.info("button press without a message ignored (from user %s)", query.from_user.id)
+        await query.answer()
+        return
     await query.answer()
-    chat_id = query.message.chat.id if query.message else LOCAL_CHAT
+    chat_id = query.message.chat.id
     reply = await answer_text(services_of(context), query.data or "", chat_id)
     if reply.photo is not None and isinstance(query.message, Message):
         # A text message cannot become a photo: send the picture, and say so in the question.
