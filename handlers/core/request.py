@@ -507,7 +507,8 @@ def _subject(
     if not name:
         return "", None, (), False, rest
     leftover = rest.replace(name, " ") if name in rest else ""
-    return (name, *_look_up(name, asked, words), leftover)
+    asking = asked.understood or _asks(leftover)
+    return (name, *_look_up(name, words, asking=asking), leftover)
 
 
 def _name_words(text: str) -> str:
@@ -550,9 +551,11 @@ def _sector_named(word: str, words: Vocabulary) -> Candidate | None:
 
 
 def _look_up(
-    name: str, asked: _Asked, words: Vocabulary
+    name: str, words: Vocabulary, *, asking: bool
 ) -> tuple[Candidate | None, tuple[Candidate, ...], bool]:
-    """A security first, then a sector; one candidate answers, a tie offers choices."""
+    """A security first, then a sector; one candidate answers, a tie offers choices. A lone
+    weak candidate answers only a question ("how did thelloy close"): chatter with no question
+    in it ("hello there") is not taken for a stock it faintly resembles."""
     matcher = words.matcher
     full = matcher.named_in_full(name)
     if full is not None:
@@ -565,7 +568,7 @@ def _look_up(
         return sector, (), False
     if result.outcome == AMBIGUOUS:
         if len(result.candidates) == 1:
-            return result.candidates[0], (), True
+            return (result.candidates[0], (), True) if asking else (None, (), False)
         return None, tuple(result.candidates), False
     guessed = matcher.match(name, kinds=(SECTOR,))
     if guessed.outcome == MATCH and guessed.best:
