@@ -155,9 +155,9 @@ def test_table_has_a_row_for_every_target(results: dict[str, Any]) -> None:
     table = report.table(rows)
     assert len(table.splitlines()) == len(rows) + 2
     targets = results["targets"]
-    # the sample's answers, updates at 100 ms and start-up; then ingest, 6 answers, match,
+    # the sample's answers, updates at 100 ms and start-up; then ingest, 7 answers, match,
     # labelled, push, rate, push planning (first batch, whole day), memory and start-up
-    assert len(targets) == 18
+    assert len(targets) == 19
     assert all(isinstance(t["met"], bool) for t in targets)
 
 
