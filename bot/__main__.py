@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.ext import ExtBot
@@ -34,6 +33,7 @@ from bot.faults import explain
 from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
 from bot.push import PushPlan, PushReport, deliver, due_batches, plan_push
+from bot.webhook import serve_webhook
 from handlers.answers.daily import push_parts
 from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
@@ -120,14 +120,7 @@ def _run(settings: Settings) -> int:
     # Opened before the application starts, so a bad database is a clear message, not a crash.
     application = build_application(settings, services=services_from(settings))
     if settings.webhook_url:
-        application.run_webhook(
-            listen="0.0.0.0",
-            port=settings.port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        asyncio.run(serve_webhook(application, settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
