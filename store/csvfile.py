@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,52 +17,17 @@ from typing import Any
 
 import pandas as pd
 
+from store.errors import SHOWN_CHARS, IngestError
+from store.errors import short as _short
+
+__all__ = ["IngestError", "read_chunks", "read_header", "read_text"]
+
 MAX_FILE_BYTES = 2 * 1024**3  # ten years of the whole main board is 340 MB
 MAX_COLUMNS = 64  # a closes file has 11 known columns; the rest are ignored and listed
 MAX_HEADER_BYTES = 1024 * 1024  # a first line longer than this is not a header
 MAX_COLUMN_NAME = 100
 MAX_FIELD_CHARS = 1_000  # names, sectors and aliases; numbers and codes are parsed anyway
-SHOWN_CHARS = 40  # the most of a bad value an error quotes
 CHUNK_ROWS = 200_000  # rows parsed at a time: ~10 MB of text, a few tens of MB as frames
-
-
-class IngestError(ValueError):
-    """A data file cannot be loaded; nothing was written."""
-
-    def __init__(
-        self,
-        file: str | os.PathLike[str],
-        problem: str,
-        *,
-        row: int | None = None,
-        column: str | None = None,
-        value: object = None,
-    ) -> None:
-        self.file = _short(Path(file).name, 80)
-        self.row = row
-        self.column = None if column is None else _short(column, SHOWN_CHARS)
-        self.value = _short_value(value)
-        self.problem = problem
-        where = [self.file]
-        if row is not None:
-            where.append(f"row {row}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
-        shown = f" (value {self.value!r})" if self.value is not None else ""
-        super().__init__(f"{', '.join(where)}: {problem}{shown}")
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _short_value(value: object) -> object:
-    """A bad value as an error quotes it: its first few dozen characters (or bytes)."""
-    if isinstance(value, str):
-        return _short(value, SHOWN_CHARS)
-    if isinstance(value, bytes) and len(value) > SHOWN_CHARS:
-        return value[:SHOWN_CHARS]
-    return value
 
 
 @dataclass(frozen=True)
