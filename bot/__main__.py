@@ -6,6 +6,7 @@ closebot console                      # local chat on the bundled sample
 closebot ask "/close innovent"        # one answer, for scripts
 closebot ingest closes.csv --summary summary.md [--securities securities.csv] [--db PATH]
 closebot run                          # Telegram (needs TELEGRAM_BOT_TOKEN)
+closebot copy-to-postgres closebot.db postgresql://…   # move a SQLite store to PostgreSQL
 """
 
 from __future__ import annotations
@@ -81,7 +82,17 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument(
         "--dry-run", action="store_true", help="list who would get what; send nothing"
     )
+    copy = command("copy-to-postgres", "copy a SQLite store into an empty PostgreSQL one")
+    copy.add_argument("sqlite_file", help="the SQLite database file, e.g. closebot.db")
+    copy.add_argument("url", help="postgresql://user:password@host:5432/database")
     return parser
+
+
+def _copy_to_postgres(args: argparse.Namespace) -> int:
+    from store.copying import copy_to_postgres
+
+    print(copy_to_postgres(args.sqlite_file, args.url).describe())
+    return 0
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
@@ -269,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fetch(settings, args)
         if args.command == "push":
             return _push(settings, args)
+        if args.command == "copy-to-postgres":
+            return _copy_to_postgres(args)
         return _local(settings, args)
     except (ConfigError, StoreError) as error:
         print(error, file=sys.stderr)

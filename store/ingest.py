@@ -28,6 +28,16 @@ CLOSES_OPTIONAL = ("open", "high", "low", "prev_close", "volume", "turnover", "n
 SECURITIES_REQUIRED = ("ticker", "name")
 SECURITIES_OPTIONAL = ("name_zh", "sector", "kind", "category", "board_lot", "aliases")
 MEMBERS_REQUIRED = ("index", "ticker", "as_of")
+SECURITY_COLUMNS = (
+    "ticker",
+    "name",
+    "name_zh",
+    "sector",
+    "kind",
+    "category",
+    "board_lot",
+    "aliases",
+)
 KINDS = ("stock", "index")
 CATEGORIES = ("equity", "reit", "etp", "index")
 MAX_VOLUME = 10**18  # shares in a day; SQLite integers stop at 2**63
@@ -426,6 +436,34 @@ def ingest(
 ) -> IngestReport:
     """Load any of the four files in one transaction; raise `IngestError` and write nothing.
 
+    One load at a time across every process sharing the store: a scheduled fetch and an
+    operator's upload each read the stored neighbours of their rows and then write, so they
+    must not interleave (on PostgreSQL an advisory lock; a SQLite file has one writer).
+    """
+    with store.engine.lock("ingest"):
+        return _ingest(
+            store,
+            closes,
+            summary=summary,
+            securities=securities,
+            members=members,
+            summary_date=summary_date,
+            today=today,
+        )
+
+
+def _ingest(
+    store: Store,
+    closes: ClosesSource | None = None,
+    *,
+    summary: str | os.PathLike[str] | None = None,
+    securities: str | os.PathLike[str] | None = None,
+    members: str | os.PathLike[str] | None = None,
+    summary_date: date | None = None,
+    today: date,
+) -> IngestReport:
+    """Load any of the four files in one transaction; raise `IngestError` and write nothing.
+
     Closes rows that cannot be real (see `store.quality`) are set aside and named in the
     report; the rest of the file loads.
     """
@@ -453,11 +491,13 @@ def ingest(
     if frame is not None:
         frame = _with_changes(store, frame)
 
-    with store.db.atomic():
-        store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+    with store.engine.atomic():
+        store.engine.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
         _upsert_securities(store, security_rows + new_securities)
         if security_rows or new_securities:
-            store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'securities_version'")
+            store.engine.execute(
+                "UPDATE meta SET value = value + 1 WHERE key = 'securities_version'"
+            )
         report.securities = len(security_rows)
         if frame is not None:
             report.closes, report.closes_changed = _upsert_closes(store, frame)
@@ -468,14 +508,11 @@ def ingest(
             report.members = len(member_rows)
         if summary_text and summary_date:
             headline, body = summary_text
-            store.db.table("summaries").upsert(
-                {
-                    "date": summary_date.isoformat(),
-                    "headline": headline,
-                    "body": body,
-                    "source": "written",
-                },
-                pk="date",
+            store.engine.upsert_rows(
+                "summaries",
+                ("date", "headline", "body", "source"),
+                ("date",),
+                [(summary_date.isoformat(), headline, body, "written")],
             )
             report.summaries = 1
             if summary_date not in report.dates:
@@ -551,10 +588,10 @@ def _check_members_known(
 def _replace_members(store: Store, rows: list[tuple[str, str, str]]) -> None:
     """Each (index, date) list in the file replaces the stored list of that index and date."""
     lists = sorted({(index, as_of) for index, _, as_of in rows})
-    store.db.conn.executemany(
+    store.engine.executemany(
         "DELETE FROM index_members WHERE index_ticker = ? AND as_of = ?", lists
     )
-    store.db.conn.executemany(
+    store.engine.executemany(
         "INSERT INTO index_members (index_ticker, ticker, as_of) VALUES (?, ?, ?)", rows
     )
 
@@ -628,7 +665,7 @@ def _previous_closes(store: Store, frame: pd.DataFrame) -> pd.Series:
 def _record_loads(store: Store, dates: list[date]) -> None:
     """When each session's closes were stored, for the "as of" line of answers."""
     stored_at = datetime.now(UTC).isoformat(timespec="seconds")
-    store.db.conn.executemany(
+    store.engine.executemany(
         "INSERT INTO session_loads (date, stored_at) VALUES (?, ?) "
         "ON CONFLICT (date) DO UPDATE SET stored_at = excluded.stored_at",
         [(day.isoformat(), stored_at) for day in dates],
@@ -655,13 +692,8 @@ def _upsert_closes(store: Store, frame: pd.DataFrame) -> tuple[int, int]:
     frame["volume"] = frame["volume"].astype("Int64")
     # Python floats and ints, and None for every missing value, column by column.
     records = list(frame.astype(object).where(frame.notna(), None).itertuples(False, None))
-    assignments = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
-    differs = " OR ".join(f"{c} IS NOT excluded.{c}" for c in columns[2:])
-    sql = f"""INSERT INTO closes ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})
-              ON CONFLICT (date, ticker) DO UPDATE SET {assignments} WHERE {differs}"""
-    before = store.db.conn.total_changes
-    store.db.conn.executemany(sql, records)
-    return len(records), store.db.conn.total_changes - before
+    # PostgreSQL loads them with COPY, SQLite with one prepared statement (see store.engine).
+    return len(records), store.engine.upsert_rows("closes", columns, ("date", "ticker"), records)
 
 
 def _upsert_securities(store: Store, rows: list[dict[str, object]]) -> None:
@@ -681,5 +713,5 @@ def _upsert_securities(store: Store, rows: list[dict[str, object]]) -> None:
             record["board_lot"] = row.get("board_lot") or existing.board_lot
             aliases = list(dict.fromkeys([*existing.aliases, *aliases]))
         record["aliases"] = json.dumps(aliases, ensure_ascii=False)
-        records.append(record)
-    store.db.table("securities").upsert_all(records, pk="ticker", alter=False)
+        records.append(tuple(record.get(c) for c in SECURITY_COLUMNS))
+    store.engine.upsert_rows("securities", SECURITY_COLUMNS, ("ticker",), records)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlite_utils import Database
-
 from store.chats import ChatSettings
+from store.engine import Engine
 from store.models import Alert, DuePush
 from store.records import Repository, alert_from
 
@@ -28,7 +27,7 @@ def _due(day: date, times: Collection[str | None], after: int) -> tuple[str, lis
     if None in times:
         wanted.append("s.push_time IS NULL")
     # Walked in chat id order from `after`, so each batch reads only its own rows.
-    sql = f"""s.chat_id > ? AND s.active = 1 AND ({" OR ".join(wanted) or "0"})
+    sql = f"""s.chat_id > ? AND s.active = 1 AND ({" OR ".join(wanted) or "FALSE"})
               AND {_NOT_STARTED} AND {_NOT_BLOCKED}"""
     return sql, [after, *chosen, day.isoformat()]
 
@@ -36,7 +35,7 @@ def _due(day: date, times: Collection[str | None], after: int) -> tuple[str, lis
 class DeliveryLedger(Repository):
     """Every push and alert claimed before it is sent, and the one rule for a blocked chat."""
 
-    def __init__(self, db: Database, chats: ChatSettings) -> None:
+    def __init__(self, db: Engine, chats: ChatSettings) -> None:
         super().__init__(db)
         self._chats = chats  # a blocked chat's daily push ends there
 
@@ -82,7 +81,7 @@ class DeliveryLedger(Repository):
                   RETURNING chat_id,
                             EXISTS (SELECT 1 FROM watchlist w WHERE w.chat_id = pushes.chat_id)"""
         with self.db.atomic():
-            rows = self.db.conn.execute(
+            rows = self.db.execute(
                 sql, [day.isoformat(), at.isoformat(), *params, limit]
             ).fetchall()
         return [DuePush(chat_id, bool(watching)) for chat_id, watching in sorted(rows)]
@@ -138,8 +137,8 @@ class DeliveryLedger(Repository):
         """
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO alert_fires (date, alert_id, sent_at, status) "
-                "VALUES (?, ?, ?, 'due')",
+                "INSERT INTO alert_fires (date, alert_id, sent_at, status) "
+                "VALUES (?, ?, ?, 'due') ON CONFLICT DO NOTHING",
                 [day.isoformat(), alert.id, at.isoformat()],
             )
             if cursor.rowcount != 1:
@@ -155,7 +154,7 @@ class DeliveryLedger(Repository):
         """Fired alerts not told yet (of one chat when given), oldest first."""
         sql = """SELECT f.date AS fired_date, a.* FROM alert_fires f
                  JOIN alerts a ON a.id = f.alert_id
-                 WHERE f.status = 'due' AND (? IS NULL OR a.chat_id = ?)
+                 WHERE f.status = 'due' AND (CAST(? AS BIGINT) IS NULL OR a.chat_id = ?)
                  ORDER BY f.date, a.id"""
         rows = self._rows(sql, [chat_id, chat_id])
         return [(date.fromisoformat(r.pop("fired_date")), alert_from(r)) for r in rows]
@@ -194,7 +193,8 @@ class DeliveryLedger(Repository):
         until it talks to the bot again (`unblock_chat`). Its watchlist and alerts are kept."""
         with self.db.atomic():
             self.db.execute(
-                "INSERT OR REPLACE INTO blocked_chats (chat_id, blocked_at) VALUES (?, ?)",
+                "INSERT INTO blocked_chats (chat_id, blocked_at) VALUES (?, ?) "
+                "ON CONFLICT (chat_id) DO UPDATE SET blocked_at = excluded.blocked_at",
                 [chat_id, at.isoformat()],
             )
             self._chats.deactivate(chat_id)

@@ -61,6 +61,57 @@ def services(store: Store) -> Services:
     return Services(store, now=lambda: SAMPLE_EVENING)
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The base URL of the PostgreSQL these tests may use (see tests/servers.py)."""
+    from tests.servers import check_postgres
+
+    return check_postgres()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A PostgreSQL URL of this test's own: an empty schema, dropped after the test."""
+    from tests.servers import own_schema
+
+    with own_schema(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sample_postgres(postgres_server: str, sample_db: Path) -> str:
+    """The sample copied once into a schema of this test process's own."""
+    from store.copying import copy_to_postgres
+    from tests.servers import own_schema
+
+    with own_schema(postgres_server) as url:
+        copy_to_postgres(sample_db, url)
+        yield url
+
+
+@pytest.fixture
+def pg_store(postgres_url: str, sample_postgres: str) -> Store:
+    """A PostgreSQL store of this test's own holding the sample."""
+    from tests.servers import copy_schema
+
+    store = open_store(postgres_url)
+    copy_schema(store, sample_postgres)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def pg_services(pg_store: Store) -> Services:
+    return Services(pg_store, now=lambda: SAMPLE_EVENING)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    from tests.servers import check_redis
+
+    return check_redis()
+
+
 @pytest.fixture
 def write_file(tmp_path: Path):
     """Write a data file under tmp_path and return its path."""
