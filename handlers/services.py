@@ -41,10 +41,11 @@ class NameIndex:
     names or the new, never half of either.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, names: Names | None = None) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._names = Names(store.market.securities_version(), build_matcher(store))
+        self._names = names or Names(store.market.securities_version(), build_matcher(store))
+        self.refresh()  # names given for another version of the securities are not kept
 
     @property
     def current(self) -> Names:
@@ -70,10 +71,13 @@ class Services:
     schedule: PushSchedule = field(default_factory=lambda: PushSchedule(TradingCalendar()))
     admin_ids: frozenset[int] = frozenset()
     min_turnover: float = DEFAULT_MIN_TURNOVER
+    # Names already built for this store's securities (a copy of a database, say), saving the
+    # matcher's build; checked against the store's version of the securities before use.
+    known_names: Names | None = field(default=None, repr=False, compare=False)
     names: NameIndex = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "names", NameIndex(self.store))
+        object.__setattr__(self, "names", NameIndex(self.store, self.known_names))
 
     @property
     def matcher(self) -> Matcher:

@@ -26,15 +26,17 @@ from tests.conftest import SAMPLE_DAY, SAMPLE_EVENING
 from tests.htmlcheck import reply_problems
 
 FIRST_DAY = SAMPLE_DAY + timedelta(days=1)
-DAYS = 100
-STOCKS = 2_000  # DAYS * STOCKS = 200,000 rows
+# Big enough to take many reads while it loads; the hook below, not the size, makes sure reads
+# happen during the open transaction.
+DAYS = 25
+STOCKS = 1_000  # DAYS * STOCKS = 25,000 rows
 LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
 LOOKS_DURING_THE_WRITE = 3
 TIMEOUT = 60  # seconds: a stuck ingest or reader fails the test instead of hanging it
 
 
 def write_large_day_range(path: Path) -> None:
-    """STOCKS new stocks (codes 20000 to 21999, named so ingest adds them) over DAYS days."""
+    """STOCKS new stocks (codes from 20000, named so ingest adds them) over DAYS days."""
     rng = np.random.default_rng(7)
     days = [(FIRST_DAY + timedelta(days=d)).isoformat() for d in range(DAYS)]
     codes = [f"{20_000 + s}.HK" for s in range(STOCKS)]

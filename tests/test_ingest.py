@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -238,17 +237,7 @@ def test_a_bad_securities_file_names_row_and_column(store, write_file, text, row
     assert (caught.value.row, caught.value.column) == (row, column)
 
 
-def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(db), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-
-
-def test_the_ingest_command_prints_the_report_and_a_second_run_changes_nothing(tmp_path):
+def test_the_ingest_command_prints_the_report_and_a_second_run_changes_nothing(tmp_path, cli):
     db = tmp_path / "cli.db"
     args = (
         "ingest",
@@ -258,22 +247,22 @@ def test_the_ingest_command_prints_the_report_and_a_second_run_changes_nothing(t
         "--summary",
         str(SAMPLE_SUMMARY),
     )
-    first = run_cli(*args, db=db)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == (
+    first = cli("--db", str(db), *args)
+    assert first.code == 0, first.err
+    assert first.out.strip() == (
         "30 May 2025 – 4 Jun 2025 (4 sessions): 1,983 closes, 2,901 securities, 1 summary"
     )
-    second = run_cli(*args, db=db)
-    assert "1,983 closes (0 new or changed)" in second.stdout
+    second = cli("--db", str(db), *args)
+    assert "1,983 closes (0 new or changed)" in second.out
 
 
-def test_the_ingest_command_exits_non_zero_and_names_the_problem(tmp_path):
+def test_the_ingest_command_exits_non_zero_and_names_the_problem(tmp_path, cli):
     bad = tmp_path / "bad.csv"
     bad.write_text("date,ticker\n2025-06-04,0700.HK\n")
-    result = run_cli("ingest", str(bad), db=tmp_path / "cli.db")
-    assert result.returncode == 1
-    assert "bad.csv" in result.stderr and "'close'" in result.stderr
-    assert "Traceback" not in result.stderr
+    result = cli("--db", str(tmp_path / "cli.db"), "ingest", str(bad))
+    assert result.code == 1
+    assert "bad.csv" in result.err and "'close'" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_closes_in_memory_are_checked_as_a_file_would_be(store):

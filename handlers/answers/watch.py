@@ -57,20 +57,27 @@ def split_names(text: str, matcher: Matcher) -> list[str]:
         return list(dict.fromkeys(names))[:MAX_NAMES]
     words = text.split()[: MAX_NAMES * NAME_WORDS]
     text = " ".join(words)
-    if not words or matcher.match(text, kinds=("security",)).outcome == "match":
+    clear: dict[str, bool] = {}  # a pasted message repeats itself: match each piece once
+
+    def is_clear(candidate: str) -> bool:
+        if candidate not in clear:
+            clear[candidate] = matcher.match(candidate, kinds=("security",)).outcome == "match"
+        return clear[candidate]
+
+    if not words or is_clear(text):
         return [text.strip()] if words else []
     names, start = [], 0
     while start < len(words):
         for end in range(min(len(words), start + NAME_WORDS), start, -1):
             candidate = " ".join(words[start:end])
-            if matcher.match(candidate, kinds=("security",)).outcome == "match":
+            if is_clear(candidate):
                 names.append(candidate)
                 start = end
                 break
         else:  # nothing clear from here on: keep the rest together to ask about it
             names.append(" ".join(words[start:]))
             break
-    return names
+    return list(dict.fromkeys(names))[:MAX_NAMES]
 
 
 @dataclass
@@ -107,7 +114,7 @@ def _added_reply(outcome: _Outcome, count: int) -> Reply:
     if outcome.added:
         lines.append(f"Added {escape(', '.join(outcome.added))}.")
     if outcome.already:
-        lines.append(f"Already on your list: {escape(', '.join(outcome.already))}.")
+        lines.append(f"Already on your list: {escape(', '.join(dict.fromkeys(outcome.already)))}.")
     if outcome.full:
         lines.append(
             f"Your watchlist is full ({MAX_NAMES} names), so {escape(', '.join(outcome.full))} "
