@@ -6,6 +6,8 @@ closebot console                      # local chat on the bundled sample
 closebot ask "/close innovent"        # one answer, for scripts
 closebot ingest closes.csv --summary summary.md [--securities securities.csv] [--db PATH]
 closebot run                          # Telegram (needs TELEGRAM_BOT_TOKEN)
+closebot web                          # webhook workers (CLOSEBOT_WEB_WORKERS processes)
+closebot sender [--once --date D]     # the push, alerts and fetch, beside the web workers
 closebot copy-to-postgres closebot.db postgresql://…   # move a SQLite store to PostgreSQL
 """
 
@@ -26,10 +28,9 @@ from urllib.parse import urlparse
 from telegram import Update
 from telegram.ext import ExtBot
 
-from bot.app import build_application, services_from
+from bot.app import build_application, pace, services_from
 from bot.config import ConfigError, Settings, environment, load_settings
 from bot.console import local_alerts, render_for_terminal, run_console
-from bot.delivery import telegram_pace
 from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
 from bot.push import PushPlan, PushReport, deliver, due_batches, plan_push
@@ -81,6 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
     push.add_argument(
         "--dry-run", action="store_true", help="list who would get what; send nothing"
+    )
+    command("web", "serve Telegram's webhook from several processes (needs WEBHOOK_URL)")
+    send = command("sender", "run the daily push, alerts and fetch (any number may run)")
+    send.add_argument(
+        "--once", action="store_true", help="one round for --date (default today), then exit"
+    )
+    send.add_argument("--date", type=date.fromisoformat, help="the session of --once")
+    send.add_argument(
+        "--batch", type=int, default=500, help="chats taken at once (smaller: senders share more)"
     )
     copy = command("copy-to-postgres", "copy a SQLite store into an empty PostgreSQL one")
     copy.add_argument("sqlite_file", help="the SQLite database file, e.g. closebot.db")
@@ -257,7 +267,7 @@ async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -
     bot = ExtBot(
         settings.require_token(),
         base_url=settings.api_base_url,
-        rate_limiter=telegram_pace(paid_broadcasts=settings.paid_broadcasts),
+        rate_limiter=pace(settings),
     )
     async with bot:
         return await deliver(bot, services, plan)
@@ -280,6 +290,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fetch(settings, args)
         if args.command == "push":
             return _push(settings, args)
+        if args.command == "web":
+            from bot.web import serve
+
+            return serve(settings)
+        if args.command == "sender":
+            from bot.sender import sender
+
+            once = (args.date or hong_kong_now().date()) if args.once else None
+            return sender(settings, once=once, batch=max(1, args.batch))
         if args.command == "copy-to-postgres":
             return _copy_to_postgres(args)
         return _local(settings, args)

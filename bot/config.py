@@ -43,6 +43,10 @@ class Settings:
     fetch_source: str | None = None
     movers_min_turnover: float = DEFAULT_MIN_TURNOVER
     paid_broadcasts: bool = False  # Telegram's paid broadcasts: up to 1,000 a second, in Stars
+    # Several processes: Telegram's budget and flood windows shared in Redis (bot/shared.py).
+    redis_url: str | None = field(default=None, repr=False)
+    broadcast_rate: float | None = None  # broadcasts a second, when below Telegram's own limit
+    web_workers: int = 2  # processes of `closebot web`
 
     @property
     def api_file_url(self) -> str:
@@ -124,12 +128,42 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         paid_broadcasts=_switch(
             env.get("CLOSEBOT_PAID_BROADCASTS", ""), name="CLOSEBOT_PAID_BROADCASTS"
         ),
+        redis_url=_redis_url(env.get("CLOSEBOT_REDIS", "")),
+        broadcast_rate=_rate(env.get("CLOSEBOT_BROADCAST_RATE", "")),
+        web_workers=_count(env.get("CLOSEBOT_WEB_WORKERS", "2"), name="CLOSEBOT_WEB_WORKERS"),
         movers_min_turnover=_amount(
             env.get("CLOSEBOT_MOVERS_MIN_TURNOVER", ""),
             name="CLOSEBOT_MOVERS_MIN_TURNOVER",
             default=DEFAULT_MIN_TURNOVER,
         ),
     )
+
+
+def _redis_url(text: str) -> str | None:
+    url = text.strip()
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("CLOSEBOT_REDIS must be a redis:// URL, like redis://127.0.0.1:6379/0.")
+    return url or None
+
+
+def _rate(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 1000:
+        raise ConfigError(
+            f"CLOSEBOT_BROADCAST_RATE must be messages a second (up to 1000), not {text!r}."
+        )
+    return rate
+
+
+def _count(text: str, *, name: str) -> int:
+    if not text.strip().isdigit() or not 0 < int(text) <= 64:
+        raise ConfigError(f"{name} must be a number of processes (1-64), not {text!r}.")
+    return int(text)
 
 
 def _amount(text: str, *, name: str, default: float) -> float:

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 
 from store.chats import ChatSettings
+from store.claims import queue_pushes_skip_locked
 from store.engine import Engine
 from store.models import Alert, DuePush
 from store.records import Repository, alert_from
@@ -70,6 +71,8 @@ class DeliveryLedger(Repository):
         queued is taken again by the next run. Each chat is claimed (`claim_push`) just
         before its message goes out.
         """
+        if self.db.dialect == "postgresql":  # several senders at once: see store/claims.py
+            return queue_pushes_skip_locked(self.db, day, times, at, after=after, limit=limit)
         due, params = _due(day, times, after)
         # One statement holds the write lock from its first read to its last write, so a run
         # in another process cannot take the same chats in between.

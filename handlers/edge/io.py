@@ -11,7 +11,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import CallbackContext, ExtBot, filters
 
 from handlers.answers.reply import Reply
-from handlers.core.flood import FloodGuard
+from handlers.core.flood import FloodCheck, FloodGuard
 from handlers.services import Services
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ class BotData:
 
     def __init__(self) -> None:
         self.services: Services | None = None
-        self.flood = FloodGuard()
+        self.flood: FloodCheck = FloodGuard()  # in Redis for several workers (bot/shared.py)
 
 
 # ExtBot[Any]: the bot's rate limiter (or none, in tests) sets its type argument.
