@@ -125,7 +125,6 @@ def _on_the_sample(work: Path, size: Size, log: bool) -> dict[str, Any]:
         ask = ask_startup(db, size.startup_runs)
     with _Step(f"updates: {size.updates:,} chats at 0 and 100 ms round trips", log):
         updates = updates_per_second(db, size.updates)
-    remove_db(db)
     return {
         "load_s": round(loaded_s, 2),
         "securities": securities,
@@ -135,19 +134,25 @@ def _on_the_sample(work: Path, size: Size, log: bool) -> dict[str, Any]:
     }
 
 
-def _push_planning(work: Path, size: Size, log: bool) -> dict[str, Any]:
+def _push_planning(work: Path, size: Size, log: bool, sample: Path | None = None) -> dict[str, Any]:
     sizes = " and ".join(f"{count:,}" for count in size.push_plan)
     with _Step(f"push planning: {sizes} subscribers, nothing sent", log):
-        return push_planning(work, size.push_plan, SEED)
+        return push_planning(work, size.push_plan, SEED, sample)
 
 
 def run_push_plan(
-    size: Size, *, cache: Path = CACHE, work: Path | None = None, log: bool = True
+    size: Size,
+    *,
+    cache: Path = CACHE,
+    work: Path | None = None,
+    log: bool = True,
+    sample: Path | None = None,
 ) -> dict[str, Any]:
-    """Only the push-planning figures for `size` (`python bench/run.py --push-plan`)."""
+    """Only the push-planning figures for `size` (`python bench/run.py --push-plan`), on a
+    copy of `sample` (a store holding the bundled sample) when given."""
     work = work or cache / f"work-{size.name}"
     results: dict[str, Any] = {"machine": report.machine(), "size": asdict(size)}
-    results["push_plan"] = _push_planning(work, size, log)
+    results["push_plan"] = _push_planning(work, size, log, sample)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["targets"] = report.targets(report.push_plan_rows(results["push_plan"]))
     return results
@@ -175,11 +180,12 @@ def run(
     if real:
         with _Step("ingest: the real closes (503 stocks, 2009–2025)", log):
             results["ingest_real"] = compare_ingest(real_market(cache), work / "real", cli=False)
-    results["sample"] = _on_the_sample(work, size, log)
+    results["sample"] = _on_the_sample(work, size, log)  # leaves the sample's store behind
     db = work / "store.db"
     results.update(_serve_questions(market, db, size, log))
     if size.push_plan:
-        results["push_plan"] = _push_planning(work, size, log)
+        results["push_plan"] = _push_planning(work, size, log, sample=work / "sample.db")
+    remove_db(work / "sample.db")
     with _Step("memory and start-up: child processes", log):
         results["process"] = {
             "serve": serve_child(db, size.serve_queries, SEED),

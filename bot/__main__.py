@@ -31,6 +31,7 @@ from telegram.ext import ExtBot
 from bot.app import build_application, pace, services_from
 from bot.config import ConfigError, Settings, environment, load_settings
 from bot.console import local_alerts, render_for_terminal, run_console
+from bot.faults import explain
 from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
 from bot.push import PushPlan, PushReport, deliver, due_batches, plan_push
@@ -135,11 +136,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 def _run(settings: Settings) -> int:
     """Serve Telegram until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
-    token = settings.require_token()
-    configure_logging(
-        level=logging.getLevelName(settings.log_level),
-        secrets=[token, settings.webhook_secret or ""],
-    )
+    settings.require_token()
     # Opened before the application starts, so a bad database is a clear message, not a crash.
     application = build_application(settings, services=services_from(settings))
     if settings.webhook_url:
@@ -210,8 +207,7 @@ def _push(settings: Settings, args: argparse.Namespace) -> int:
         if args.dry_run:
             _print_dry_run(services, plan)
             return 0
-        token = settings.require_token()
-        configure_logging(secrets=[token])
+        settings.require_token()
         report = asyncio.run(_deliver_now(settings, services, plan))
         print(report.describe())
         return 0
@@ -278,33 +274,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging()
     args = _parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings(environment())
         if getattr(args, "db", None):
             settings = replace(settings, db_path=args.db)
-        if args.command == "run":
-            return _run(settings)
-        if args.command == "ingest":
-            return _ingest(settings, args)
-        if args.command == "fetch":
-            return _fetch(settings, args)
-        if args.command == "push":
-            return _push(settings, args)
-        if args.command == "web":
-            from bot.web import serve
-
-            return serve(settings)
-        if args.command == "sender":
-            from bot.sender import sender
-
-            once = (args.date or hong_kong_now().date()) if args.once else None
-            return sender(settings, once=once, batch=max(1, args.batch))
-        if args.command == "copy-to-postgres":
-            return _copy_to_postgres(args)
-        return _local(settings, args)
+        # From here on, every line logged and every error printed is scrubbed of the token.
+        configure_logging(
+            level=logging.getLevelName(settings.log_level),
+            secrets=[settings.token or "", settings.webhook_secret or ""],
+        )
+        return _command(settings, args)
     except (ConfigError, StoreError) as error:
         print(error, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        message = explain(error, settings) if settings is not None else None
+        if message is None:
+            # A bug: its traceback goes to the log, where the filter scrubs the token.
+            logger.exception("%s failed", args.command)
+            message = f"{args.command} failed unexpectedly; the log above says where."
+        print(message, file=sys.stderr)
+        return 2
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "ingest":
+        return _ingest(settings, args)
+    if args.command == "fetch":
+        return _fetch(settings, args)
+    if args.command == "push":
+        return _push(settings, args)
+    if args.command == "web":
+        from bot.web import serve
+
+        return serve(settings)
+    if args.command == "sender":
+        from bot.sender import sender
+
+        once = (args.date or hong_kong_now().date()) if args.once else None
+        return sender(settings, once=once, batch=max(1, args.batch))
+    if args.command == "copy-to-postgres":
+        return _copy_to_postgres(args)
+    return _local(settings, args)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ class Cursor(Protocol):
 
     def fetchall(self) -> list[Any]: ...
 
+    def fetchmany(self, size: int) -> list[Any]: ...
+
     def __iter__(self) -> Iterator[Any]: ...
 
 
@@ -140,10 +142,15 @@ class Rows:
     rowcount: int = -1
 
     def fetchone(self) -> Any:
-        return self.rows[0] if self.rows else None
+        return self.rows.pop(0) if self.rows else None
 
     def fetchall(self) -> list[Any]:
-        return self.rows
+        rows, self.rows = self.rows, []
+        return rows
+
+    def fetchmany(self, size: int) -> list[Any]:
+        rows, self.rows = self.rows[:size], self.rows[size:]
+        return rows
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.rows)

@@ -116,8 +116,8 @@ def test_push_planning_takes_every_subscriber_once_over_the_day(results: dict[st
     assert whole["claims_seconds"] > 0
 
 
-def test_push_planning_alone_reports_only_its_rows(tmp_path: Path) -> None:
-    results = suite.run_push_plan(TINY, work=tmp_path, log=False)
+def test_push_planning_alone_reports_only_its_rows(tmp_path: Path, sample_db: Path) -> None:
+    results = suite.run_push_plan(TINY, work=tmp_path, log=False, sample=sample_db)
     assert set(results) == {"machine", "size", "push_plan", "targets"}
     rows = report.push_plan_rows(results["push_plan"])
     assert [row.figure.split(": ")[1].split(" (")[0] for row in rows] == [

@@ -71,8 +71,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def push_services(store, clock, calendar) -> Services:
-    return Services(store, now=clock, schedule=PushSchedule(calendar))
+def push_services(store, sample_names, clock, calendar) -> Services:
+    return Services(store, now=clock, schedule=PushSchedule(calendar), known_names=sample_names)
 
 
 @pytest.fixture
