@@ -93,29 +93,37 @@ def postgres_url(postgres_server: str) -> str:
 
 @pytest.fixture(scope="session")
 def sample_postgres(postgres_server: str, sample_db: Path) -> str:
-    """The sample copied once into a schema of this test process's own."""
+    """The sample copied once into a database of this test process's own, the template of
+    each test's."""
     from store.copying import copy_to_postgres
-    from tests.servers import own_schema
+    from tests.servers import own_database
 
-    with own_schema(postgres_server) as url:
+    with own_database(postgres_server) as url:
         copy_to_postgres(sample_db, url)
         yield url
 
 
 @pytest.fixture
-def pg_store(postgres_url: str, sample_postgres: str) -> Store:
+def pg_store(postgres_server: str, sample_postgres: str) -> Store:
     """A PostgreSQL store of this test's own holding the sample."""
-    from tests.servers import copy_schema
+    from tests.servers import own_database
 
-    store = open_store(postgres_url)
-    copy_schema(store, sample_postgres)
-    yield store
-    store.close()
+    with own_database(postgres_server, template=sample_postgres) as url:
+        store = open_store(url)
+        yield store
+        store.close()
 
 
 @pytest.fixture
 def pg_services(pg_store: Store) -> Services:
     return Services(pg_store, now=lambda: SAMPLE_EVENING)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_name(request) -> str:
+    """Each engine in turn: a test module whose `store` (or `services`) fixture asks for it
+    runs its tests on both (see tests/test_store.py)."""
+    return request.param
 
 
 @pytest.fixture(scope="session")
