@@ -282,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # From here on, every line logged and every error printed is scrubbed of the token.
         configure_logging(
             level=logging.getLevelName(settings.log_level),
-            secrets=[settings.token or "", settings.webhook_secret or ""],
+            secrets=settings.secrets(),
         )
         return _command(settings, args)
     except (ConfigError, StoreError) as error:
@@ -301,6 +301,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.redis_url and args.command in ("run", "web", "sender", "push"):
+        from bot.shared import check_reachable
+
+        check_reachable(settings.redis_url)
     if args.command == "run":
         return _run(settings)
     if args.command == "ingest":

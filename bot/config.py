@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -31,7 +32,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     token: str | None = field(default=None, repr=False)
-    db_path: str = DEFAULT_DB_PATH
+    db_path: str = field(default=DEFAULT_DB_PATH, repr=False)  # a URL may hold a password
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Hong_Kong"))
     push_time: time = time(16, 30)
     admin_ids: frozenset[int] = frozenset()
@@ -53,6 +54,15 @@ class Settings:
         """Where files are downloaded from: beside the API, as on Telegram's own server."""
         base = self.api_base_url
         return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base
+
+    def secrets(self) -> list[str]:
+        """What no log line may show: the token, the webhook secret and the passwords in the
+        database's and Redis's URLs."""
+        found = [self.token or "", self.webhook_secret or ""]
+        for url in (self.db_path, self.redis_url or ""):
+            if "://" in url:
+                found.append(urlsplit(url).password or "")
+        return [s for s in found if s]
 
     def require_token(self) -> str:
         if not self.token:

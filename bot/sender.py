@@ -57,9 +57,7 @@ async def send_once(settings: Settings, day: date, *, batch: int = BATCH) -> Pus
 
 
 def sender(settings: Settings, *, once: date | None = None, batch: int = BATCH) -> int:
-    configure_logging(
-        level=logging.getLevelName(settings.log_level), secrets=[settings.token or ""]
-    )
+    configure_logging(level=logging.getLevelName(settings.log_level), secrets=settings.secrets())
     settings.require_token()
     if once is not None:
         report = asyncio.run(send_once(settings, once, batch=batch))

@@ -151,6 +151,24 @@ class SharedFloodGuard:
         return await self.limits.flood(chat_id, self.limit, self.window)
 
 
+def check_reachable(url: str) -> None:
+    """Fail at start, with what to do, when Redis does not answer (not on the first message)."""
+    import redis
+
+    from bot.config import ConfigError
+    from store.db import shown_url
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5)
+        client.ping()
+        client.close()
+    except redis.RedisError as error:
+        raise ConfigError(
+            f"Cannot reach Redis at {shown_url(url)} ({error}): start it, or unset "
+            "CLOSEBOT_REDIS to keep Telegram's limits in this one process."
+        ) from error
+
+
 def limits_of_bot(url: str, token: str) -> SharedLimits:
     """The limits of one bot: Telegram counts per bot, so its keys carry the bot's id (the
     token's public part before the colon), and two bots may share one Redis."""

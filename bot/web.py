@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     token = settings.require_token()
     configure_logging(
         level=logging.getLevelName(settings.log_level),
-        secrets=[token, settings.webhook_secret or ""],
+        secrets=[token, *settings.secrets()],
     )
     secret = (settings.webhook_secret or "").encode()
     application = build_application(
