@@ -16,17 +16,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bench import report
 from bench.answers import answer_latency, evening_services
 from bench.ingest_rate import compare_ingest, remove_db
-from bench.make_market import Market, cached_market
+from bench.make_market import Market, cached_market, make_securities
 from bench.matching import labelled_accuracy, matcher_vs_naive
 from bench.process import ask_startup, serve_child
 from bench.push_path import PushSetup, push_throughput, subscribe_many
 from bench.push_plan import push_planning
 from bench.real_data import real_market
 from bench.updates import updates_per_second
-from store import open_store
+from store import ingest, open_store
 from store.sample import SAMPLE_DAY, load_sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,6 +157,52 @@ def run_push_plan(
     results["push_plan"] = _push_planning(work, size, log, sample)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["targets"] = report.targets(report.push_plan_rows(results["push_plan"]))
+    return results
+
+
+def _board_names(work: Path, size: Size) -> Path:
+    """The full market's securities alone (the same seeded names as its closes file, which
+    is not needed to time matching), as a CSV to ingest."""
+    path = work / f"securities-{size.securities}.csv"
+    if not path.exists():
+        table = make_securities(size.securities, np.random.default_rng(SEED))
+        table.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+def run_answers(
+    size: Size, *, cache: Path = CACHE, work: Path | None = None, log: bool = True
+) -> dict[str, Any]:
+    """Only answers and matching (`python bench/run.py --answers`): every kind of answer on the
+    bundled sample, plain questions included, and matching over the names of the market of
+    `size` with no closes loaded, so it takes a minute at any size."""
+    work = work or cache / f"work-{size.name}"
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"machine": report.machine(), "size": asdict(size)}
+    db = work / "sample-answers.db"
+    remove_db(db)
+    with _Step(f"sample: {size.answer_queries:,} answers of each kind", log):
+        store = open_store(db)
+        try:
+            load_sample(store)
+            services = evening_services(store, SAMPLE_DAY)
+            first = store.market.first_date() or SAMPLE_DAY
+            results["sample_answers"] = answer_latency(
+                services, first, SAMPLE_DAY, size.answer_queries, SEED
+            )
+        finally:
+            store.close()
+        remove_db(db)
+    with _Step(f"matching: {size.match_queries:,} queries over {size.securities:,} stocks", log):
+        board = open_store(":memory:")
+        try:
+            ingest(board, securities=_board_names(work, size), today=SAMPLE_DAY)
+            results["matching"] = matcher_vs_naive(board, size.match_queries, SEED)
+            results["matching"]["labelled"] = labelled_accuracy(board)
+        finally:
+            board.close()
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets"] = report.targets(report.answer_rows(results))
     return results
 
 

@@ -17,9 +17,10 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -210,7 +211,7 @@ def _push(settings: Settings, args: argparse.Namespace) -> int:
         settings.require_token()
         report = asyncio.run(_deliver_now(settings, services, plan))
         print(report.describe())
-        return 0
+        return 0 if report.complete else 1
     finally:
         services.store.close()
 
@@ -260,13 +261,28 @@ def _print_message(parts: Sequence[str], to: str) -> None:
 
 
 async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -> PushReport:
+    """Send the push, stopping cleanly on SIGTERM or Ctrl-C: nothing new is claimed, the
+    sends in flight finish or are given back within `bot.push.GRACE` seconds."""
     bot = ExtBot(
         settings.require_token(),
         base_url=settings.api_base_url,
         rate_limiter=pace(settings),
     )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _stopping(stop, signum))
     async with bot:
-        return await deliver(bot, services, plan)
+        return await deliver(bot, services, plan, stop=stop)
+
+
+def _stopping(stop: asyncio.Event, signum: int) -> Callable[[], None]:
+    def handle() -> None:
+        if not stop.is_set():
+            logger.info("%s: stopping the push", signal.Signals(signum).name)
+        stop.set()
+
+    return handle
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,12 +24,12 @@ from bot.push import BATCH, PushReport, deliver, plan_push
 logger = logging.getLogger(__name__)
 
 
-async def _until_stopped() -> None:
-    stop = asyncio.Event()
+def _stop_on_signals(stopping: asyncio.Event) -> None:
+    """SIGTERM (a deploy) and Ctrl-C: the push and alerts claim nothing more and finish or give
+    back what they hold (bot.push.GRACE), then the sender stops."""
     loop = asyncio.get_running_loop()
-    for stopping in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(stopping, stop.set)
-    await stop.wait()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
 
 
 async def run_sender(settings: Settings) -> None:
@@ -37,7 +37,8 @@ async def run_sender(settings: Settings) -> None:
     application = build_application(settings, services=services_from(settings), updater=False)
     async with running(application):
         logger.info("sender running: push, alerts%s", ", fetch" if settings.fetch_source else "")
-        await _until_stopped()
+        _stop_on_signals(application.bot_data.stopping)
+        await application.bot_data.stopping.wait()
 
 
 async def send_once(settings: Settings, day: date, *, batch: int = BATCH) -> PushReport:
@@ -49,10 +50,12 @@ async def send_once(settings: Settings, day: date, *, batch: int = BATCH) -> Pus
         services = application.bot_data.services
         assert services is not None
         plan = plan_push(services, services.now(), day=day, everyone=True)
-        report = await deliver(application.bot, services, plan, batch_size=batch)
+        stopping = application.bot_data.stopping
+        _stop_on_signals(stopping)
+        report = await deliver(application.bot, services, plan, batch_size=batch, stop=stopping)
         with services.store.engine.lock("alerts", wait=False) as held:
-            if held:
-                await deliver_alerts(application.bot, services, day)
+            if held and not stopping.is_set():
+                await deliver_alerts(application.bot, services, day, stop=stopping)
     return report
 
 

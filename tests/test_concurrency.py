@@ -8,7 +8,7 @@ certain to happen rather than left to timing.
 
 from __future__ import annotations
 
-import sys
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from handlers.answers.render import day_label, html_to_text
 from handlers.commands import answer_line
 from handlers.services import Services
 from store import Store, ingest, open_store
+from store.staging import StagedCloses
 from tests.conftest import SAMPLE_DAY, SAMPLE_EVENING
 from tests.htmlcheck import reply_problems
 
@@ -90,15 +91,15 @@ def test_a_reader_sees_none_or_all_of_a_large_ingest_and_keeps_answering(
     write_large_day_range(closes)
     written = threading.Event()  # every row written, transaction still open
     looked = threading.Event()  # the reader has looked enough while it was open
-    real_upsert_closes = sys.modules["store.ingest"]._upsert_closes
+    real_write = StagedCloses.write
 
-    def upsert_then_wait(store: Store, frame):
-        result = real_upsert_closes(store, frame)
+    def write_then_wait(staged: StagedCloses, conn: sqlite3.Connection) -> tuple[int, int]:
+        result = real_write(staged, conn)
         written.set()
         assert looked.wait(TIMEOUT), "the reader never looked during the write"
         return result
 
-    monkeypatch.setattr(sys.modules["store.ingest"], "_upsert_closes", upsert_then_wait)
+    monkeypatch.setattr(StagedCloses, "write", write_then_wait)
 
     writer = open_store(db_path)
     reader = open_store(db_path)
@@ -142,15 +143,15 @@ def test_a_reader_opened_during_a_large_ingest_answers_from_the_data_before_it(
     write_large_day_range(closes)
     written = threading.Event()
     opened = threading.Event()
-    real_upsert_closes = sys.modules["store.ingest"]._upsert_closes
+    real_write = StagedCloses.write
 
-    def upsert_then_wait(store: Store, frame):
-        result = real_upsert_closes(store, frame)
+    def write_then_wait(staged: StagedCloses, conn: sqlite3.Connection) -> tuple[int, int]:
+        result = real_write(staged, conn)
         written.set()
         assert opened.wait(TIMEOUT), "the reader never opened during the write"
         return result
 
-    monkeypatch.setattr(sys.modules["store.ingest"], "_upsert_closes", upsert_then_wait)
+    monkeypatch.setattr(StagedCloses, "write", write_then_wait)
     writer = open_store(db_path)
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:

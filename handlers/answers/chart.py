@@ -9,9 +9,10 @@ from handlers.answers.close import resolve_session
 from handlers.answers.drawing import Line, line_chart
 from handlers.answers.render import bold, day_label, escape, move, pct_move, price
 from handlers.answers.reply import NO_CLOSES, Reply
-from handlers.answers.suggest import did_you_mean, no_match
+from handlers.answers.suggest import did_you_mean, no_match, sole_candidate
+from handlers.answers.understood import taken_as
 from handlers.core.figures import short_name
-from handlers.core.periods import NAMES, Asked, parse_asked, period_change, period_start
+from handlers.core.periods import Asked, parse_asked, period_change, period_name, period_start
 from handlers.services import Services
 from store.market import share_basis
 from store.models import Close
@@ -35,6 +36,8 @@ def answer_chart(services: Services, args: str = "") -> Reply:
     if not asked.query:
         return _security_chart(services, INDEX, asked, latest)
     result = services.matcher.match(asked.query, kinds=("security",))
+    if only := sole_candidate(result):
+        return taken_as(only.label, _security_chart(services, only.key, asked, latest))
     if result.outcome == "ambiguous":
         return did_you_mean(result, "chart", asked.suffix)
     if result.outcome == "none" or result.best is None:
@@ -54,7 +57,7 @@ def _series(services: Services, ticker: str, start: date, day: date) -> list[Clo
 
 
 def _title(name: str, period: str, day: date) -> str:
-    return f"{name} · {NAMES[period]} to {day.day} {day:%b %Y}"
+    return f"{name} · {period_name(period)} to {day.day} {day:%b %Y}"
 
 
 def _security_chart(services: Services, ticker: str, asked: Asked, latest: date) -> Reply:
@@ -66,7 +69,7 @@ def _security_chart(services: Services, ticker: str, asked: Asked, latest: date)
     series = _series(services, ticker, period_start(day, period), day)
     if len(series) < MIN_POINTS:
         return Reply(
-            f"Not enough history for a {NAMES[period]} chart of {bold(security.name)}: "
+            f"Not enough history for a {period_name(period)} chart of {bold(security.name)}: "
             f"{len(series)} sessions stored. Try a shorter period, e.g. /chart {escape(ticker)} 1w."
         )
     name = short_name(security) if not security.is_index else security.name
@@ -81,7 +84,7 @@ def _security_chart(services: Services, ticker: str, asked: Asked, latest: date)
     caption += f"{bold(name)} {level} on {day_label(day)}"
     found = period_change(services.store, ticker, day, period)
     if found:
-        caption += f" · {NAMES[period]}: {move(found.change, found.pct_change, index=True)}"
+        caption += f" · {period_name(period)}: {move(found.change, found.pct_change, index=True)}"
     return Reply(caption, photo=picture)
 
 
@@ -105,7 +108,7 @@ def _sector_chart(services: Services, asked: Asked, latest: date) -> Reply:
     base = store.market.session_before(period_start(day, period) + timedelta(days=1))
     average = sector_average_series(store.market.sector_closes(sector, base or day, day))
     if average is None or len(average.days) < MIN_POINTS:
-        return Reply(f"Not enough history for a {NAMES[period]} chart of {escape(sector)}.")
+        return Reply(f"Not enough history for a {period_name(period)} chart of {escape(sector)}.")
     lines = [Line(f"{sector} (average)", average.days, average.values)]
     index = _series(services, INDEX, period_start(day, period), day)
     if len(index) >= MIN_POINTS:
@@ -120,7 +123,7 @@ def _sector_chart(services: Services, asked: Asked, latest: date) -> Reply:
     )
     caption = f"{note}\n" if note else ""
     caption += (
-        f"{bold(sector)}: the average of {average.stocks} stocks over {NAMES[period]} to "
+        f"{bold(sector)}: the average of {average.stocks} stocks over {period_name(period)} to "
         f"{day_label(day)}, {pct_move(average.values[-1] - 100)} (each stock weighted equally)"
     )
     if len(index) >= MIN_POINTS:

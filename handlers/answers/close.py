@@ -18,10 +18,11 @@ from handlers.answers.render import (
     whole,
 )
 from handlers.answers.reply import NO_CLOSES, Reply
-from handlers.answers.suggest import choices, did_you_mean, no_match
+from handlers.answers.suggest import choices, did_you_mean, no_match, sole_candidate
+from handlers.answers.understood import taken_as
 from handlers.core.figures import SectorMove, sector_move
 from handlers.core.match import MatchResult
-from handlers.core.periods import NAMES, parse_asked, period_change
+from handlers.core.periods import parse_asked, period_change, period_name
 from handlers.services import HONG_KONG, Services
 from store.models import Breadth, Quote, Security, YearRange
 from store.tickers import INDEX
@@ -43,14 +44,19 @@ def answer_close(services: Services, args: str = "") -> Reply:
         periods: tuple[str, ...] = (asked.period,) if asked.period else INDEX_PERIODS
         return _security_reply(services, INDEX, day, note, periods, with_summary=True)
     result = services.matcher.match(asked.query, kinds=("security",))
+    periods = (asked.period,) if asked.period else ()
     if sector_hint := _sector_hint(services, result, asked.suffix):
         return sector_hint
+    if only := sole_candidate(result):
+        reply = _security_reply(
+            services, only.key, day, note, periods, with_summary=only.key == INDEX
+        )
+        return taken_as(only.label, reply)
     if result.outcome == "ambiguous":
         return did_you_mean(result, "close", asked.suffix)
     if result.outcome == "none":
         return no_match(result, "close", "security", EXAMPLES, asked.suffix)
     ticker = result.best.key if result.best else INDEX
-    periods = (asked.period,) if asked.period else ()
     return _security_reply(services, ticker, day, note, periods, with_summary=ticker == INDEX)
 
 
@@ -75,26 +81,31 @@ def _sector_hint(services: Services, result: MatchResult, suffix: str) -> Reply 
 
 
 def resolve_session(services: Services, asked: date | None, latest: date) -> tuple[date, str]:
-    """The session to answer for, and a note when it is not the day that was asked."""
+    """The session to answer for, and a note when it is not the day that was asked: a day
+    without one shows the session before it (a weekend, the Friday), naming the holiday."""
     store = services.store
     if asked is None or store.market.is_session(asked):
         return asked or latest, ""
-    nearest = store.market.nearest_session(asked) or latest
     first = store.market.first_date() or latest
     if asked < first:
-        note = f"No closes stored before {day_label(first)}; showing {day_label(nearest)}."
-        return nearest, italic(note)
-    trading = services.schedule.calendar.is_session(asked)
+        note = f"No closes stored before {day_label(first)}; showing {day_label(first)}."
+        return first, italic(note)
+    before = store.market.session_before(asked) or first
+    calendar = services.schedule.calendar
+    trading = calendar.is_session(asked)
     if asked > services.today():
         reason = "that day is in the future"
     elif asked > latest and trading:
         reason = "its closes are not in yet"
     elif trading:
         reason = "its closes are not stored"
+    elif holiday := calendar.holiday_name(asked):
+        reason = f"{holiday}, no trading"
     else:
         reason = "no trading that day"
-    note = italic(f"No session on {day_label(asked)} ({reason}); nearest: {day_label(nearest)}.")
-    return nearest, note
+    shown = "latest" if before == latest and asked > latest else "the session before"
+    note = f"No session on {day_label(asked)} ({reason}); {shown}: {day_label(before)}."
+    return before, italic(note)
 
 
 def _security_reply(
@@ -243,10 +254,12 @@ def period_line(services: Services, quote: Quote, period: str) -> str:
     """ "1 month: ▲ +5.23% (+1,178.40) since Fri 2 May 2025"."""
     found = period_change(services.store, quote.security.ticker, quote.close.date, period)
     if found is None:
-        return f"{NAMES[period].capitalize()}: not enough history in the store"
+        first = services.store.market.first_close(quote.security.ticker)
+        since = f" (its closes begin {day_label(first.date)})" if first else ""
+        return f"{period_name(period).capitalize()}: not enough history in the store{since}"
     index = quote.security.is_index
     return (
-        f"{NAMES[period].capitalize()}: {move(found.change, found.pct_change, index=index)} "
+        f"{period_name(period).capitalize()}: {move(found.change, found.pct_change, index=index)} "
         f"since {day_label(found.since)}"
     )
 

@@ -17,7 +17,8 @@ from handlers.answers.render import (
     table,
 )
 from handlers.answers.reply import NO_CLOSES, Reply
-from handlers.answers.suggest import did_you_mean, no_match
+from handlers.answers.suggest import did_you_mean, no_match, sole_candidate
+from handlers.answers.understood import taken_as
 from handlers.core.dates import split_trailing_day
 from handlers.core.figures import sector_move, sector_moves, short_name
 from handlers.core.sector_words import SectorWords, Term, members_by_sector, sector_terms
@@ -41,6 +42,8 @@ def answer_sector(services: Services, args: str = "") -> Reply:
         return _all_sectors(services, day, note)
     result = services.matcher.match(query, kinds=("sector",))
     suffix = asked_day.isoformat() if asked_day else ""
+    if only := sole_candidate(result):
+        return taken_as(only.label, _one_sector(services, only.key, day, note))
     if result.outcome == "ambiguous":
         return did_you_mean(result, "sector", suffix)
     if result.outcome == "none" or result.best is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.answers.render import bold, escape, shorten
 from handlers.answers.reply import Button, Reply
-from handlers.core.match import MatchResult
+from handlers.core.match import Candidate, MatchResult
 
 MAX_QUERY_SHOWN = 40
 
@@ -32,3 +32,10 @@ def no_match(
     if result.candidates:
         lines.append("Closest names:")
     return Reply("\n".join(lines), choices(result, command, suffix))
+
+
+def sole_candidate(result: MatchResult) -> Candidate | None:
+    """The one candidate of a near match that offers only one: no tie, so no button to tap."""
+    if result.outcome == "ambiguous" and len(result.candidates) == 1:
+        return result.candidates[0]
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -23,6 +24,8 @@ class BotData:
     def __init__(self) -> None:
         self.services: Services | None = None
         self.flood: FloodCheck = FloodGuard()  # in Redis for several workers (bot/shared.py)
+        # Set when the process is told to stop: pushes and alerts claim nothing more.
+        self.stopping = asyncio.Event()
 
 
 # ExtBot[Any]: the bot's rate limiter (or none, in tests) sets its type argument.

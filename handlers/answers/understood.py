@@ -1,0 +1,20 @@
+"""What the bot says about how it read a plain question: the words of its own, kept in one
+place so they are easy to translate."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.answers.render import escape, italic
+from handlers.answers.reply import Reply
+
+NOT_UNDERSTOOD = Reply(
+    "Send a stock's name or code, like pop mart or 700, or /help for everything I do."
+)
+TAKEN_AS = "Taken as {label}."
+
+
+def taken_as(label: str, reply: Reply) -> Reply:
+    """The reply, first saying which security a near match was taken to mean."""
+    note = italic(escape(TAKEN_AS.format(label=label)))
+    return replace(reply, text=f"{note}\n{reply.text}")
