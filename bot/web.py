@@ -14,7 +14,6 @@ Redis (CLOSEBOT_REDIS); the push, alerts and fetch run in `closebot sender`, not
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -30,6 +29,7 @@ from telegram import Update
 from bot.app import build_application, running, services_from
 from bot.config import Settings, environment, load_settings
 from bot.logs import configure_logging
+from bot.webhook import Refusal, log_refusal, secret_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +56,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
 
     async def telegram(request: Request) -> Response:
-        offered = request.headers.get(SECRET_HEADER, "").encode()
-        if not secret or not hmac.compare_digest(offered, secret):
+        remote = request.client.host if request.client else "?"
+        # The same check, and the same log line without the secret, as `run`'s webhook.
+        found = secret_refusal(request.headers.get(SECRET_HEADER), secret.decode())
+        if found is not None:
+            log_refusal(found, remote)
             return PlainTextResponse("wrong secret token", status_code=403)
         body = await _body(request)
         if body is None:
+            log_refusal(
+                Refusal(413, f"body above the {MAX_UPDATE_BYTES:,} an update can be"), remote
+            )
             return PlainTextResponse("too large for an update", status_code=413)
         try:
             update = Update.de_json(json.loads(body), application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            log_refusal(Refusal(400, f"not an update ({type(error).__name__})"), remote)
             return PlainTextResponse("not an update", status_code=400)
         # Answered before the 200: an update this worker dies on is delivered again.
         await application.process_update(update)

@@ -66,3 +66,36 @@ def test_the_listen_address_is_a_setting():
     assert load_settings({"CLOSEBOT_LISTEN": "::1"}).listen == "::1"
     with pytest.raises(ConfigError, match="CLOSEBOT_LISTEN"):
         load_settings({"CLOSEBOT_LISTEN": "127.0.0.1; rm -rf"})
+
+
+async def test_the_web_workers_refuse_as_run_does_and_log_it_without_the_secret(
+    sample_file, caplog
+):
+    import httpx
+
+    from bot.config import Settings
+    from bot.web import create_app
+
+    settings = Settings(
+        token="9990001111:AAWebWorkersTokenForTheTests_abcdefgh",
+        db_path=str(sample_file),
+        webhook_url=f"https://closebot.example.org{PATH}",
+        webhook_secret=SECRET,
+    )
+    # No lifespan: the application is never started, and nothing reaches Telegram.
+    web = create_app(settings)
+    logging.getLogger().addHandler(caplog.handler)  # the app set up logging afresh
+    caplog.set_level(logging.INFO, logger="bot.webhook")
+    transport = httpx.ASGITransport(app=web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+        wrong = await client.post(PATH, json={"update_id": 1}, headers={SECRET_HEADER: "guess"})
+        large = await client.post(
+            PATH,
+            content=b"{" + b" " * (MAX_UPDATE_BYTES + 10) + b"}",
+            headers={SECRET_HEADER: SECRET},
+        )
+    assert (wrong.status_code, large.status_code) == (403, 413)
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.webhook"]
+    assert any("refused (403): wrong secret token" in line for line in logged)
+    assert any("refused (413)" in line for line in logged)
+    assert not any(SECRET in line for line in logged)
