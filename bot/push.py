@@ -120,21 +120,24 @@ class PushReport:
 
     @property
     def complete(self) -> bool:
-        """Nothing failed and nothing is left for a later run."""
+        """Nothing failed and nothing is left for a later run (chats another run is sending
+        are that run's to report)."""
         counts = self.summary()
-        return not (counts["failed"] or counts["left"] or self.held_elsewhere)
+        return not (counts["failed"] or counts["left"])
 
     def describe(self) -> str:
         if self.reason:
             return f"{self.day.isoformat()}: no push ({self.reason})"
-        if not self.outcomes and not self.left_due:
+        if not self.outcomes and not self.left_due and not self.held_elsewhere:
             return f"{self.day.isoformat()}: nobody due"
         line = ", ".join(f"{n:,} {name}" for name, n in self.summary().items())
         lines = [f"{self.day.isoformat()}: {line}"]
         if self.stopped:
             lines.append("stopped before the end: the chats left are sent by the next run")
         if self.held_elsewhere:
-            lines.append(f"{self.held_elsewhere:,} chats are being sent by another run")
+            held = self.held_elsewhere
+            chats = "1 chat is" if held == 1 else f"{held:,} chats are"
+            lines.append(f"{chats} being sent by another run")
         lines += [
             f"  chat {chat}: {outcome}" + (f" ({why})" if why else "")
             for chat, outcome, why in self.problems
