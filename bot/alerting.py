@@ -16,6 +16,7 @@ from telegram.ext import JobQueue
 from bot.delivery import BLOCKED, FAILED, GONE, MOVED, send_parts
 from handlers.answers.alerts import fired_message, judge_alerts
 from handlers.commands import LOCAL_CHAT
+from handlers.core.locale import ENGLISH, locale
 from handlers.edge.io import Context, services_of
 from handlers.services import Services
 
@@ -41,7 +42,8 @@ async def deliver_alerts(
         quote = store.market.quote(alert.ticker, fired_on)
         if quote is None or not store.ledger.start_alert(fired_on, alert.id, services.now()):
             continue
-        text = fired_message(alert, quote.security, quote.close)
+        lang = locale(store.chats.language(alert.chat_id) or ENGLISH)
+        text = fired_message(alert, quote.security, quote.close, lang)
         chat_id = alert.chat_id
         delivery = await send_parts(bot, chat_id, [text], sleep=sleep)
         if delivery.outcome == MOVED and delivery.new_chat_id is not None:

@@ -21,17 +21,18 @@ from bot.ordering import ChatOrderedUpdates
 from bot.push import schedule_pushes
 from handlers.answers import subscribe
 from handlers.commands import COMMANDS
+from handlers.core.locale import ENGLISH, N_, TRADITIONAL, Locale, locale
 from handlers.core.sessions import PushSchedule, TradingCalendar
 from handlers.edge import guard, inline, upload
 from handlers.edge.handlers import BUTTON_HANDLERS, FALLBACK_HANDLERS, command_handlers
-from handlers.edge.io import BotData, Context, services_of
+from handlers.edge.io import BotData, Context, services_for, services_of
 from handlers.services import Services
 from store import open_store
 from store.sample import ensure_data
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong — try again."
+APOLOGY = N_("Sorry, something went wrong — try again.")
 
 
 def services_from(settings: Settings, *, sample_if_empty: bool = False) -> Services:
@@ -77,11 +78,27 @@ async def open_services(settings: Settings, application: App) -> None:
         schedule_alerts(application.job_queue)
         if settings.fetch_source:
             schedule_fetch(application.job_queue, make_source(settings.fetch_source))
-    await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
+    await set_command_menus(application)
     # The matcher and calendar live as long as the process: keep the garbage collector from
     # walking them again and again, which shows up as 50 ms pauses in answers.
     gc.collect()
     gc.freeze()
+
+
+def command_menu(lang: Locale) -> list[BotCommand]:
+    """The command menu in `lang`, from the command table."""
+    return [BotCommand(c.name, lang._(c.description)) for c in COMMANDS]
+
+
+async def set_command_menus(application: App) -> None:
+    """The menu in English for everyone, and in Chinese for people whose Telegram is set to
+    Chinese. Telegram sets menus by two-letter language only, so every Chinese reader gets the
+    Traditional menu of this Hong Kong bot; replies follow each chat's own language."""
+    await application.bot.set_my_commands(command_menu(locale(ENGLISH)))
+    traditional = locale(TRADITIONAL)
+    await application.bot.set_my_commands(
+        command_menu(traditional), language_code=traditional.telegram_code
+    )
 
 
 async def close_services(application: App) -> None:
@@ -104,8 +121,9 @@ async def report_error(update: object, context: Context) -> None:
     logger.error("update failed (%s)", where, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
         try:
+            apology = services_for(update, context).locale._(APOLOGY)
             await context.bot.send_message(
-                update.effective_chat.id, html.escape(APOLOGY), parse_mode=ParseMode.HTML
+                update.effective_chat.id, html.escape(apology), parse_mode=ParseMode.HTML
             )
         except Exception:  # noqa: BLE001 - the apology is best effort; the error is logged above
             logger.warning("could not send the apology to chat %s", update.effective_chat.id)

@@ -13,6 +13,7 @@ from handlers.answers.alerts import answer_alert, answer_alerts
 from handlers.answers.chart import answer_chart
 from handlers.answers.close import answer_close
 from handlers.answers.help import answer_help, answer_plain_text, answer_unknown_command
+from handlers.answers.language import answer_language
 from handlers.answers.movers import answer_movers
 from handlers.answers.reply import Reply
 from handlers.answers.sector import answer_sector
@@ -20,71 +21,72 @@ from handlers.answers.subscribe import answer_status, answer_subscribe, answer_u
 from handlers.answers.summary import answer_summary
 from handlers.answers.watch import answer_watch
 from handlers.catalog import Command, about_the_market
+from handlers.core.locale import N_
 from handlers.services import Services
 
 LOCAL_CHAT = 0  # the console and `ask`: one local chat, its lists kept in the same database
 
 
 def _help(services: Services, chat_id: int, args: str) -> Reply:
-    return answer_help(COMMANDS)
+    return answer_help(services, COMMANDS)
 
 
 COMMANDS: tuple[Command, ...] = (
     Command(
         "close",
-        "An index or one security at the close",
+        N_("An index or one security at the close"),
         ("/close", "/close innovent", "/close 700 3 Jun", "/close hang seng tech"),
         about_the_market(answer_close),
     ),
     Command(
         "sector",
-        "A sector's move and its stocks",
+        N_("A sector's move and its stocks"),
         ("/sector healthcare", "/sector"),
         about_the_market(answer_sector),
     ),
     Command(
         "movers",
-        "Top gainers and losers",
+        N_("Top gainers and losers"),
         ("/movers", "/movers 10 losers", "/movers hsi", "/movers all"),
         about_the_market(answer_movers),
     ),
     Command(
         "chart",
-        "A chart of the closes over a period",
+        N_("A chart of the closes over a period"),
         ("/chart", "/chart innovent 3m"),
         about_the_market(answer_chart),
         threaded=True,
     ),
     Command(
         "summary",
-        "The day's market summary",
+        N_("The day's market summary"),
         ("/summary", "/summary 2025-06-04"),
         about_the_market(answer_summary),
     ),
     Command(
         "watch",
-        "Your own list of names against the index",
+        N_("Your own list of names against the index"),
         ("/watch", "/watch add innovent, pop mart", "/watch remove pop mart"),
         answer_watch,
         about_the_chat=True,
     ),
     Command(
         "alert",
-        "Be told when a close crosses a line",
+        N_("Be told when a close crosses a line"),
         ("/alert innovent above 80", "/alert 700 move 5", "/alert remove 1"),
         answer_alert,
         about_the_chat=True,
     ),
     Command(
         "alerts",
-        "Your alerts, and when they fired",
+        N_("Your alerts, and when they fired"),
         ("/alerts",),
         answer_alerts,
         about_the_chat=True,
     ),
     Command(
         "subscribe",
-        "The close here every trading day",
+        N_("The close here every trading day"),
         ("/subscribe", "/subscribe 17:00"),
         answer_subscribe,
         about_the_chat=True,
@@ -92,7 +94,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "unsubscribe",
-        "Stop the daily close",
+        N_("Stop the daily close"),
         ("/unsubscribe",),
         answer_unsubscribe,
         about_the_chat=True,
@@ -100,13 +102,20 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "status",
-        "Am I subscribed, and when is the next one",
+        N_("Am I subscribed, and when is the next one"),
         ("/status",),
         answer_status,
         about_the_chat=True,
         telegram_only=True,
     ),
-    Command("help", "What I can do", ("/help",), _help, aliases=("start",)),
+    Command(
+        "lang",
+        N_("Reply in English, 繁體中文 or 简体中文"),
+        ("/lang", "/lang zh-hk", "/lang en"),
+        answer_language,
+        about_the_chat=True,
+    ),
+    Command("help", N_("What I can do"), ("/help",), _help, aliases=("start",)),
 )
 BY_NAME: dict[str, Command] = {name: c for c in COMMANDS for name in c.names}
 
@@ -124,7 +133,8 @@ def find_command(line: str) -> tuple[Command | None, str]:
 def answer_in_chat(command: Command, services: Services, chat_id: int, args: str) -> Reply:
     """The command's answer in `chat_id`, or, for the local chat, why it works only on Telegram."""
     if chat_id == LOCAL_CHAT and command.telegram_only:
-        return Reply("Subscriptions work in a Telegram chat: the console has no daily push.")
+        _ = services.locale._
+        return Reply(_("Subscriptions work in a Telegram chat: the console has no daily push."))
     return command.answer(services, chat_id, args)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from handlers.core.locale import ENGLISH_LOCALE, Locale
 from handlers.core.match import Matcher
 from handlers.core.sessions import HONG_KONG, PushSchedule, TradingCalendar
 from store import Store
@@ -70,10 +72,20 @@ class Services:
     schedule: PushSchedule = field(default_factory=lambda: PushSchedule(TradingCalendar()))
     admin_ids: frozenset[int] = frozenset()
     min_turnover: float = DEFAULT_MIN_TURNOVER
+    # The language of the reply being written: each answer is given the asking chat's.
+    locale: Locale = ENGLISH_LOCALE
     names: NameIndex = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", NameIndex(self.store))
+
+    def speaking(self, locale: Locale) -> Services:
+        """The same services, writing replies in `locale`: shares the store and the names."""
+        if locale == self.locale:
+            return self
+        other = copy.copy(self)
+        object.__setattr__(other, "locale", locale)
+        return other
 
     @property
     def matcher(self) -> Matcher:

@@ -163,6 +163,35 @@ class ChatSettings(Repository):
                  ORDER BY a.id"""
         return [alert_from(r) for r in self._rows(sql, [day.isoformat(), day.isoformat()])]
 
+    # --- languages ----------------------------------------------------------------------------
+
+    def language(self, chat_id: int) -> str | None:
+        """The language the chat is answered in (a code of `handlers.core.locale`), if set."""
+        rows = self._rows("SELECT language FROM chat_languages WHERE chat_id = ?", [chat_id])
+        return str(rows[0]["language"]) if rows else None
+
+    def languages(self, chat_ids: list[int]) -> dict[int, str]:
+        """The language of each of these chats that has one."""
+        if not chat_ids:
+            return {}
+        marks = ", ".join("?" * len(chat_ids))
+        sql = f"SELECT chat_id, language FROM chat_languages WHERE chat_id IN ({marks})"
+        return {int(r["chat_id"]): str(r["language"]) for r in self._rows(sql, chat_ids)}
+
+    def set_language(self, chat_id: int, language: str, at: datetime, *, chosen: bool) -> None:
+        """Answer the chat in `language` from now on. A language someone chose with /lang is
+        kept; one guessed from Telegram's language_code never replaces it."""
+        with self.db.atomic():
+            self.db.execute(
+                """INSERT INTO chat_languages (chat_id, language, chosen, set_at)
+                   VALUES (?, ?, ?, ?)
+                   ON CONFLICT (chat_id) DO UPDATE SET
+                     language = excluded.language, chosen = excluded.chosen,
+                     set_at = excluded.set_at
+                   WHERE excluded.chosen = 1 OR chat_languages.chosen = 0""",
+                [chat_id, language, int(chosen), at.isoformat()],
+            )
+
     # --- a group that became a supergroup ---------------------------------------------------
 
     def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
@@ -170,7 +199,9 @@ class ChatSettings(Repository):
         follow it to the new id."""
         with self.db.atomic():
             self.db.execute("DELETE FROM subscribers WHERE chat_id = ?", [new_chat_id])
-            for table in ("subscribers", "pushes", "watchlist", "alerts", "alert_numbers"):
+            self.db.execute("DELETE FROM chat_languages WHERE chat_id = ?", [new_chat_id])
+            tables = ("subscribers", "pushes", "watchlist", "alerts", "alert_numbers")
+            for table in (*tables, "chat_languages"):
                 self.db.execute(
                     f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",
                     [new_chat_id, old_chat_id],

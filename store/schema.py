@@ -139,5 +139,16 @@ def m006_data_version(db: Database) -> None:
     db.table("meta").insert({"key": "data_version", "value": 0})
 
 
+@migrations()
+def m007_chat_language(db: Database) -> None:
+    """The language each chat is answered in: taken from the first person who talks to the bot
+    there (Telegram's language_code), until someone chooses one with /lang (`chosen` = 1)."""
+    db.table("chat_languages").create(
+        {"chat_id": int, "language": str, "chosen": int, "set_at": str},
+        pk="chat_id",
+        not_null={"language", "chosen", "set_at"},
+    )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -33,6 +33,7 @@ def test_a_database_file_is_opened_in_wal_mode_and_migrated_once(tmp_path):
         "m004_alert_numbers",
         "m005_printed_prices_and_membership",
         "m006_data_version",
+        "m007_chat_language",
     ]
     store.close()
 

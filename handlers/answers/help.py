@@ -11,25 +11,27 @@ from handlers.answers.suggest import did_you_mean
 from handlers.catalog import Command
 from handlers.services import Services
 
-INTRO = (
-    "I answer questions about the Hong Kong market after the close: the Hang Seng indexes, "
-    "any listed stock, REIT or ETF by name, code or Chinese name, sectors and the day's movers."
-)
 
-
-def answer_help(commands: Sequence[Command]) -> Reply:
+def answer_help(services: Services, commands: Sequence[Command]) -> Reply:
     """Every command with an example."""
-    lines = [INTRO, ""]
+    _ = services.locale._
+    intro = _(
+        "I answer questions about the Hong Kong market after the close: the Hang Seng indexes, "
+        "any listed stock, REIT or ETF by name, code or Chinese name, sectors and the day's movers."
+    )
+    lines = [intro, ""]
     for info in commands:
-        lines.append(f"/{info.name} — {escape(info.description)}")
+        lines.append(f"/{info.name} — {escape(_(info.description))}")
         lines.append("   " + " · ".join(escape(e) for e in info.examples))
-    lines += ["", "Or just send a name, like " + bold("pop mart") + " or " + bold("700") + "."]
+    names = _("Or just send a name, like {first} or {second}.")
+    lines += ["", names.format(first=bold(_("pop mart")), second=bold("700"))]
     return Reply("\n".join(lines))
 
 
 def answer_unknown_command(services: Services, command: str) -> Reply:
     name = shorten(command.split()[0] if command.split() else command, 30)
-    return Reply(f"I don't know {escape(name)}. Send /help to see what I can do.")
+    text = services.locale._("I don't know {command}. Send /help to see what I can do.")
+    return Reply(text.format(command=escape(name)))
 
 
 def answer_plain_text(services: Services, text: str) -> Reply:
@@ -40,5 +42,9 @@ def answer_plain_text(services: Services, text: str) -> Reply:
         if result.outcome == "match":
             return answer_close(services, text)
         if result.outcome == "ambiguous":
-            return did_you_mean(result, "close")
-    return Reply("Send a stock's name or code, like pop mart or 700, or /help for everything I do.")
+            return did_you_mean(services, result, "close")
+    return Reply(
+        services.locale._(
+            "Send a stock's name or code, like pop mart or 700, or /help for everything I do."
+        )
+    )

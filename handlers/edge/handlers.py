@@ -22,7 +22,7 @@ from handlers.edge.io import (
     keyboard,
     log_answered,
     send_reply,
-    services_of,
+    services_for,
 )
 from handlers.services import Services
 
@@ -49,7 +49,7 @@ def _answering(command: Command):  # noqa: ANN202 - a PTB callback
         if update.effective_chat is None:
             return
         args = " ".join(context.args or [])
-        services = services_of(context)
+        services = services_for(update, context)
         await send_reply(
             update, await run_answer(command, services, update.effective_chat.id, args)
         )
@@ -66,7 +66,7 @@ async def button_pressed(update: Update, context: Context) -> None:
         return
     await query.answer()
     chat_id = query.message.chat.id if query.message else LOCAL_CHAT
-    services = services_of(context)
+    services = services_for(update, context)
     command, args = find_command(query.data or "")
     if command is None:
         reply = answer_unknown_command(services, query.data or "")
@@ -74,9 +74,8 @@ async def button_pressed(update: Update, context: Context) -> None:
         reply = await run_answer(command, services, chat_id, args)
     if reply.photo is not None and isinstance(query.message, Message):
         # A text message cannot become a photo: send the picture, and say so in the question.
-        await query.edit_message_text(
-            f"Chart: {escape(query.data or '')}", parse_mode=ParseMode.HTML
-        )
+        chart = services.locale._("Chart: {command}").format(command=escape(query.data or ""))
+        await query.edit_message_text(chart, parse_mode=ParseMode.HTML)
         await query.message.reply_photo(reply.photo, caption=reply.text, parse_mode=ParseMode.HTML)
         return
     await query.edit_message_text(
@@ -92,14 +91,14 @@ async def unknown_command(update: Update, context: Context) -> None:
     addressed = text.split()[0].lower().endswith(f"@{context.bot.username}".lower())
     if message is None or (message.chat.type != ChatType.PRIVATE and not addressed):
         return
-    await send_reply(update, answer_unknown_command(services_of(context), text))
+    await send_reply(update, answer_unknown_command(services_for(update, context), text))
 
 
 async def plain_text(update: Update, context: Context) -> None:
     """A message that is not a command: treat a security's name as /close, else hint."""
     message = update.effective_message
     text = message.text if message and message.text else ""
-    await send_reply(update, answer_plain_text(services_of(context), text))
+    await send_reply(update, answer_plain_text(services_for(update, context), text))
 
 
 BUTTON_HANDLERS = [CallbackQueryHandler(button_pressed)]

@@ -7,8 +7,9 @@ from telegram.constants import ParseMode
 from telegram.ext import InlineQueryHandler
 
 from handlers.answers.render import percent, price
+from handlers.answers.suggest import label
 from handlers.commands import BY_NAME, LOCAL_CHAT
-from handlers.edge.io import Context, services_of
+from handlers.edge.io import Context, services_for
 from handlers.services import Services
 
 MAX_RESULTS = 5
@@ -28,7 +29,7 @@ def inline_results(services: Services, query: str) -> list[InlineQueryResultArti
     for candidate in result.candidates[:MAX_RESULTS]:
         reply = close_command.answer(services, LOCAL_CHAT, candidate.key)
         quote = services.store.market.quote(candidate.key, latest) if latest else None
-        description = "No close stored"
+        description = services.locale._("No close stored")
         if quote:
             close = quote.close
             change = "" if close.pct_change is None else f"  {percent(close.pct_change)}"
@@ -36,7 +37,7 @@ def inline_results(services: Services, query: str) -> list[InlineQueryResultArti
         articles.append(
             InlineQueryResultArticle(
                 id=candidate.key,
-                title=candidate.label,
+                title=label(services, candidate),
                 description=description,
                 input_message_content=InputTextMessageContent(
                     reply.text, parse_mode=ParseMode.HTML
@@ -51,8 +52,11 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
-    results = inline_results(services_of(context), query.query)
-    await query.answer(results, cache_time=CACHE_SECONDS)
+    services = services_for(update, context)
+    results = inline_results(services, query.query)
+    # Telegram keeps answers per query for everyone unless told they are personal: a query
+    # answered in one language must not be shown to someone who reads another.
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
 
 
 HANDLERS = [InlineQueryHandler(inline_query)]
