@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
         "--securities", help="securities CSV: ticker,name,name_zh,sector,kind,aliases"
     )
     load.add_argument("--members", help="index members CSV: index,ticker,as_of")
+    load.add_argument(
+        "--names", help="everyday names CSV: ticker,name,source (e.g. 0939.HK,建行,<where>)"
+    )
     load.add_argument("--date", type=date.fromisoformat, help="the summary's day (YYYY-MM-DD)")
     fetch = command("fetch", "download a session's closes and load them")
     fetch.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
@@ -93,9 +96,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
-    if not (args.closes or args.summary or args.securities or args.members):
+    if not (args.closes or args.summary or args.securities or args.members or args.names):
         print(
-            "Nothing to load: give a closes CSV, --summary, --securities or --members.",
+            "Nothing to load: give a closes CSV, --summary, --securities, --members or --names.",
             file=sys.stderr,
         )
         return 2
@@ -107,6 +110,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
             summary=args.summary,
             securities=args.securities,
             members=args.members,
+            names=args.names,
             summary_date=args.date,
             now=hong_kong_now(),
             min_turnover=settings.movers_min_turnover,

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from store.chinese import to_simplified
 from store.quality import implausible_closes
 from store.store import Store
 from store.tickers import canonical_ticker, is_stock_code
@@ -28,6 +29,8 @@ CLOSES_OPTIONAL = ("open", "high", "low", "prev_close", "volume", "turnover", "n
 SECURITIES_REQUIRED = ("ticker", "name")
 SECURITIES_OPTIONAL = ("name_zh", "sector", "kind", "category", "board_lot", "aliases")
 MEMBERS_REQUIRED = ("index", "ticker", "as_of")
+NAMES_REQUIRED = ("ticker", "name", "source")
+MAX_NAME_LENGTH = 30
 KINDS = ("stock", "index")
 CATEGORIES = ("equity", "reit", "etp", "index")
 MAX_VOLUME = 10**18  # shares in a day; SQLite integers stop at 2**63
@@ -67,6 +70,7 @@ class IngestReport:
     securities: int = 0
     summaries: int = 0
     members: int = 0
+    names: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)  # rows that cannot be real, each why
 
@@ -86,6 +90,8 @@ class IngestReport:
             parts.append(_plural(self.summaries, "summary", "summaries"))
         if self.members:
             parts.append(_plural(self.members, "index member", "index members"))
+        if self.names:
+            parts.append(_plural(self.names, "everyday name", "everyday names"))
         what = ", ".join(parts) or "nothing to load"
         if self.ignored_columns:
             what += f"; ignored columns: {', '.join(self.ignored_columns)}"
@@ -397,6 +403,63 @@ def read_members(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
     return [(i, t, d.isoformat()) for i, t, d in rows.itertuples(index=False)]
 
 
+@dataclass(frozen=True)
+class NameRow:
+    """A name people use for a security, and where it is shown that they use it."""
+
+    row: int
+    ticker: str
+    name: str
+    source: str
+
+
+def read_names(path: str | os.PathLike[str]) -> list[NameRow]:
+    """Validated rows of everyday names (ticker,name,source): each names one security, and
+    says where people are seen using it."""
+    path = Path(path)
+    frame = _read_csv(path, NAMES_REQUIRED, ())
+    tickers = _tickers(path, frame)
+    names = frame["name"].str.strip()
+    sources = frame["source"].str.strip()
+    _first_bad(path, frame, "name", names == "", "a name is required")
+    _first_bad(path, frame, "name", names.str.len() > MAX_NAME_LENGTH, "too long for a name")
+    _first_bad(path, frame, "source", sources == "", "say where people use this name")
+    rows = pd.DataFrame({"ticker": tickers, "name": names.str.casefold()})
+    _first_bad(path, frame, "name", rows.duplicated(), "this name is listed twice")
+    # A name already given to another security (not a row repeated: that is caught above).
+    elsewhere = rows.duplicated(subset="name") & ~rows.duplicated()
+    _first_bad(path, frame, "name", elsewhere, "the same name is given to two securities")
+    return [
+        NameRow(i + 1, tickers.iloc[i], names.iloc[i], sources.iloc[i]) for i in range(len(frame))
+    ]
+
+
+def _check_names_known(path: str | os.PathLike[str], rows: list[NameRow], known: set[str]) -> None:
+    for row in rows:
+        if row.ticker not in known:
+            raise IngestError(
+                path,
+                "unknown security: load it with --securities first",
+                row=row.row,
+                column="ticker",
+                value=row.ticker,
+            )
+
+
+def _add_names(store: Store, rows: list[NameRow]) -> None:
+    """Each name, and its Simplified form, joins the aliases of its security."""
+    added: dict[str, list[str]] = {}
+    for row in rows:
+        added.setdefault(row.ticker, []).extend([row.name, to_simplified(row.name)])
+    for security in store.market.securities():
+        if security.ticker in added:
+            aliases = list(dict.fromkeys([*security.aliases, *added[security.ticker]]))
+            store.db.execute(
+                "UPDATE securities SET aliases = ? WHERE ticker = ?",
+                [json.dumps(aliases, ensure_ascii=False), security.ticker],
+            )
+
+
 def read_summary(path: str | os.PathLike[str]) -> tuple[str, str]:
     """(headline, body): the first non-blank line, then the rest."""
     path = Path(path)
@@ -421,10 +484,11 @@ def ingest(
     summary: str | os.PathLike[str] | None = None,
     securities: str | os.PathLike[str] | None = None,
     members: str | os.PathLike[str] | None = None,
+    names: str | os.PathLike[str] | None = None,
     summary_date: date | None = None,
     today: date,
 ) -> IngestReport:
-    """Load any of the four files in one transaction; raise `IngestError` and write nothing.
+    """Load any of the five files in one transaction; raise `IngestError` and write nothing.
 
     Closes rows that cannot be real (see `store.quality`) are set aside and named in the
     report; the rest of the file loads.
@@ -432,6 +496,7 @@ def ingest(
     report = IngestReport()
     security_rows = read_securities(securities) if securities else []
     member_rows = read_members(members) if members else []
+    name_rows = read_names(names) if names else []
     frame = None
     closes_name = closes.name if isinstance(closes, Rows) else closes
     if closes is not None and closes_name is not None:
@@ -450,13 +515,17 @@ def ingest(
     new_securities = _securities_from_closes(closes_name, frame, known) if frame is not None else []
     if members:
         _check_members_known(members, member_rows, known)
+    if names:
+        _check_names_known(names, name_rows, known)
     if frame is not None:
         frame = _with_changes(store, frame)
 
     with store.db.atomic():
         store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
         _upsert_securities(store, security_rows + new_securities)
-        if security_rows or new_securities:
+        _add_names(store, name_rows)
+        report.names = len(name_rows)
+        if security_rows or new_securities or name_rows:
             store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'securities_version'")
         report.securities = len(security_rows)
         if frame is not None:

@@ -18,6 +18,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from store.chinese import to_simplified
 from store.models import Security
 
 ENGLISH = "en"
@@ -102,23 +103,6 @@ def compile_catalog(po: Path) -> bytes:
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     return compiled.getvalue()
-
-
-@cache
-def _to_simplified(text: str) -> str:
-    return _converter().convert(text) if text else text
-
-
-@cache
-def _converter():  # noqa: ANN202 - opencc publishes no types
-    from opencc import OpenCC
-
-    return OpenCC("hk2s")  # Hong Kong Traditional, as HKEX writes it, to Simplified
-
-
-def to_simplified(text: str) -> str:
-    """Hong Kong Traditional text in Simplified characters (OpenCC's hk2s)."""
-    return _to_simplified(text)
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,13 @@ def safe_name(name: str | None) -> str:
 
 
 def csv_kind(head: bytes) -> str:
-    """Closes files have a close column; securities files have names but no closes."""
+    """Closes files have a close column; everyday-name files a source for each name;
+    securities files have names but neither."""
     header = head.decode("utf-8-sig", "replace").splitlines()[0].lower() if head else ""
     columns = {c.strip() for c in header.split(",")}
-    return "closes" if "close" in columns else "securities"
+    if "close" in columns:
+        return "closes"
+    return "names" if "source" in columns else "securities"
 
 
 def load_file(
@@ -64,6 +67,8 @@ def load_file(
             loaded = load_session(store, summary=path, summary_date=day, now=now)
         elif kind == "closes":
             loaded = load_session(store, path, now=now, min_turnover=min_turnover)
+        elif kind == "names":
+            loaded = load_session(store, names=path, now=now)
         else:
             loaded = load_session(store, securities=path, now=now)
     except IngestError as error:
