@@ -35,13 +35,13 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "close",
         N_("An index or one security at the close"),
-        ("/close", "/close innovent", "/close 700 3 Jun", "/close hang seng tech"),
+        ("/close", N_("/close innovent"), "/close 700 3 Jun", N_("/close hang seng tech")),
         about_the_market(answer_close),
     ),
     Command(
         "sector",
         N_("A sector's move and its stocks"),
-        ("/sector healthcare", "/sector"),
+        (N_("/sector healthcare"), "/sector"),
         about_the_market(answer_sector),
     ),
     Command(
@@ -53,7 +53,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "chart",
         N_("A chart of the closes over a period"),
-        ("/chart", "/chart innovent 3m"),
+        ("/chart", N_("/chart innovent 3m")),
         about_the_market(answer_chart),
         threaded=True,
     ),
@@ -66,14 +66,14 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "watch",
         N_("Your own list of names against the index"),
-        ("/watch", "/watch add innovent, pop mart", "/watch remove pop mart"),
+        ("/watch", N_("/watch add innovent, pop mart"), N_("/watch remove pop mart")),
         answer_watch,
         about_the_chat=True,
     ),
     Command(
         "alert",
         N_("Be told when a close crosses a line"),
-        ("/alert innovent above 80", "/alert 700 move 5", "/alert remove 1"),
+        (N_("/alert innovent above 80"), "/alert 700 move 5", "/alert remove 1"),
         answer_alert,
         about_the_chat=True,
     ),

@@ -179,8 +179,8 @@ class ChatSettings(Repository):
         return {int(r["chat_id"]): str(r["language"]) for r in self._rows(sql, chat_ids)}
 
     def set_language(self, chat_id: int, language: str, at: datetime, *, chosen: bool) -> None:
-        """Answer the chat in `language` from now on. A language someone chose with /lang is
-        kept; one guessed from Telegram's language_code never replaces it."""
+        """Answer the chat in `language` from now on when someone chose it (/lang); a language
+        guessed from Telegram's language_code is only ever the first one stored."""
         with self.db.atomic():
             self.db.execute(
                 """INSERT INTO chat_languages (chat_id, language, chosen, set_at)
@@ -188,7 +188,7 @@ class ChatSettings(Repository):
                    ON CONFLICT (chat_id) DO UPDATE SET
                      language = excluded.language, chosen = excluded.chosen,
                      set_at = excluded.set_at
-                   WHERE excluded.chosen = 1 OR chat_languages.chosen = 0""",
+                   WHERE excluded.chosen = 1""",
                 [chat_id, language, int(chosen), at.isoformat()],
             )
 

@@ -22,7 +22,7 @@ def answer_help(services: Services, commands: Sequence[Command]) -> Reply:
     lines = [intro, ""]
     for info in commands:
         lines.append(f"/{info.name} — {escape(_(info.description))}")
-        lines.append("   " + " · ".join(escape(e) for e in info.examples))
+        lines.append("   " + " · ".join(escape(_(e)) for e in info.examples))
     names = _("Or just send a name, like {first} or {second}.")
     lines += ["", names.format(first=bold(_("pop mart")), second=bold("700"))]
     return Reply("\n".join(lines))
