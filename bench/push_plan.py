@@ -109,7 +109,8 @@ class _Senders:
 
     def claim(self, day: date, due: DuePush) -> None:
         started = time.perf_counter()
-        self.claimed += self.services.store.ledger.claim_push(day, due.chat_id, self.services.now())
+        claim = self.services.store.ledger.claim_push(day, due.chat_id, self.services.now())
+        self.claimed += claim is not None
         self.seconds += time.perf_counter() - started
 
     def claim_all(self, work: DayWork) -> None:
@@ -175,10 +176,19 @@ def measure_size(sample: Path, work: Path, count: int, seed: int) -> dict[str, A
     return {"subscribers": count, "insert_s": round(inserted_s, 2), **figures}
 
 
-def push_planning(work: Path, sizes: Sequence[int], seed: int) -> dict[str, Any]:
-    """Every size's figures, on one copy of the sample made here."""
+def push_planning(
+    work: Path, sizes: Sequence[int], seed: int, sample: Path | None = None
+) -> dict[str, Any]:
+    """Every size's figures, on one copy of the sample: of `sample` when given (a store file
+    holding the bundled sample), else loaded here."""
     work.mkdir(parents=True, exist_ok=True)
-    sample = make_sample_store(work / "push-plan-sample.db")
+    copy = work / "push-plan-sample.db"
+    if sample is None:
+        sample = make_sample_store(copy)
+    else:
+        remove_db(copy)
+        shutil.copyfile(sample, copy)
+        sample = copy
     try:
         return {"sizes": [measure_size(sample, work, count, seed) for count in sizes]}
     finally:

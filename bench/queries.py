@@ -152,6 +152,59 @@ def dated_queries(
     return queries
 
 
+# Plain questions as people send them (issue 17): about one stock, and about the market.
+PLAIN_ABOUT_A_STOCK = (
+    "how did {name} close today?",
+    "what did {code} finish at on {day_month}",
+    "how did {name} do on {day_month}",
+    "{name} 3 months",
+    "{name} yesterday",
+    "{zh}今日收市幾多",
+    "{zh}尋日點",
+    "{zh}今天收盘",
+)
+PLAIN_ABOUT_THE_MARKET = (
+    "biggest gainers",
+    "why did the market rise",
+    "how's the market",
+    "what happened to bank stocks",
+    "升幅最大",
+    "點解今日升",
+    "大市點",
+    "內銀股今日點",
+)
+
+
+def plain_queries(
+    securities: Sequence[Security],
+    first: date,
+    last: date,
+    count: int,
+    rng: np.random.Generator,
+) -> list[Query]:
+    """Plain questions, three in four about one stock (by its short name, code or Chinese
+    name, with a day written day first), the rest about the market."""
+    stocks = stocks_of(securities)
+    span = (last - first).days
+    queries = []
+    for _ in range(count):
+        if rng.random() < 0.25:
+            text = PLAIN_ABOUT_THE_MARKET[int(rng.integers(len(PLAIN_ABOUT_THE_MARKET)))]
+            queries.append(Query(text, ""))
+            continue
+        security = stocks[int(rng.integers(len(stocks)))]
+        template = PLAIN_ABOUT_A_STOCK[int(rng.integers(len(PLAIN_ABOUT_A_STOCK)))]
+        day = first + timedelta(days=int(rng.integers(span + 1)))
+        text = template.format(
+            name=short_name(security),
+            code=security.ticker[:4],
+            zh=security.name_zh or short_name(security),
+            day_month=f"{day.day}/{day.month}/{day.year}",
+        )
+        queries.append(Query(text, security.ticker))
+    return queries
+
+
 def answer_workload(
     securities: Sequence[Security],
     sectors: Sequence[str],
@@ -181,6 +234,7 @@ def answer_workload(
             Query(f"/close {q.text}", q.intended)
             for q in dated_queries(securities, first, last, count, rng)
         ],
+        "plain words": plain_queries(securities, first, last, count, rng),
     }
 
 

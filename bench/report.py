@@ -7,7 +7,7 @@ import platform
 import sqlite3
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +147,15 @@ def _match_rows(matching: dict[str, Any]) -> list[Row]:
             labelled["accuracy_full"] >= labelled["accuracy_sample"],
         ),
     ]
+
+
+def answer_rows(results: dict[str, Any]) -> list[Row]:
+    """The rows of an answers-only run: each kind of answer on the sample, then matching."""
+    rows = [
+        replace(row, figure=row.figure.replace("Answer ", "Sample: answer ", 1))
+        for row in _answer_rows(results["sample_answers"])
+    ]
+    return rows + _match_rows(results["matching"])
 
 
 def _push_rows(push: dict[str, Any]) -> list[Row]:

@@ -4,6 +4,7 @@
     python bench/run.py --small    # 300 stocks × 1 year, under a minute
     python bench/run.py --real     # also ingest the real 2009–2025 closes of 503 stocks
     python bench/run.py --push-plan  # only push planning at 100,000 and 1,000,000 subscribers
+    python bench/run.py --answers    # only answers on the sample and matching over the names
 
 Prints the results table and writes every figure to bench/results.json (with --push-plan, only
 to --out when given). Generated markets are cached under bench/.cache/ (delete it to
@@ -31,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only push planning (--small: 100,000 subscribers; full: also 1,000,000)",
     )
+    parser.add_argument(
+        "--answers",
+        action="store_true",
+        help="only answers on the sample (plain questions too) and matching over the market's "
+        "names (--small: 300 stocks; full: 2,700), no closes generated",
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the ingested store.db")
     parser.add_argument("--out", type=Path, help="results file (default bench/results.json)")
     return parser
@@ -45,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.push_plan:
         return _push_plan_only(args.size, args.out)
+    if args.answers:
+        return _answers_only(args.size, args.out)
     results = suite.run(suite.SIZES[args.size], real=args.real, keep_db=args.keep_db)
     out = args.out or suite.RESULTS
     suite.write(results, out)
@@ -61,6 +70,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(report.table(report.rows(results)))
     print(f"\nEvery figure: {out}")
+    return 0
+
+
+def _answers_only(size: str, out: Path | None) -> int:
+    """Only the answer and matching figures, printed (and written to `out` when given)."""
+    from bench import report, suite
+
+    results = suite.run_answers(suite.SIZES[size])
+    if out:
+        suite.write(results, out)
+    machine = results["machine"]
+    print()
+    print(
+        f"closebot · answers and matching: {machine['cores']} × {machine['cpu']}, Python "
+        f"{machine['python']}, load {machine['load_average_at_start'][0]} at start, "
+        f"{machine['load_average_at_end'][0]} at end"
+    )
+    print(report.table(report.answer_rows(results)))
     return 0
 
 

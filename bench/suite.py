@@ -16,17 +16,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bench import report
 from bench.answers import answer_latency, evening_services
 from bench.ingest_rate import compare_ingest, remove_db
-from bench.make_market import Market, cached_market
+from bench.make_market import Market, cached_market, make_securities
 from bench.matching import labelled_accuracy, matcher_vs_naive
 from bench.process import ask_startup, serve_child
 from bench.push_path import PushSetup, push_throughput, subscribe_many
 from bench.push_plan import push_planning
 from bench.real_data import real_market
 from bench.updates import updates_per_second
-from store import open_store
+from store import ingest, open_store
 from store.sample import SAMPLE_DAY, load_sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +60,7 @@ SIZES = {
         "full", 2_700, 10.0, 1_000, 2_000, 10_000, 300, 200, 5, push_plan=(100_000, 1_000_000)
     ),
     "small": Size("small", 300, 1.0, 1_000, 1_000, 2_000, 100, 100, 3, push_plan=(100_000,)),
-    "tiny": Size("tiny", 40, 0.06, 50, 50, 50, 40, 5, 1, updates=30, push_plan=(2_000,)),
+    "tiny": Size("tiny", 40, 0.06, 20, 20, 50, 40, 5, 1, updates=10, push_plan=(600,)),
 }
 
 
@@ -125,7 +127,6 @@ def _on_the_sample(work: Path, size: Size, log: bool) -> dict[str, Any]:
         ask = ask_startup(db, size.startup_runs)
     with _Step(f"updates: {size.updates:,} chats at 0 and 100 ms round trips", log):
         updates = updates_per_second(db, size.updates)
-    remove_db(db)
     return {
         "load_s": round(loaded_s, 2),
         "securities": securities,
@@ -135,21 +136,73 @@ def _on_the_sample(work: Path, size: Size, log: bool) -> dict[str, Any]:
     }
 
 
-def _push_planning(work: Path, size: Size, log: bool) -> dict[str, Any]:
+def _push_planning(work: Path, size: Size, log: bool, sample: Path | None = None) -> dict[str, Any]:
     sizes = " and ".join(f"{count:,}" for count in size.push_plan)
     with _Step(f"push planning: {sizes} subscribers, nothing sent", log):
-        return push_planning(work, size.push_plan, SEED)
+        return push_planning(work, size.push_plan, SEED, sample)
 
 
 def run_push_plan(
-    size: Size, *, cache: Path = CACHE, work: Path | None = None, log: bool = True
+    size: Size,
+    *,
+    cache: Path = CACHE,
+    work: Path | None = None,
+    log: bool = True,
+    sample: Path | None = None,
 ) -> dict[str, Any]:
-    """Only the push-planning figures for `size` (`python bench/run.py --push-plan`)."""
+    """Only the push-planning figures for `size` (`python bench/run.py --push-plan`), on a
+    copy of `sample` (a store holding the bundled sample) when given."""
     work = work or cache / f"work-{size.name}"
     results: dict[str, Any] = {"machine": report.machine(), "size": asdict(size)}
-    results["push_plan"] = _push_planning(work, size, log)
+    results["push_plan"] = _push_planning(work, size, log, sample)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["targets"] = report.targets(report.push_plan_rows(results["push_plan"]))
+    return results
+
+
+def _board_names(work: Path, size: Size) -> Path:
+    """The full market's securities alone (the same seeded names as its closes file, which
+    is not needed to time matching), as a CSV to ingest."""
+    path = work / f"securities-{size.securities}.csv"
+    if not path.exists():
+        table = make_securities(size.securities, np.random.default_rng(SEED))
+        table.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+def run_answers(
+    size: Size, *, cache: Path = CACHE, work: Path | None = None, log: bool = True
+) -> dict[str, Any]:
+    """Only answers and matching (`python bench/run.py --answers`): every kind of answer on the
+    bundled sample, plain questions included, and matching over the names of the market of
+    `size` with no closes loaded, so it takes a minute at any size."""
+    work = work or cache / f"work-{size.name}"
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"machine": report.machine(), "size": asdict(size)}
+    db = work / "sample-answers.db"
+    remove_db(db)
+    with _Step(f"sample: {size.answer_queries:,} answers of each kind", log):
+        store = open_store(db)
+        try:
+            load_sample(store)
+            services = evening_services(store, SAMPLE_DAY)
+            first = store.market.first_date() or SAMPLE_DAY
+            results["sample_answers"] = answer_latency(
+                services, first, SAMPLE_DAY, size.answer_queries, SEED
+            )
+        finally:
+            store.close()
+        remove_db(db)
+    with _Step(f"matching: {size.match_queries:,} queries over {size.securities:,} stocks", log):
+        board = open_store(":memory:")
+        try:
+            ingest(board, securities=_board_names(work, size), today=SAMPLE_DAY)
+            results["matching"] = matcher_vs_naive(board, size.match_queries, SEED)
+            results["matching"]["labelled"] = labelled_accuracy(board)
+        finally:
+            board.close()
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets"] = report.targets(report.answer_rows(results))
     return results
 
 
@@ -175,11 +228,12 @@ def run(
     if real:
         with _Step("ingest: the real closes (503 stocks, 2009–2025)", log):
             results["ingest_real"] = compare_ingest(real_market(cache), work / "real", cli=False)
-    results["sample"] = _on_the_sample(work, size, log)
+    results["sample"] = _on_the_sample(work, size, log)  # leaves the sample's store behind
     db = work / "store.db"
     results.update(_serve_questions(market, db, size, log))
     if size.push_plan:
-        results["push_plan"] = _push_planning(work, size, log)
+        results["push_plan"] = _push_planning(work, size, log, sample=work / "sample.db")
+    remove_db(work / "sample.db")
     with _Step("memory and start-up: child processes", log):
         results["process"] = {
             "serve": serve_child(db, size.serve_queries, SEED),

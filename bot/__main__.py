@@ -14,9 +14,10 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,7 @@ from bot.app import build_application, services_from
 from bot.config import ConfigError, Settings, environment, load_settings
 from bot.console import local_alerts, render_for_terminal, run_console
 from bot.delivery import telegram_pace
+from bot.faults import explain
 from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
 from bot.push import PushPlan, PushReport, deliver, due_batches, plan_push
@@ -126,11 +128,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 def _run(settings: Settings) -> int:
     """Serve Telegram until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
-    token = settings.require_token()
-    configure_logging(
-        level=logging.getLevelName(settings.log_level),
-        secrets=[token, settings.webhook_secret or ""],
-    )
+    settings.require_token()
     # Opened before the application starts, so a bad database is a clear message, not a crash.
     application = build_application(settings, services=services_from(settings))
     if settings.webhook_url:
@@ -213,11 +211,10 @@ def _push(settings: Settings, args: argparse.Namespace) -> int:
         if args.dry_run:
             _print_dry_run(services, plan)
             return 0
-        token = settings.require_token()
-        configure_logging(secrets=[token])
+        settings.require_token()
         report = asyncio.run(_deliver_now(settings, services, plan))
         print(report.describe())
-        return 0
+        return 0 if report.complete else 1
     finally:
         services.store.close()
 
@@ -271,13 +268,28 @@ def _print_message(parts: Sequence[str], to: str) -> None:
 
 
 async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -> PushReport:
+    """Send the push, stopping cleanly on SIGTERM or Ctrl-C: nothing new is claimed, the
+    sends in flight finish or are given back within `bot.push.GRACE` seconds."""
     bot = ExtBot(
         settings.require_token(),
         base_url=settings.api_base_url,
         rate_limiter=telegram_pace(paid_broadcasts=settings.paid_broadcasts),
     )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _stopping(stop, signum))
     async with bot:
-        return await deliver(bot, services, plan)
+        return await deliver(bot, services, plan, stop=stop)
+
+
+def _stopping(stop: asyncio.Event, signum: int) -> Callable[[], None]:
+    def handle() -> None:
+        if not stop.is_set():
+            logger.info("%s: stopping the push", signal.Signals(signum).name)
+        stop.set()
+
+    return handle
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -285,22 +297,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging()
     args = _parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings(environment())
         if getattr(args, "db", None):
             settings = replace(settings, db_path=args.db)
-        if args.command == "run":
-            return _run(settings)
-        if args.command == "ingest":
-            return _ingest(settings, args)
-        if args.command == "fetch":
-            return _fetch(settings, args)
-        if args.command == "push":
-            return _push(settings, args)
-        return _local(settings, args)
+        # From here on, every line logged and every error printed is scrubbed of the token.
+        configure_logging(
+            level=logging.getLevelName(settings.log_level),
+            secrets=[settings.token or "", settings.webhook_secret or ""],
+        )
+        return _command(settings, args)
     except (ConfigError, StoreError) as error:
         print(error, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        message = explain(error, settings) if settings is not None else None
+        if message is None:
+            # A bug: its traceback goes to the log, where the filter scrubs the token.
+            logger.exception("%s failed", args.command)
+            message = f"{args.command} failed unexpectedly; the log above says where."
+        print(message, file=sys.stderr)
+        return 2
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "ingest":
+        return _ingest(settings, args)
+    if args.command == "fetch":
+        return _fetch(settings, args)
+    if args.command == "push":
+        return _push(settings, args)
+    return _local(settings, args)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import html
 import logging
+import signal
 from functools import partial
 from typing import Any, cast
 
@@ -79,6 +81,7 @@ async def open_services(settings: Settings, application: App) -> None:
         if settings.fetch_source:
             schedule_fetch(application.job_queue, make_source(settings.fetch_source))
     await set_command_menus(application)
+    stop_on_signals(application)
     # The matcher and calendar live as long as the process: keep the garbage collector from
     # walking them again and again, which shows up as 50 ms pauses in answers.
     gc.collect()
@@ -99,6 +102,26 @@ async def set_command_menus(application: App) -> None:
     await application.bot.set_my_commands(
         command_menu(traditional), language_code=traditional.telegram_code
     )
+
+
+def stop_on_signals(application: App) -> None:
+    """SIGTERM (a deploy, a platform stopping the bot) and Ctrl-C stop the bot cleanly: the
+    push and alert senders claim nothing more and finish or give back what they hold within
+    `bot.push.GRACE` seconds, then the application shuts down as python-telegram-bot does."""
+    loop = asyncio.get_running_loop()
+
+    def stop(signum: int) -> None:
+        logger.info("%s: stopping", signal.Signals(signum).name)
+        application.bot_data.stopping.set()
+        # As python-telegram-bot's own handler does: the run loop ends and the application
+        # stops, waiting for the jobs in flight, which now wind down.
+        raise SystemExit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, stop, signum)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signals in this thread
+            return
 
 
 async def close_services(application: App) -> None:

@@ -25,6 +25,9 @@ from telegram.ext import BaseRateLimiter
 logger = logging.getLogger(__name__)
 
 BROADCAST = {"broadcast": True}  # rate_limit_args of a message sent to many chats
+# rate_limit_args key of a callable told when the request leaves, after its wait here: the
+# sender's ledger then knows a request still waiting never reached Telegram.
+LEAVING = "leaving"
 BROADCAST_PER_SECOND = 30.0
 # Telegram's paid broadcasts (allow_paid_broadcast): up to 1,000 a second, each message beyond
 # the free 30 a second charged in Telegram Stars.
@@ -90,6 +93,9 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
                     await stack.enter_async_context(self._chat_limiter(chat_id))
                 if broadcast:
                     await stack.enter_async_context(self._broadcast)
+                leaving = (rate_limit_args or {}).get(LEAVING)
+                if callable(leaving):
+                    leaving()
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as error:

@@ -7,21 +7,24 @@ command means one entry here and one module with its answer.
 
 from __future__ import annotations
 
-import re
-
 from handlers.answers.alerts import answer_alert, answer_alerts
 from handlers.answers.chart import answer_chart
 from handlers.answers.close import answer_close
-from handlers.answers.help import answer_help, answer_plain_text, answer_unknown_command
+from handlers.answers.help import answer_help, answer_unknown_command
 from handlers.answers.language import answer_language
 from handlers.answers.movers import answer_movers
 from handlers.answers.reply import Reply
 from handlers.answers.sector import answer_sector
 from handlers.answers.subscribe import answer_status, answer_subscribe, answer_unsubscribe
+from handlers.answers.suggest import did_you_mean, label
 from handlers.answers.summary import answer_summary
+from handlers.answers.understood import not_understood, taken_as
 from handlers.answers.watch import answer_watch
 from handlers.catalog import Command, about_the_market
-from handlers.core.locale import N_
+from handlers.core.locale import N_, language_for, locale
+from handlers.core.match import AMBIGUOUS, MatchResult
+from handlers.core.request import COMMAND_LINE, UNCLEAR, Request, Vocabulary, parse_request
+from handlers.core.script import EN
 from handlers.services import Services
 
 LOCAL_CHAT = 0  # the console and `ask`: one local chat, its lists kept in the same database
@@ -119,15 +122,33 @@ COMMANDS: tuple[Command, ...] = (
 )
 BY_NAME: dict[str, Command] = {name: c for c in COMMANDS for name in c.names}
 
-_COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\w+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
-
 
 def find_command(line: str) -> tuple[Command | None, str]:
     """The command a line starts with (`/close@Bot 700` → close) and the words after it."""
-    match = _COMMAND.match(line.strip())
+    match = COMMAND_LINE.match(line.strip())
     if not match:
         return None, ""
     return BY_NAME.get(match["name"].lower()), match["args"] or ""
+
+
+def vocabulary(services: Services) -> Vocabulary:
+    """What the request parser reads names with, over the store as it is now."""
+    return Vocabulary(
+        services.matcher,
+        today=services.today(),
+        latest=services.store.market.latest_date(),
+        commands=frozenset(BY_NAME),
+    )
+
+
+def parse_line(services: Services, line: str) -> Request:
+    """The request a line makes, however it is written."""
+    return parse_request(line, vocabulary(services))
+
+
+def command_of(request: Request) -> Command | None:
+    """The command that answers a request (None for a command the bot does not know)."""
+    return BY_NAME.get(request.what)
 
 
 def answer_in_chat(command: Command, services: Services, chat_id: int, args: str) -> Reply:
@@ -138,12 +159,34 @@ def answer_in_chat(command: Command, services: Services, chat_id: int, args: str
     return command.answer(services, chat_id, args)
 
 
-def answer_line(services: Services, line: str, chat_id: int = LOCAL_CHAT) -> Reply:
-    """Answer a line as the bot would in `chat_id`: a command, or anything else as text."""
-    line = line.strip()
-    if not line.startswith("/"):
-        return answer_plain_text(services, line)
-    command, args = find_command(line)
+def answer_request(services: Services, request: Request, chat_id: int = LOCAL_CHAT) -> Reply:
+    """The one answer path: every request, however it was asked, is answered by its command."""
+    services = services.speaking(
+        locale(answered_in(services, request)), chosen=services.locale_chosen
+    )
+    if request.what == UNCLEAR and request.args is None:
+        return not_understood(services.locale)
+    command = command_of(request)
     if command is None:
-        return answer_unknown_command(services, line)
-    return answer_in_chat(command, services, chat_id, args)
+        return answer_unknown_command(services, request.text)
+    if request.choices:
+        tie = MatchResult(request.subject, AMBIGUOUS, list(request.choices))
+        return did_you_mean(services, tie, command.name, request.suffix)
+    words = request.command_line().partition(" ")[2]
+    reply = answer_in_chat(command, services, chat_id, words)
+    if request.guessed and request.target is not None:
+        return taken_as(label(services, request.target), reply, services.locale)
+    return reply
+
+
+def answered_in(services: Services, request: Request) -> str:
+    """The language of the answer: the chat's when someone chose it; else a question written
+    in Chinese is answered in its own script, and anything else in the chat's language."""
+    if services.locale_chosen or request.language == EN:
+        return services.locale.code
+    return language_for(request.language)
+
+
+def answer_line(services: Services, line: str, chat_id: int = LOCAL_CHAT) -> Reply:
+    """Answer a line as the bot would in `chat_id`: a command, a sentence, or a name."""
+    return answer_request(services, parse_line(services, line), chat_id)

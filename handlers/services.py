@@ -43,10 +43,11 @@ class NameIndex:
     names or the new, never half of either.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, names: Names | None = None) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._names = Names(store.market.securities_version(), build_matcher(store))
+        self._names = names or Names(store.market.securities_version(), build_matcher(store))
+        self.refresh()  # names given for another version of the securities are not kept
 
     @property
     def current(self) -> Names:
@@ -72,19 +73,26 @@ class Services:
     schedule: PushSchedule = field(default_factory=lambda: PushSchedule(TradingCalendar()))
     admin_ids: frozenset[int] = frozenset()
     min_turnover: float = DEFAULT_MIN_TURNOVER
-    # The language of the reply being written: each answer is given the asking chat's.
+    # Names already built for this store's securities (a copy of a database, say), saving the
+    # matcher's build; checked against the store's version of the securities before use.
+    known_names: Names | None = field(default=None, repr=False, compare=False)
+    # The language of the reply being written: each answer is given the asking chat's, and
+    # whether the chat chose it (/lang, --lang) or it was only guessed (Telegram's
+    # language_code), in which case a question written in Chinese is answered in Chinese.
     locale: Locale = ENGLISH_LOCALE
+    locale_chosen: bool = False
     names: NameIndex = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "names", NameIndex(self.store))
+        object.__setattr__(self, "names", NameIndex(self.store, self.known_names))
 
-    def speaking(self, locale: Locale) -> Services:
+    def speaking(self, locale: Locale, *, chosen: bool = False) -> Services:
         """The same services, writing replies in `locale`: shares the store and the names."""
-        if locale == self.locale:
+        if locale == self.locale and chosen == self.locale_chosen:
             return self
         other = copy.copy(self)
         object.__setattr__(other, "locale", locale)
+        object.__setattr__(other, "locale_chosen", chosen)
         return other
 
     @property

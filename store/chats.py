@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from store.models import Alert, Quote, Security, Subscriber, WatchedQuote
+from store.models import Alert, ChatLanguage, Quote, Security, Subscriber, WatchedQuote
 from store.records import (
     QUOTE_COLUMNS,
     Repository,
@@ -167,8 +167,14 @@ class ChatSettings(Repository):
 
     def language(self, chat_id: int) -> str | None:
         """The language the chat is answered in (a code of `handlers.core.locale`), if set."""
-        rows = self._rows("SELECT language FROM chat_languages WHERE chat_id = ?", [chat_id])
-        return str(rows[0]["language"]) if rows else None
+        setting = self.language_setting(chat_id)
+        return setting.language if setting else None
+
+    def language_setting(self, chat_id: int) -> ChatLanguage | None:
+        """The chat's language and whether someone chose it, if it has one."""
+        sql = "SELECT language, chosen FROM chat_languages WHERE chat_id = ?"
+        rows = self._rows(sql, [chat_id])
+        return ChatLanguage(str(rows[0]["language"]), bool(rows[0]["chosen"])) if rows else None
 
     def languages(self, chat_ids: list[int]) -> dict[int, str]:
         """The language of each of these chats that has one."""

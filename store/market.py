@@ -4,7 +4,7 @@ plain records; the day's shared figures kept until the next load."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -354,6 +354,18 @@ class MarketData(Repository):
             [since.isoformat(), until.isoformat()],
         ).fetchall()
         return [StoredClose(t, date.fromisoformat(d), c, v) for t, d, c, v in rows]
+
+    def stored_close_batches(
+        self, since: date, until: date, size: int = 100_000
+    ) -> Iterator[list[StoredClose]]:
+        """Every close stored from `since` to `until`, `size` at a time: a reload of years of
+        history reads them in bounded memory."""
+        cursor = self.db.execute(
+            "SELECT ticker, date, close, volume FROM closes WHERE date BETWEEN ? AND ?",
+            [since.isoformat(), until.isoformat()],
+        )
+        while rows := cursor.fetchmany(size):
+            yield [StoredClose(t, date.fromisoformat(d), c, v) for t, d, c, v in rows]
 
     def last_closes_before(self, day: date) -> list[StoredClose]:
         """Each ticker's last close before `day`."""

@@ -12,6 +12,8 @@ Also here: HKEX's price steps, which every printed price sits on.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -44,17 +46,50 @@ def implausible_closes(frame: pd.DataFrame) -> pd.Series:
     if frame.empty:
         return pd.Series(dtype=object)
     rows = _with_neighbours(frame)
-    far_previous = _far(rows["close"], rows["previous_close"])
-    far_next = _far(rows["close"], rows["next_close"])
-    has_previous = rows["previous_close"].notna()
-    has_next = rows["next_close"].notna()
-    spike = far_previous & far_next & _agree(rows["previous_close"], rows["next_close"])
-    no_trades = rows["volume"].isna() | rows["volume"].eq(0)
-    lonely = no_trades & ((far_previous & ~has_next) | (far_next & ~has_previous))
-    flagged = rows[rows["candidate"] & (spike | lonely)].sort_values("position")
+    flags = flag_implausible(
+        rows["close"].to_numpy(),
+        rows["previous_close"].to_numpy(dtype=float),
+        rows["next_close"].to_numpy(dtype=float),
+        rows["volume"].to_numpy(),
+    )
+    flagged = rows[rows["candidate"].to_numpy() & flags].sort_values("position")
     reasons = [_reason(row) for row in flagged.itertuples(index=False)]
     labels = frame.index[flagged["position"].to_numpy()]
     return pd.Series(reasons, index=labels, dtype=object)
+
+
+def flag_implausible(
+    close: np.ndarray, previous: np.ndarray, following: np.ndarray, volume: np.ndarray
+) -> np.ndarray:
+    """The rule of `implausible_closes` on arrays: each close with its neighbours' closes (NaN
+    where it has none) and its volume (NaN when unknown); True where it cannot be real."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far_previous = _far(close, previous)
+        far_next = _far(close, following)
+        agree = _agree(previous, following)
+    has_previous = ~np.isnan(previous)
+    has_next = ~np.isnan(following)
+    spike = far_previous & far_next & agree
+    no_trades = np.isnan(volume) | (volume == 0)
+    lonely = no_trades & ((far_previous & ~has_next) | (far_next & ~has_previous))
+    return spike | lonely
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """One close set aside, and what it was judged against (NaN and None where missing)."""
+
+    close: float
+    volume: float
+    previous_close: float
+    previous_day: date | None
+    next_close: float
+    next_day: date | None
+
+
+def reason(row: Neighbours) -> str:
+    """What an operator reads about a row set aside: the price and the neighbours it defies."""
+    return _reason(row)
 
 
 def price_step(prices: pd.Series) -> pd.Series:
@@ -92,12 +127,12 @@ def _with_neighbours(frame: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _far(close: pd.Series, neighbour: pd.Series) -> pd.Series:
+def _far(close: np.ndarray, neighbour: np.ndarray) -> np.ndarray:
     ratio = close / neighbour
     return (ratio >= FAR) | (ratio <= 1 / FAR)
 
 
-def _agree(first: pd.Series, second: pd.Series) -> pd.Series:
+def _agree(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     ratio = first / second
     return (ratio <= AGREE) & (ratio >= 1 / AGREE)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from handlers.services import HONG_KONG, Services
+from handlers.services import HONG_KONG, Names, Services, build_matcher
 from store import Store, open_store
 from store.sample import load_sample
 
@@ -56,9 +59,19 @@ def store(fresh_store: Store, sample_db: Path) -> Store:
     return fresh_store
 
 
+@pytest.fixture(scope="session")
+def sample_names(sample_db: Path) -> Names:
+    """The matcher over the sample's securities, built once: every copy of the sample shares it."""
+    store = open_store(sample_db)
+    try:
+        return Names(store.market.securities_version(), build_matcher(store))
+    finally:
+        store.close()
+
+
 @pytest.fixture
-def services(store: Store) -> Services:
-    return Services(store, now=lambda: SAMPLE_EVENING)
+def services(store: Store, sample_names: Names) -> Services:
+    return Services(store, now=lambda: SAMPLE_EVENING, known_names=sample_names)
 
 
 @pytest.fixture
@@ -89,3 +102,31 @@ async def app(services):
     )
     async with application:
         yield application
+
+
+@dataclass(frozen=True)
+class CliRun:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., CliRun]]:
+    """`python -m bot ARGS…` run in this process: its exit code, stdout and stderr (logs too).
+
+    The command sets up logging as the real process does; the root logger is put back after."""
+    from bot.__main__ import main
+
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+
+    def run(*argv: str) -> CliRun:
+        capsys.readouterr()
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return CliRun(code, out, err)
+
+    yield run
+    root.handlers[:] = saved_handlers
+    root.setLevel(saved_level)

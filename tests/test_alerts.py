@@ -23,7 +23,7 @@ from handlers.answers.render import html_to_text
 from handlers.commands import LOCAL_CHAT, answer_line
 from handlers.core.locale import ENGLISH_LOCALE
 from handlers.loading import load_session
-from handlers.services import Services
+from handlers.services import Names, Services, build_matcher
 from store import ingest, open_store
 from store.sample import SAMPLE_CLOSES, SAMPLE_HISTORY, SAMPLE_MEMBERS, SAMPLE_SECURITIES
 from tests.conftest import SAMPLE_EVENING
@@ -49,18 +49,19 @@ def june_3_db(tmp_path_factory):
     closes[closes["date"] == "2025-06-04"].to_csv(after, index=False)
     ingest(store, before, today=JUNE_4)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    names = Names(store.market.securities_version(), build_matcher(store))
     store.close()
-    return folder / "june3.db", after
+    return folder / "june3.db", after, names
 
 
 @pytest.fixture
 def june_3(fresh_store, june_3_db):
     """Services over a copy of the 3 June store; `load_june_4()` brings the next day."""
-    path, after = june_3_db
+    path, after, names = june_3_db
     source = sqlite3.connect(path)
     source.backup(fresh_store.db.conn)
     source.close()
-    return EveningOfJune3(fresh_store, now=lambda: SAMPLE_EVENING, june_4=after)
+    return EveningOfJune3(fresh_store, now=lambda: SAMPLE_EVENING, known_names=names, june_4=after)
 
 
 @dataclass(frozen=True)

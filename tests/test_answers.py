@@ -94,11 +94,32 @@ def test_close_understands_dates_written_in_words(services, typed):
     assert "Tue 3 Jun 2025" in text
 
 
-def test_a_day_without_a_session_says_so_and_answers_for_the_nearest(services):
+def test_a_day_without_a_session_says_so_and_answers_for_the_session_before(services):
     _, text = ask(services, "/close innovent 2025-05-31")
     assert "No session on Sat 31 May 2025" in text
-    assert "nearest: Fri 30 May 2025" in text
+    assert "the session before: Fri 30 May 2025" in text
     assert "Fri 30 May 2025" in text.splitlines()[2]
+
+
+def test_a_sunday_shows_the_friday_before_not_the_monday_after(services):
+    _, text = ask(services, "/close innovent 1 Jun")
+    assert "No session on Sun 1 Jun 2025 (no trading that day)" in text
+    assert "1801.HK · Fri 30 May 2025" in text
+
+
+@pytest.mark.parametrize(
+    ("day", "holiday", "before"),
+    [
+        ("1 May", "Labour Day", "Wed 30 Apr 2025"),
+        ("2025-01-29", "Lunar New Year", "Tue 28 Jan 2025"),
+        ("2025-05-05", "Buddha's Birthday", "Fri 2 May 2025"),
+        ("2024-12-25", "Christmas", "Tue 24 Dec 2024"),
+    ],
+)
+def test_a_holiday_is_named_and_the_session_before_it_shown(services, day, holiday, before):
+    _, text = ask(services, f"/close hsi {day}")
+    assert f"({holiday}, no trading); the session before: {before}." in text
+    assert f"HSI · {before}" in text
 
 
 def test_a_sector_name_given_to_close_points_to_sector(services):
@@ -295,7 +316,7 @@ def test_asking_for_today_before_its_closes_are_in_says_so(store):
     afternoon = datetime(2025, 6, 5, 15, 0, tzinfo=HONG_KONG)
     services = Services(store, now=lambda: afternoon)
     _, text = ask(services, "/close innovent 5 jun")
-    assert "No session on Thu 5 Jun 2025 (its closes are not in yet); nearest: Wed 4 Jun" in text
+    assert "No session on Thu 5 Jun 2025 (its closes are not in yet); latest: Wed 4 Jun" in text
 
 
 def test_a_sector_with_its_own_index_shows_the_index_move(services, write_file):

@@ -260,8 +260,8 @@ MILLION = 1_000_000
 
 
 def write_million_rows(path: Path, tickers: list[str]) -> None:
-    """MILLION good rows, one ticker per row and day from 1950 on, except a bad close at the end."""
-    days = pd.date_range("1950-01-01", periods=MILLION // len(tickers) + 1, freq="D")
+    """MILLION good rows, one ticker per row and day from 1980 on, except a bad close at the end."""
+    days = pd.date_range("1980-01-01", periods=MILLION // len(tickers) + 1, freq="D")
     dates = np.repeat(days.strftime("%Y-%m-%d").to_numpy(dtype=str), len(tickers))[:MILLION]
     codes = np.tile(np.array(tickers), len(days))[:MILLION]
     lines = [f"{day},{code},10.5\n" for day, code in zip(dates, codes, strict=True)]

@@ -29,6 +29,7 @@ ANSWER_KINDS = {
     "/sector X",
     "/movers",
     "/close X DATE",
+    "plain words",
 }
 TINY = suite.SIZES["tiny"]
 
@@ -116,8 +117,8 @@ def test_push_planning_takes_every_subscriber_once_over_the_day(results: dict[st
     assert whole["claims_seconds"] > 0
 
 
-def test_push_planning_alone_reports_only_its_rows(tmp_path: Path) -> None:
-    results = suite.run_push_plan(TINY, work=tmp_path, log=False)
+def test_push_planning_alone_reports_only_its_rows(tmp_path: Path, sample_db: Path) -> None:
+    results = suite.run_push_plan(TINY, work=tmp_path, log=False, sample=sample_db)
     assert set(results) == {"machine", "size", "push_plan", "targets"}
     rows = report.push_plan_rows(results["push_plan"])
     assert [row.figure.split(": ")[1].split(" (")[0] for row in rows] == [
@@ -192,3 +193,16 @@ def test_pace_finds_the_busiest_second() -> None:
     figures = pace(SinkStats(messages=len(arrivals), arrivals=arrivals))
     assert figures["busiest_second"] == 4
     assert figures["overall_per_s"] == 2.0
+
+
+def test_the_answers_only_run_times_the_sample_and_matches_the_market_names(tmp_path) -> None:
+    answers_only = suite.run_answers(TINY, cache=tmp_path, log=False)
+    assert set(answers_only["sample_answers"]) == ANSWER_KINDS
+    for figures in answers_only["sample_answers"].values():
+        _latency_is_sane(figures, TINY.answer_queries)
+    plain = answers_only["sample_answers"]["plain words"]
+    assert plain["names_intended_share"] > 0.5  # the stocks asked about are answered
+    matching = answers_only["matching"]
+    assert matching["queries"] == TINY.match_queries
+    assert matching["labelled"]["securities_full"] > matching["labelled"]["securities_sample"]
+    assert [row.figure for row in report.answer_rows(answers_only)][0].startswith("Sample: ")

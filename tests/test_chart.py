@@ -133,29 +133,9 @@ async def test_pressing_a_chart_button_sends_the_picture(app):
     assert app.bot.request.last("editMessageText")["text"] == "Chart: /chart 2269.HK 1m"
 
 
-def test_ask_with_out_writes_the_picture(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
+def test_ask_with_out_writes_the_picture(tmp_path, sample_file, cli):
     out = tmp_path / "chart.png"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "--db",
-            str(tmp_path / "c.db"),
-            "ask",
-            "/chart hsi 1m",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    result = cli("--db", str(sample_file), "ask", "/chart hsi 1m", "--out", str(out))
+    assert result.code == 0, result.err
     assert png_size(out.read_bytes()) == (800, 450)
-    assert f"saved {out}" in result.stdout
+    assert f"saved {out}" in result.out

@@ -8,7 +8,7 @@ certain to happen rather than left to timing.
 
 from __future__ import annotations
 
-import sys
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,19 +22,22 @@ from handlers.answers.render import day_label, html_to_text
 from handlers.commands import answer_line
 from handlers.services import Services
 from store import Store, ingest, open_store
+from store.staging import StagedCloses
 from tests.conftest import SAMPLE_DAY, SAMPLE_EVENING
 from tests.htmlcheck import reply_problems
 
 FIRST_DAY = SAMPLE_DAY + timedelta(days=1)
-DAYS = 100
-STOCKS = 2_000  # DAYS * STOCKS = 200,000 rows
+# Big enough to take many reads while it loads; the hook below, not the size, makes sure reads
+# happen during the open transaction.
+DAYS = 25
+STOCKS = 1_000  # DAYS * STOCKS = 25,000 rows
 LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
 LOOKS_DURING_THE_WRITE = 3
 TIMEOUT = 60  # seconds: a stuck ingest or reader fails the test instead of hanging it
 
 
 def write_large_day_range(path: Path) -> None:
-    """STOCKS new stocks (codes 20000 to 21999, named so ingest adds them) over DAYS days."""
+    """STOCKS new stocks (codes from 20000, named so ingest adds them) over DAYS days."""
     rng = np.random.default_rng(7)
     days = [(FIRST_DAY + timedelta(days=d)).isoformat() for d in range(DAYS)]
     codes = [f"{20_000 + s}.HK" for s in range(STOCKS)]
@@ -88,15 +91,15 @@ def test_a_reader_sees_none_or_all_of_a_large_ingest_and_keeps_answering(
     write_large_day_range(closes)
     written = threading.Event()  # every row written, transaction still open
     looked = threading.Event()  # the reader has looked enough while it was open
-    real_upsert_closes = sys.modules["store.ingest"]._upsert_closes
+    real_write = StagedCloses.write
 
-    def upsert_then_wait(store: Store, frame):
-        result = real_upsert_closes(store, frame)
+    def write_then_wait(staged: StagedCloses, conn: sqlite3.Connection) -> tuple[int, int]:
+        result = real_write(staged, conn)
         written.set()
         assert looked.wait(TIMEOUT), "the reader never looked during the write"
         return result
 
-    monkeypatch.setattr(sys.modules["store.ingest"], "_upsert_closes", upsert_then_wait)
+    monkeypatch.setattr(StagedCloses, "write", write_then_wait)
 
     writer = open_store(db_path)
     reader = open_store(db_path)
@@ -140,15 +143,15 @@ def test_a_reader_opened_during_a_large_ingest_answers_from_the_data_before_it(
     write_large_day_range(closes)
     written = threading.Event()
     opened = threading.Event()
-    real_upsert_closes = sys.modules["store.ingest"]._upsert_closes
+    real_write = StagedCloses.write
 
-    def upsert_then_wait(store: Store, frame):
-        result = real_upsert_closes(store, frame)
+    def write_then_wait(staged: StagedCloses, conn: sqlite3.Connection) -> tuple[int, int]:
+        result = real_write(staged, conn)
         written.set()
         assert opened.wait(TIMEOUT), "the reader never opened during the write"
         return result
 
-    monkeypatch.setattr(sys.modules["store.ingest"], "_upsert_closes", upsert_then_wait)
+    monkeypatch.setattr(StagedCloses, "write", write_then_wait)
     writer = open_store(db_path)
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:

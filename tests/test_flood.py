@@ -49,7 +49,10 @@ def test_other_chats_are_unaffected_by_a_flooding_one():
 @pytest.fixture
 async def app(services):
     application = build_application(
-        Settings(token=FAKE_TOKEN), request=RecordingRequest(), updates_request=RecordingRequest()
+        Settings(token=FAKE_TOKEN),
+        request=RecordingRequest(),
+        updates_request=RecordingRequest(),
+        rate_limit=False,  # pacing (one message a second per chat) is tested in test_rush_hour
     )
     application.bot_data.services = services
     application.bot_data.flood = FloodGuard(clock=Clock())

@@ -29,6 +29,8 @@ LINES = [
     "/close tencent ytd",
     "/close hsi 2024-01-02",
     "/close hsi 2025-06-07",
+    "/close 700 31 May",
+    "/close hsi 1 May",
     "/close wuxi",
     "/close 2800",
     "/close hang seng tech",
@@ -65,6 +67,11 @@ LINES = [
     "pop mart",
     "700",
     "xyzzy",
+    "how did xiaomi do on 3/6",
+    "升幅最大",
+    "點解今日升",
+    "內銀股今日點",
+    "how did xaiomi close",
 ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -103,7 +102,7 @@ def test_a_failure_while_writing_rolls_back_everything(store, write_file, monkey
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sys.modules["store.ingest"], "_upsert_closes", explode)
+    monkeypatch.setattr(sys.modules["store.staging"], "write_closes_chunk", explode)
     with pytest.raises(RuntimeError):
         ingest(store, path, securities=SAMPLE_SECURITIES, today=TODAY)
     assert dump(store) == before
@@ -126,6 +125,12 @@ BAD_CLOSES = [
     ("date,ticker,close\n2025-06-04,not a code!,5\n", 1, "ticker", "not a ticker"),
     ("date,ticker,close,prev_close\n2025-06-04,0700.HK,5,x\n", 1, "prev_close", "not a number"),
     ("date,ticker,close,volume\n2025-06-04,0700.HK,5,-1\n", 1, "volume", "must not be negative"),
+    ("date,ticker,close\n2025-06-04,0700.HK,1e300\n", 1, "close", "higher than any price"),
+    ("date,ticker,close\n1979-12-31,0700.HK,5\n", 1, "date", "is before 1980"),
+    ("date,ticker,close\n0001-01-01,0700.HK,5\n", 1, "date", "is before 1980"),
+    ("date,ticker,close,high\n2025-06-04,0700.HK,5,2e6\n", 1, "high", "higher than any price"),
+    ("date,ticker,close,turnover\n2025-06-04,0700.HK,5,1e300\n", 1, "turnover", "too large"),
+    ("date,ticker,close,name\n2025-06-04,NEW,5," + "N" * 300 + "\n", 1, "name", "longer than"),
 ]
 
 
@@ -238,17 +243,7 @@ def test_a_bad_securities_file_names_row_and_column(store, write_file, text, row
     assert (caught.value.row, caught.value.column) == (row, column)
 
 
-def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(db), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-
-
-def test_the_ingest_command_prints_the_report_and_a_second_run_changes_nothing(tmp_path):
+def test_the_ingest_command_prints_the_report_and_a_second_run_changes_nothing(tmp_path, cli):
     db = tmp_path / "cli.db"
     args = (
         "ingest",
@@ -258,22 +253,22 @@ def test_the_ingest_command_prints_the_report_and_a_second_run_changes_nothing(t
         "--summary",
         str(SAMPLE_SUMMARY),
     )
-    first = run_cli(*args, db=db)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == (
+    first = cli("--db", str(db), *args)
+    assert first.code == 0, first.err
+    assert first.out.strip() == (
         "30 May 2025 – 4 Jun 2025 (4 sessions): 1,983 closes, 2,901 securities, 1 summary"
     )
-    second = run_cli(*args, db=db)
-    assert "1,983 closes (0 new or changed)" in second.stdout
+    second = cli("--db", str(db), *args)
+    assert "1,983 closes (0 new or changed)" in second.out
 
 
-def test_the_ingest_command_exits_non_zero_and_names_the_problem(tmp_path):
+def test_the_ingest_command_exits_non_zero_and_names_the_problem(tmp_path, cli):
     bad = tmp_path / "bad.csv"
     bad.write_text("date,ticker\n2025-06-04,0700.HK\n")
-    result = run_cli("ingest", str(bad), db=tmp_path / "cli.db")
-    assert result.returncode == 1
-    assert "bad.csv" in result.stderr and "'close'" in result.stderr
-    assert "Traceback" not in result.stderr
+    result = cli("--db", str(tmp_path / "cli.db"), "ingest", str(bad))
+    assert result.code == 1
+    assert "bad.csv" in result.err and "'close'" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_closes_in_memory_are_checked_as_a_file_would_be(store):
@@ -286,3 +281,84 @@ def test_closes_in_memory_are_checked_as_a_file_would_be(store):
     bad = good.assign(close=[-1.0])
     with pytest.raises(IngestError, match=r"^download, row 1, column 'close': must be greater"):
         ingest(store, Rows("download", bad), today=TODAY)
+
+
+def test_a_header_of_fifty_thousand_columns_is_refused_by_its_count(store, write_file):
+    before = dump(store)
+    header = "date,ticker,close," + ",".join(f"c{i}" for i in range(50_000))
+    path = write_file("wide.csv", header + "\n" + "2025-06-05,0700.HK,520" + ",1" * 50_000 + "\n")
+    with pytest.raises(IngestError) as caught:
+        ingest(store, path, today=TODAY)
+    assert str(caught.value).startswith("wide.csv, row 0: the header has 50,003 columns")
+    assert dump(store) == before
+
+
+def test_a_header_naming_a_column_twice_is_found_however_wide(store, write_file):
+    header = ",".join(f"c{i}" for i in range(60)) + ",date,ticker,close,c7"
+    path = write_file("twice.csv", header + "\n")
+    with pytest.raises(IngestError) as caught:
+        ingest(store, path, today=TODAY)
+    assert (caught.value.row, caught.value.column) == (0, "c7")
+    assert "names this column twice" in str(caught.value)
+
+
+def test_an_error_quotes_only_the_start_of_a_huge_bad_value(store, write_file):
+    path = write_file(
+        "huge.csv", "date,ticker,close\n2025-06-05,0700.HK," + "9" * 1_000_000 + "x\n"
+    )
+    with pytest.raises(IngestError) as caught:
+        ingest(store, path, today=TODAY)
+    assert "not a number" in str(caught.value)
+    assert len(str(caught.value)) < 200
+    assert caught.value.value == "9" * 39 + "…"
+
+
+def test_a_file_read_in_many_chunks_checks_and_completes_rows_across_them(
+    store, write_file, monkeypatch
+):
+    monkeypatch.setattr(sys.modules["store.staging"], "CHUNK_ROWS", 2)
+    rows = [f"2025-06-0{d},0700.HK,{500 + d}" for d in (5, 6)]
+    rows += [f"2025-06-0{d},1801.HK,{80 + d}" for d in (5, 6)]
+    path = write_file("many.csv", "date,ticker,close\n" + "\n".join(rows) + "\n")
+    report = ingest(store, path, today=date(2025, 6, 6))
+    assert report.closes == 4
+    june_6 = store.market.quote("0700.HK", date(2025, 6, 6)).close
+    assert june_6.prev_close == 505  # from the first chunk
+    assert store.market.quote("1801.HK", date(2025, 6, 5)).close.prev_close == 74.25  # stored
+
+
+def test_a_repeat_in_a_later_chunk_names_both_rows(store, write_file, monkeypatch):
+    monkeypatch.setattr(sys.modules["store.staging"], "CHUNK_ROWS", 2)
+    before = dump(store)
+    rows = ["2025-06-05,0700.HK,520", "2025-06-05,1801.HK,80", "2025-06-05,HSI,23000"]
+    path = write_file("again.csv", "date,ticker,close\n" + "\n".join([*rows, "2025-06-05,700,521"]))
+    with pytest.raises(IngestError) as caught:
+        ingest(store, path, today=TODAY)
+    assert (caught.value.row, caught.value.column, caught.value.value) == (4, "ticker", "700")
+    assert "(first seen in row 1)" in str(caught.value)
+    assert dump(store) == before
+
+
+def test_a_failure_writing_a_later_chunk_rolls_back_the_earlier_ones(
+    store, write_file, monkeypatch
+):
+    staging = sys.modules["store.staging"]
+    monkeypatch.setattr(staging, "CHUNK_ROWS", 1)
+    before = dump(store)
+    written = []
+    real_write = staging.write_closes_chunk
+
+    def fail_on_the_second(conn, columns):
+        if written:
+            raise RuntimeError("disk full")
+        written.append(real_write(conn, columns))
+        return written[-1]
+
+    monkeypatch.setattr(staging, "write_closes_chunk", fail_on_the_second)
+    path = write_file(
+        "two.csv", "date,ticker,close\n2025-06-05,0700.HK,520\n2025-06-05,HSI,23000\n"
+    )
+    with pytest.raises(RuntimeError):
+        ingest(store, path, today=TODAY)
+    assert written == [1]
+    assert dump(store) == before

@@ -55,3 +55,16 @@ async def test_an_inline_query_is_answered_through_the_bot(app):
     assert str(answer["inline_query_id"]) == "77"
     assert answer["results"][0]["id"] == "1801.HK"
     assert "HK$74.25" in answer["results"][0]["input_message_content"]["message_text"]
+
+
+def test_a_question_offers_its_one_answer(services):
+    results = inline_results(services, "top gainers")
+    assert len(results) == 1
+    assert results[0].title == "Top movers · Wed 4 Jun 2025"
+    assert "Gainers" in results[0].input_message_content.message_text
+
+
+def test_a_name_with_a_day_offers_that_days_close(services):
+    results = inline_results(services, "小米 尋日")
+    assert results[0].id == "1810.HK"
+    assert "2025年6月3日（二）" in results[0].input_message_content.message_text

@@ -37,8 +37,12 @@ async def test_replies_to_many_chats_pass_the_broadcast_budget_while_a_push_keep
     push = [one("push", chat) for chat in range(10_001, 10_091)]  # a push to 90 chats
     await asyncio.gather(*push, *replies)
 
-    reply_times = [t for kind, t in sent if kind == "reply"]
-    assert len(reply_times) == 200 and max(reply_times) < 1.0  # far past 30 a second
+    kinds = [kind for kind, _ in sent]
+    assert kinds.count("reply") == 200
+    # Held to the broadcast budget, 200 replies would take seven seconds of it, among the push's
+    # messages; passing it, all are sent before the push's first second is over.
+    last_reply = len(kinds) - 1 - kinds[::-1].index("reply")
+    assert kinds[:last_reply].count("push") < BROADCAST_PER_SECOND
     per_second = Counter(int(t) for kind, t in sent if kind == "push")
     assert sum(per_second.values()) == 90
     assert max(per_second.values()) <= BROADCAST_PER_SECOND  # never above, in any second

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlite_utils import Database
 
 from store import ingest, open_store
 
@@ -21,20 +22,17 @@ def test_a_new_database_has_every_table_and_the_two_closes_indexes(fresh_store):
 
 
 def test_a_database_file_is_opened_in_wal_mode_and_migrated_once(tmp_path):
+    from store.schema import migrations
+
     path = tmp_path / "closebot.db"
     open_store(path).close()
+    first = migrations.applied(Database(path))
     store = open_store(path)
     assert store.db.journal_mode == "wal"
-    applied = [r["name"] for r in store.db["_sqlite_migrations"].rows]
-    assert applied == [
-        "m001_initial",
-        "m002_meta",
-        "m003_watchlists_and_alerts",
-        "m004_alert_numbers",
-        "m005_printed_prices_and_membership",
-        "m006_data_version",
-        "m007_chat_language",
-    ]
+    assert migrations.pending(store.db) == []
+    # Opening again applied nothing more, and no migration ran twice.
+    assert migrations.applied(store.db) == first
+    assert len({m.name for m in first}) == len(first)
     store.close()
 
 
@@ -162,23 +160,13 @@ def test_a_read_only_database_gives_a_clear_message(tmp_path, monkeypatch):
         open_store(path)
 
 
-def test_the_bot_reports_a_damaged_database_instead_of_a_traceback(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
+def test_the_bot_reports_a_damaged_database_instead_of_a_traceback(tmp_path, cli):
     damaged = tmp_path / "damaged.db"
     damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(damaged), "ask", "/close"],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert "not a SQLite database or it is damaged" in result.stderr
-    assert "Traceback" not in result.stderr
+    result = cli("--db", str(damaged), "ask", "/close")
+    assert result.code == 2
+    assert "not a SQLite database or it is damaged" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_the_days_shared_figures_are_read_again_after_a_load(store, write_file):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from handlers.edge.upload import NOT_ALLOWED, safe_name
 from handlers.services import Services
 from store import open_store
 from tests.conftest import SAMPLE_EVENING
-from tests.offline import FAKE_TOKEN, RecordingRequest, make_document_update
+from tests.offline import FAKE_TOKEN, RecordingRequest, make_document_update, make_message_update
 
 OPERATOR = 9001
 JUNE_5 = date(2025, 6, 5)
@@ -24,10 +25,13 @@ def db_path(sample_file):
 
 
 @pytest.fixture
-async def app(db_path):
+async def app(db_path, sample_names):
     store = open_store(db_path)
     services = Services(
-        store, now=lambda: SAMPLE_EVENING.replace(day=5), admin_ids=frozenset({OPERATOR})
+        store,
+        now=lambda: SAMPLE_EVENING.replace(day=5),
+        admin_ids=frozenset({OPERATOR}),
+        known_names=sample_names,
     )
     application = build_application(
         Settings(token=FAKE_TOKEN), request=RecordingRequest(), services=services
@@ -125,3 +129,44 @@ async def test_a_file_over_20_mb_is_refused_before_downloading(app):
 )
 def test_file_names_from_senders_are_made_harmless(name, safe):
     assert safe_name(name) == safe
+
+
+def wide_file(columns: int) -> bytes:
+    """A 428 KB closes file of 50,000 columns: one row, each column named."""
+    header = "date,ticker,close," + ",".join(f"extra{i}" for i in range(columns - 3))
+    return (header + "\n2025-06-05,1801.HK,80" + ",1" * (columns - 3) + "\n").encode()
+
+
+async def test_a_fifty_thousand_column_upload_is_refused_while_another_chat_gets_its_close(
+    app, db_path
+):
+    before = table_rows(db_path)
+    app.bot.request.files["wide.csv"] = wide_file(50_000)
+    upload = make_document_update(
+        app.bot, "wide.csv", "wide.csv", size=428_000, chat_id=OPERATOR, user_id=OPERATOR
+    )
+    other = make_message_update(app.bot, "/close", chat_id=777, user_id=777)
+    await asyncio.gather(app.process_update(upload), app.process_update(other))
+    replies = {m["chat_id"]: m["text"] for m in app.bot.request.sent()}
+    assert replies[OPERATOR] == (
+        "Nothing was loaded. wide.csv, row 0: the header has 50,000 columns; a data file has "
+        "at most 64 (expected date, ticker, close and the optional ones)"
+    )
+    assert "Hang Seng Index" in replies[777]
+    assert table_rows(db_path) == before
+
+
+async def test_a_report_too_long_for_one_message_is_summarised(app):
+    columns = ",".join(f"extra_column_with_a_long_name_{i}" for i in range(60))
+    content = f"date,ticker,close,{columns}\n2025-06-05,1801.HK,80{',x' * 60}\n".encode()
+    reply = await send_file(app, "long.csv", content, user_id=OPERATOR)
+    assert reply.startswith("Loaded 5 Jun 2025: 1 close; ignored columns: extra_column")
+    assert "and 50 more" in reply
+    assert len(reply) < 4096
+
+
+async def test_a_huge_bad_value_is_quoted_only_in_part(app):
+    content = b"date,ticker,close\n2025-06-05,1801.HK," + b"9" * 1_000_000 + b"x\n"
+    reply = await send_file(app, "huge.csv", content, user_id=OPERATOR)
+    assert reply.startswith("Nothing was loaded. huge.csv, row 1, column 'close': not a number")
+    assert len(reply) < 200

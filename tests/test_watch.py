@@ -86,21 +86,11 @@ def test_each_chat_has_its_own_list(services):
     assert [s.ticker for s in services.store.chats.watchlist(2)] == ["0700.HK"]
 
 
-def test_ask_keeps_one_local_chat_across_runs(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
+def test_ask_keeps_one_local_chat_across_runs(sample_file, cli):
     def ask(line: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "--db", str(tmp_path / "local.db"), "ask", line],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+        result = cli("--db", str(sample_file), "ask", line)
+        assert result.code == 0, result.err
+        return result.out
 
     ask("/watch add innovent")
     assert "Innovent Biologics" in ask("/watch")
@@ -149,3 +139,9 @@ def test_a_pasted_flood_of_names_gets_a_short_valid_reply_quickly(services):
     assert len(reply.button_list) <= 3 * 4
     words = answer_line(services, "/watch add " + " ".join(["qqq"] * 2000), CHAT)
     assert len(words.text) <= 4096
+
+
+def test_a_name_pasted_many_times_is_added_once_and_named_once(services):
+    reply = answer_line(services, "/watch add " + " ".join(["innovent"] * 200), CHAT)
+    assert [s.ticker for s in services.store.chats.watchlist(CHAT)] == ["1801.HK"]
+    assert html_to_text(reply.text).count("Innovent Biologics") == 1

@@ -227,6 +227,8 @@ def answer_alerts(services: Services, chat_id: int, args: str = "") -> Reply:
             state = _("fired {day}").format(day=lang.day(alert.fired_on))
         elif alert.fired_on:
             state = _("repeat, last fired {day}").format(day=lang.day(alert.fired_on))
+        elif not alert.active:
+            state = _("crossed its line: the message is on its way")
         else:
             state = _("repeat") if alert.repeat else _("waiting")
         described = escape(describe(alert, security, lang))

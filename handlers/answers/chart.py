@@ -9,7 +9,8 @@ from handlers.answers.close import period_name, resolve_session
 from handlers.answers.drawing import Line, chinese_font, line_chart
 from handlers.answers.render import bold, escape, move, pct_move, price
 from handlers.answers.reply import Reply, no_closes
-from handlers.answers.suggest import did_you_mean, no_match
+from handlers.answers.suggest import did_you_mean, label, no_match, sole_candidate
+from handlers.answers.understood import taken_as
 from handlers.core.figures import short_name_in
 from handlers.core.locale import ENGLISH_LOCALE, Locale
 from handlers.core.periods import Asked, parse_asked, period_change, period_start
@@ -36,6 +37,9 @@ def answer_chart(services: Services, args: str = "") -> Reply:
     if not asked.query:
         return _security_chart(services, INDEX, asked, latest)
     result = services.matcher.match(asked.query, kinds=("security",))
+    if only := sole_candidate(result):
+        chart = _security_chart(services, only.key, asked, latest)
+        return taken_as(label(services, only), chart, services.locale)
     if result.outcome == "ambiguous":
         return did_you_mean(services, result, "chart", asked.suffix)
     if result.outcome == "none" or result.best is None:

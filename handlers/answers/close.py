@@ -18,12 +18,14 @@ from handlers.answers.render import (
     whole,
 )
 from handlers.answers.reply import Reply, no_closes
-from handlers.answers.suggest import choices, did_you_mean, no_match
+from handlers.answers.suggest import choices, did_you_mean, label, no_match, sole_candidate
+from handlers.answers.understood import taken_as
 from handlers.core.figures import SectorMove, sector_move
-from handlers.core.locale import Locale
+from handlers.core.locale import N_, Locale
 from handlers.core.match import MatchResult
 from handlers.core.narrative import generate_summary
-from handlers.core.periods import parse_asked, period_change
+from handlers.core.periods import YEAR_TO_DATE, parse_asked, period_change
+from handlers.core.periods import period_name as english_period_name
 from handlers.services import DEFAULT_MIN_TURNOVER, HONG_KONG, Services
 from store import Store
 from store.models import Breadth, Quote, Security, Summary, YearRange
@@ -45,15 +47,20 @@ def answer_close(services: Services, args: str = "") -> Reply:
         periods: tuple[str, ...] = (asked.period,) if asked.period else INDEX_PERIODS
         return _security_reply(services, INDEX, day, note, periods, with_summary=True)
     result = services.matcher.match(asked.query, kinds=("security",))
+    periods = (asked.period,) if asked.period else ()
     if sector_hint := _sector_hint(services, result, asked.suffix):
         return sector_hint
+    if only := sole_candidate(result):
+        reply = _security_reply(
+            services, only.key, day, note, periods, with_summary=only.key == INDEX
+        )
+        return taken_as(label(services, only), reply, services.locale)
     if result.outcome == "ambiguous":
         return did_you_mean(services, result, "close", asked.suffix)
     if result.outcome == "none":
         examples = _("/close 700 or /close tencent")
         return no_match(services, result, "close", _("security"), examples, asked.suffix)
     ticker = result.best.key if result.best else INDEX
-    periods = (asked.period,) if asked.period else ()
     return _security_reply(services, ticker, day, note, periods, with_summary=ticker == INDEX)
 
 
@@ -83,30 +90,57 @@ def _sector_hint(services: Services, result: MatchResult, suffix: str) -> Reply 
     return Reply(f"{text}\n{more}", choices(services, result, "close", suffix))
 
 
+# The names the exchange calendar gives Hong Kong's holidays, for the catalogs: a reply says
+# `_(name)`, and each language has its own words for them.
+HOLIDAY_NAMES = (
+    N_("Boxing Day"),
+    N_("Christmas"),
+    N_("Easter Monday"),
+    N_("Good Friday"),
+    N_("Hong Kong Special Region Establishment Day"),
+    N_("Labour Day"),
+    N_("National Day"),
+    N_("New Year's Day"),
+    N_("Weekend Christmas"),
+    N_("Buddha's Birthday"),
+    N_("Ching Ming Festival"),
+    N_("Chung Yeung Festival"),
+    N_("Lunar New Year"),
+    N_("Tuen Ng Festival"),
+    N_("the day after Mid-Autumn Festival"),
+)
+
+
 def resolve_session(services: Services, asked: date | None, latest: date) -> tuple[date, str]:
-    """The session to answer for, and a note when it is not the day that was asked."""
+    """The session to answer for, and a note when it is not the day that was asked: a day
+    without one shows the session before it (a weekend, the Friday), naming the holiday."""
     store, lang = services.store, services.locale
     _ = lang._
     if asked is None or store.market.is_session(asked):
         return asked or latest, ""
-    nearest = store.market.nearest_session(asked) or latest
     first = store.market.first_date() or latest
     if asked < first:
         note = _("No closes stored before {first}; showing {nearest}.")
-        return nearest, italic(note.format(first=lang.day(first), nearest=lang.day(nearest)))
-    trading = services.schedule.calendar.is_session(asked)
+        return first, italic(note.format(first=lang.day(first), nearest=lang.day(first)))
+    before = store.market.session_before(asked) or first
+    calendar = services.schedule.calendar
+    trading = calendar.is_session(asked)
     if asked > services.today():
         reason = _("that day is in the future")
     elif asked > latest and trading:
         reason = _("its closes are not in yet")
     elif trading:
         reason = _("its closes are not stored")
+    elif holiday := calendar.holiday_name(asked):
+        reason = _("{holiday}, no trading").format(holiday=_(holiday))
     else:
         reason = _("no trading that day")
-    note = _("No session on {day} ({reason}); nearest: {nearest}.").format(
-        day=lang.day(asked), reason=reason, nearest=lang.day(nearest)
-    )
-    return nearest, italic(note)
+    if before == latest and asked > latest:
+        note = _("No session on {day} ({reason}); latest: {nearest}.")
+    else:
+        note = _("No session on {day} ({reason}); the session before: {nearest}.")
+    note = note.format(day=lang.day(asked), reason=reason, nearest=lang.day(before))
+    return before, italic(note)
 
 
 def _security_reply(
@@ -281,17 +315,14 @@ def as_of_line(day: date, stored_at: datetime | None, lang: Locale) -> str:
 
 
 def period_name(period: str, lang: Locale) -> str:
-    """ "1 month", "year to date" … in the reply's language."""
-    _ = lang._
-    names = {
-        "1w": _("1 week"),
-        "1m": _("1 month"),
-        "3m": _("3 months"),
-        "6m": _("6 months"),
-        "ytd": _("year to date"),
-        "1y": _("1 year"),
-    }
-    return names[period]
+    """ "1 month", "30 days", "year to date" … in the reply's language ("3個月", "年初至今")."""
+    if period == YEAR_TO_DATE:
+        return lang._("year to date")
+    if not lang.chinese:
+        return english_period_name(period)
+    number, unit = int(period[:-1]), period[-1]
+    units = {"d": lang._("day"), "w": lang._("week"), "m": lang._("month"), "y": lang._("year")}
+    return f"{number}{units[unit]}"
 
 
 def period_line(services: Services, quote: Quote, period: str) -> str:
@@ -300,7 +331,11 @@ def period_line(services: Services, quote: Quote, period: str) -> str:
     name = period_name(period, lang).capitalize()
     found = period_change(services.store, quote.security.ticker, quote.close.date, period)
     if found is None:
-        return lang._("{period}: not enough history in the store").format(period=name)
+        first = services.store.market.first_close(quote.security.ticker)
+        text = lang._("{period}: not enough history in the store").format(period=name)
+        if first:
+            text += lang._(" (its closes begin {day})").format(day=lang.day(first.date))
+        return text
     moved = move(found.change, found.pct_change, index=quote.security.is_index, lang=lang)
     since = lang._("{period}: {move} since {day}")
     return since.format(period=name, move=moved, day=lang.day(found.since))

@@ -1,13 +1,11 @@
-"""/start and /help, and the gentle answers to unknown commands and plain text."""
+"""/start and /help, and the gentle answer to unknown commands."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.answers.close import answer_close
 from handlers.answers.render import bold, escape, shorten
 from handlers.answers.reply import Reply
-from handlers.answers.suggest import did_you_mean
 from handlers.catalog import Command
 from handlers.services import Services
 
@@ -32,19 +30,3 @@ def answer_unknown_command(services: Services, command: str) -> Reply:
     name = shorten(command.split()[0] if command.split() else command, 30)
     text = services.locale._("I don't know {command}. Send /help to see what I can do.")
     return Reply(text.format(command=escape(name)))
-
-
-def answer_plain_text(services: Services, text: str) -> Reply:
-    """A plain message that names a security is answered as /close would; anything else, a hint."""
-    text = text.strip()
-    if text:
-        result = services.matcher.match(text, kinds=("security",))
-        if result.outcome == "match":
-            return answer_close(services, text)
-        if result.outcome == "ambiguous":
-            return did_you_mean(services, result, "close")
-    return Reply(
-        services.locale._(
-            "Send a stock's name or code, like pop mart or 700, or /help for everything I do."
-        )
-    )

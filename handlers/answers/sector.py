@@ -7,7 +7,8 @@ from datetime import date
 from handlers.answers.close import breadth_counts, resolve_session, sector_basis
 from handlers.answers.render import bold, escape, fit, pct_move, percent, price, shorten, table
 from handlers.answers.reply import Reply, no_closes
-from handlers.answers.suggest import did_you_mean, no_match
+from handlers.answers.suggest import did_you_mean, label, no_match, sole_candidate
+from handlers.answers.understood import taken_as
 from handlers.core.dates import split_trailing_day
 from handlers.core.figures import sector_move, sector_moves, short_name_in
 from handlers.core.locale import Locale
@@ -32,6 +33,10 @@ def answer_sector(services: Services, args: str = "") -> Reply:
         return _all_sectors(services, day, note)
     result = services.matcher.match(query, kinds=("sector",))
     suffix = asked_day.isoformat() if asked_day else ""
+    if only := sole_candidate(result):
+        return taken_as(
+            label(services, only), _one_sector(services, only.key, day, note), services.locale
+        )
     if result.outcome == "ambiguous":
         return did_you_mean(services, result, "sector", suffix)
     if result.outcome == "none" or result.best is None:
@@ -73,7 +78,9 @@ def _one_sector(services: Services, sector: str, day: date, note: str) -> Reply:
     blocks = [note] if note else []
     blocks += [
         f"{bold(name)} · {lang.day(day)}",
-        f"{pct_move(moved.pct_change, lang)} ({escape(sector_basis(moved, lang))})",
+        _("{move} ({basis})").format(
+            move=pct_move(moved.pct_change, lang), basis=escape(sector_basis(moved, lang))
+        ),
         _("{count} stocks: {counts}").format(
             count=counted.total, counts=breadth_counts(counted, lang)
         ),

@@ -62,3 +62,10 @@ def no_match(
     text = _("Nothing is a close match for {query}. Did you mean one of these? Or try {examples}.")
     text = text.format(query=quoted(result.query), examples=examples)
     return Reply(text, choices(services, result, command, suffix))
+
+
+def sole_candidate(result: MatchResult) -> Candidate | None:
+    """The one candidate of a near match that offers only one: no tie, so no button to tap."""
+    if result.outcome == "ambiguous" and len(result.candidates) == 1:
+        return result.candidates[0]
+    return None

@@ -61,20 +61,27 @@ def split_names(text: str, matcher: Matcher) -> list[str]:
         return list(dict.fromkeys(names))[:MAX_NAMES]
     words = text.split()[: MAX_NAMES * NAME_WORDS]
     text = " ".join(words)
-    if not words or matcher.match(text, kinds=("security",)).outcome == "match":
+    clear: dict[str, bool] = {}  # a pasted message repeats itself: match each piece once
+
+    def is_clear(candidate: str) -> bool:
+        if candidate not in clear:
+            clear[candidate] = matcher.match(candidate, kinds=("security",)).outcome == "match"
+        return clear[candidate]
+
+    if not words or is_clear(text):
         return [text.strip()] if words else []
     names, start = [], 0
     while start < len(words):
         for end in range(min(len(words), start + NAME_WORDS), start, -1):
             candidate = " ".join(words[start:end])
-            if matcher.match(candidate, kinds=("security",)).outcome == "match":
+            if is_clear(candidate):
                 names.append(candidate)
                 start = end
                 break
         else:  # nothing clear from here on: keep the rest together to ask about it
             names.append(" ".join(words[start:]))
             break
-    return names
+    return list(dict.fromkeys(names))[:MAX_NAMES]
 
 
 @dataclass
@@ -114,7 +121,7 @@ def _added_reply(services: Services, outcome: _Outcome, count: int) -> Reply:
         lines.append(_("Added {names}.").format(names=escape(comma.join(outcome.added))))
     if outcome.already:
         text = _("Already on your list: {names}.")
-        lines.append(text.format(names=escape(comma.join(outcome.already))))
+        lines.append(text.format(names=escape(comma.join(dict.fromkeys(outcome.already)))))
     if outcome.full:
         text = _(
             "Your watchlist is full ({most} names), so {names} was not added. "

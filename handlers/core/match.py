@@ -561,6 +561,15 @@ class Matcher:
         self._choices_by_kinds: dict[frozenset[str], _Choices] = {}
         for kinds in ((SECURITY,), (SECTOR,), KINDS):
             self._choices_for(kinds)
+        # Chinese names and their short forms, to find one inside a sentence (Chinese runs its
+        # words together, so a name in a question has no spaces around it).
+        self._chinese: dict[str, list[Candidate]] = {}
+        for text, owner in choices:
+            if not text.isascii() and len(text) >= 2 and " " not in text:
+                owners = self._chinese.setdefault(text, [])
+                if owner not in owners:
+                    owners.append(owner)
+        self._longest_chinese = max((len(t) for t in self._chinese), default=0)
 
     @classmethod
     def from_securities(cls, securities: Iterable[Security], sectors: Iterable[str]) -> Matcher:
@@ -623,6 +632,25 @@ class Matcher:
         text = _fold(plain)
         found = self._exact_candidates(query, plain, text, kinds) if text else []
         return found[0] if len(found) == 1 else None
+
+    def names_in(
+        self, text: str, *, kinds: tuple[str, ...] = KINDS
+    ) -> tuple[str, list[Candidate]] | None:
+        """The longest Chinese name (or its everyday short form) written inside `text`, leftmost
+        on a tie, with what it names: "小米今日收市幾多" → ("小米", [Xiaomi]). None if there is
+        none."""
+        folded = _fold(normalise(text)) if len(text) <= MAX_INPUT_LENGTH else ""
+        best: tuple[str, list[Candidate]] | None = None
+        for start in range(len(folded)):
+            longest = min(self._longest_chinese, len(folded) - start)
+            shortest = len(best[0]) + 1 if best else 2
+            for size in range(longest, shortest - 1, -1):
+                owners = self._chinese.get(folded[start : start + size])
+                wanted = [c for c in owners or () if c.kind in kinds]
+                if wanted:
+                    best = (folded[start : start + size], wanted)
+                    break
+        return best
 
     def _exact_candidates(
         self, query: str, plain: str, text: str, kinds: tuple[str, ...]

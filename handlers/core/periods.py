@@ -1,38 +1,158 @@
-"""Changes over a period (a week, a month, the year so far…) from the store's history."""
+"""Changes over a period (a week, a month, the year so far…) from the store's history.
+
+A period is written as a code: a number and a unit (`30d`, `2w`, `3m`, `5y`) or `ytd`. People
+write them many ways ("3 months", "this year", 三個月, 年初至今); `parse_period` reads a period
+and nothing else, `find_period` finds one inside a sentence.
+"""
 
 from __future__ import annotations
 
 import calendar
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from handlers.core.dates import split_trailing_day
+from handlers.core.dates import split_trailing_day, zh_number
 from store import Store
 
-PERIODS = ("1w", "1m", "3m", "6m", "ytd", "1y")
-NAMES = {
-    "1w": "1 week",
-    "1m": "1 month",
-    "3m": "3 months",
-    "6m": "6 months",
-    "ytd": "year to date",
-    "1y": "1 year",
+PERIODS = ("1w", "1m", "3m", "6m", "ytd", "1y")  # the usual ones, as /help and examples offer
+YEAR_TO_DATE = "ytd"
+_UNITS = {"d": ("day", 3660), "w": ("week", 520), "m": ("month", 120), "y": ("year", 20)}
+_CODE = re.compile(r"^(\d{1,4})([dwmy])$")
+_ALIASES = {
+    "week": "1w",
+    "month": "1m",
+    "year": "1y",
+    "12m": "1y",
+    "52w": "1y",
+    "year to date": YEAR_TO_DATE,
+    "this year": YEAR_TO_DATE,
+    "so far this year": YEAR_TO_DATE,
+    "half a year": "6m",
+    "half year": "6m",
 }
-_ALIASES = {"week": "1w", "month": "1m", "year": "1y", "12m": "1y", "52w": "1y"}
+_EN_UNITS = {
+    "d": "d", "day": "d", "days": "d",
+    "w": "w", "wk": "w", "wks": "w", "week": "w", "weeks": "w",
+    "m": "m", "mo": "m", "mos": "m", "mth": "m", "mths": "m", "month": "m", "months": "m",
+    "y": "y", "yr": "y", "yrs": "y", "year": "y", "years": "y",
+}  # fmt: skip
+_EN_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_EN_NUMBERS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+_ZH_UNITS = {"星期": "w", "禮拜": "w", "礼拜": "w", "週": "w", "周": "w", "月": "m", "年": "y"}
+_ZH_UNITS |= {"天": "d", "日": "d"}
+_EN_NUMBER = r"\d{1,4}|" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True))
+_EN_UNIT = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
+_PERIOD_FORMS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (
+        re.compile(
+            r"(?<![a-z0-9])(?:ytd|year[\s-]+to[\s-]+date|(?:so\s+far\s+)?this\s+year"
+            r"(?:\s+so\s+far)?)(?![a-z0-9])"
+        ),
+        YEAR_TO_DATE,
+    ),
+    (re.compile(r"年初至今|年初到今|今年以來|今年以来|今年"), YEAR_TO_DATE),
+    (re.compile(r"半年"), "6m"),
+    (re.compile(r"(?<![a-z0-9])half\s+(?:a\s+)?year(?![a-z0-9])"), "6m"),
+    (
+        re.compile(
+            r"(?<![a-z0-9.])(?P<n>" + _EN_NUMBER + r")[\s-]*(?P<unit>" + _EN_UNIT + r")(?![a-z0-9])"
+        ),
+        None,
+    ),
+    (
+        re.compile(
+            r"(?<![a-z0-9])(?:past|last|over\s+the\s+(?:past|last))\s+(?P<unit>week|month"
+            r"|year)(?![a-z0-9])"
+        ),
+        None,
+    ),
+    # 三個月, 一年, 兩星期, 30天, 過去30日; a day count in 日 only after 過去/近 or before 來,
+    # since "4日" alone is the 4th of the month.
+    (
+        re.compile(
+            r"(?P<n>[0-9零〇一二兩两三四五六七八九十]{1,4})\s*(?:個|个)?\s*"
+            r"(?P<unit>星期|禮拜|礼拜|週|周|月|年|天)"
+        ),
+        None,
+    ),
+    (
+        re.compile(
+            r"(?:過去|过去|近|最近)\s*(?P<n>[0-9零〇一二兩两三四五六七八九十]{1,4})\s*"
+            r"(?P<unit>日)"
+        ),
+        None,
+    ),
+)
+
+
+def period_code(number: int, unit: str) -> str | None:
+    """ "3m" for (3, "m"), within what the store could ever hold; the year as "1y"."""
+    if unit == "w" and number == 52:
+        number, unit = 1, "y"
+    if unit == "m" and number % 12 == 0 and number:
+        number, unit = number // 12, "y"
+    if not 1 <= number <= _UNITS[unit][1]:
+        return None
+    return f"{number}{unit}"
+
+
+def period_name(period: str) -> str:
+    """ "1 week", "3 months", "30 days", "year to date"."""
+    if period == YEAR_TO_DATE:
+        return "year to date"
+    number, unit = int(period[:-1]), _UNITS[period[-1]][0]
+    return f"{number} {unit}" + ("" if number == 1 else "s")
 
 
 def parse_period(word: str) -> str | None:
-    word = word.strip().lower()
+    """The period `word` is ("1m", "ytd", "30d", "3 months", "今年"), or None."""
+    word = " ".join(word.strip().lower().split())
     word = _ALIASES.get(word, word)
-    return word if word in PERIODS else None
+    if word == YEAR_TO_DATE:
+        return word
+    if match := _CODE.match(word):
+        return period_code(int(match[1]), match[2])
+    rest, found = find_period(word)
+    return found if found and not rest else None
+
+
+def _from_match(match: re.Match[str], fixed: str | None) -> str | None:
+    if fixed:
+        return fixed
+    groups = match.groupdict()
+    written = groups.get("n") or "1"
+    number = _EN_NUMBERS.get(written) or zh_number(written)
+    unit = _EN_UNITS.get(groups["unit"]) or _ZH_UNITS.get(groups["unit"])
+    if number is None or unit is None:
+        return None
+    return period_code(number, unit)
+
+
+def find_period(text: str) -> tuple[str, str | None]:
+    """The first period written anywhere in `text`, and the text without it: "xiaomi 3 months"
+    → ("xiaomi", "3m"). Find dates first: "6月4日" holds no period, but "6月" looks like one."""
+    lowered = text.lower()
+    found: list[tuple[int, int, str]] = []
+    for pattern, fixed in _PERIOD_FORMS:
+        for match in pattern.finditer(lowered):
+            period = _from_match(match, fixed)
+            if period:
+                found.append((match.start(), match.end(), period))
+                break
+    if not found:
+        return text.strip(), None
+    start, end, period = min(found, key=lambda f: (f[0], -(f[1] - f[0])))
+    return " ".join((text[:start] + " " + text[end:]).split()), period
 
 
 def split_trailing_period(args: str) -> tuple[str, str | None]:
-    """ "innovent 1m" → ("innovent", "1m")."""
+    """ "innovent 1m" → ("innovent", "1m"); "innovent 3 months" → ("innovent", "3m")."""
     words = args.split()
-    if words and (period := parse_period(words[-1])):
-        return " ".join(words[:-1]), period
+    for size in (2, 1):
+        if len(words) >= size and (period := parse_period(" ".join(words[-size:]))):
+            return " ".join(words[:-size]), period
     return args.strip(), None
 
 
@@ -45,12 +165,14 @@ def _months_back(day: date, months: int) -> date:
 
 def period_start(day: date, period: str) -> date:
     """The day whose close the period change is measured from."""
-    if period == "1w":
-        return day - timedelta(days=7)
-    if period == "ytd":
+    if period == YEAR_TO_DATE:
         return date(day.year - 1, 12, 31)
-    months = {"1m": 1, "3m": 3, "6m": 6, "1y": 12}[period]
-    return _months_back(day, months)
+    number, unit = int(period[:-1]), period[-1]
+    if unit == "d":
+        return day - timedelta(days=number)
+    if unit == "w":
+        return day - timedelta(days=7 * number)
+    return _months_back(day, number * (12 if unit == "y" else 1))
 
 
 @dataclass(frozen=True)

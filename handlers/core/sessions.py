@@ -56,6 +56,49 @@ class TradingCalendar:
     def is_half_day(self, day: date) -> bool:
         return self.is_session(day) and self.final_close(day).time() < time(16, 0)
 
+    def holiday_name(self, day: date) -> str | None:
+        """The name of the holiday that closes the exchange on a weekday ("Labour Day",
+        "Lunar New Year"), or None: a trading day, a weekend, or a closure without a name."""
+        if day.weekday() >= 5 or not self._in_range(day) or self.is_session(day):
+            return None
+        named = self._regular_holidays.get(day)
+        if named:
+            return named
+        for festival, days_after, name in self._festivals:
+            if any(day - timedelta(days=n) in festival for n in days_after):
+                return name
+        return None
+
+    @cached_property
+    def _regular_holidays(self) -> dict[date, str]:
+        """The fixed-date holidays and their names, as exchange_calendars knows them."""
+        calendar = self._calendar
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            names = calendar.regular_holidays.holidays(
+                calendar.first_session, calendar.last_session, return_name=True
+            )
+        return {stamp.date(): str(name) for stamp, name in names.items()}
+
+    @cached_property
+    def _festivals(self) -> list[tuple[frozenset[date], range, str]]:
+        """The lunar festivals (which exchange_calendars lists without names), each with the
+        days after it that its closure can fall on (Lunar New Year runs three days and more; a
+        festival on a Sunday is kept on the Monday)."""
+        from exchange_calendars import lunisolar_holidays as lunar
+
+        return [
+            (frozenset(stamp.date() for stamp in dates), days_after, name)
+            for dates, name, days_after in (
+                (lunar.chinese_lunar_new_year_dates, "Lunar New Year", range(0, 4)),
+                (lunar.qingming_festival_dates, "Ching Ming Festival", range(0, 3)),
+                (lunar.chinese_buddhas_birthday_dates, "Buddha's Birthday", range(0, 2)),
+                (lunar.dragon_boat_festival_dates, "Tuen Ng Festival", range(0, 2)),
+                (lunar.mid_autumn_festival_dates, "the day after Mid-Autumn Festival", range(1, 3)),
+                (lunar.double_ninth_festival_dates, "Chung Yeung Festival", range(0, 2)),
+            )
+        ]
+
     def next_session(self, day: date) -> date:
         """The first session on or after `day`."""
         while not self.is_session(day):

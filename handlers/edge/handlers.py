@@ -11,11 +11,12 @@ from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.answers.help import answer_plain_text, answer_unknown_command
+from handlers.answers.help import answer_unknown_command
 from handlers.answers.render import escape
 from handlers.answers.reply import Reply
 from handlers.catalog import Command
-from handlers.commands import LOCAL_CHAT, answer_in_chat, find_command
+from handlers.commands import LOCAL_CHAT, answer_request, command_of, parse_line
+from handlers.core.request import Request
 from handlers.edge.io import (
     NEW_MESSAGES,
     Context,
@@ -27,11 +28,17 @@ from handlers.edge.io import (
 from handlers.services import Services
 
 
-async def run_answer(command: Command, services: Services, chat_id: int, args: str) -> Reply:
-    """The command's answer, drawn in a worker thread when the command says it is slow."""
-    if command.threaded:
-        return await asyncio.to_thread(answer_in_chat, command, services, chat_id, args)
-    return answer_in_chat(command, services, chat_id, args)
+async def run_answer(services: Services, request: Request, chat_id: int) -> Reply:
+    """The request's answer, drawn in a worker thread when its command says it is slow."""
+    command = command_of(request)
+    if command is not None and command.threaded and not request.choices:
+        return await asyncio.to_thread(answer_request, services, request, chat_id)
+    return answer_request(services, request, chat_id)
+
+
+async def answer_text(services: Services, text: str, chat_id: int) -> Reply:
+    """Any text, a command or a sentence, read into a request and answered."""
+    return await run_answer(services, parse_line(services, text), chat_id)
 
 
 def command_handlers(commands: Sequence[Command]) -> list[CommandHandler]:
@@ -46,13 +53,14 @@ def command_handlers(commands: Sequence[Command]) -> list[CommandHandler]:
 def _answering(command: Command):  # noqa: ANN202 - a PTB callback
     async def answer(update: Update, context: Context) -> None:
         started = time.perf_counter()
-        if update.effective_chat is None:
+        message = update.effective_message
+        if update.effective_chat is None or message is None:
             return
+        # The command as this handler knows it, with the words after it as typed.
         args = " ".join(context.args or [])
+        line = f"/{command.name} {args}".strip()
         services = services_for(update, context)
-        await send_reply(
-            update, await run_answer(command, services, update.effective_chat.id, args)
-        )
+        await send_reply(update, await answer_text(services, line, update.effective_chat.id))
         log_answered(update, started)
 
     answer.__doc__ = f"/{command.name}: {command.description}."
@@ -67,11 +75,7 @@ async def button_pressed(update: Update, context: Context) -> None:
     await query.answer()
     chat_id = query.message.chat.id if query.message else LOCAL_CHAT
     services = services_for(update, context)
-    command, args = find_command(query.data or "")
-    if command is None:
-        reply = answer_unknown_command(services, query.data or "")
-    else:
-        reply = await run_answer(command, services, chat_id, args)
+    reply = await answer_text(services, query.data or "", chat_id)
     if reply.photo is not None and isinstance(query.message, Message):
         # A text message cannot become a photo: send the picture, and say so in the question.
         chart = services.locale._("Chart: {command}").format(command=escape(query.data or ""))
@@ -95,10 +99,15 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 
 async def plain_text(update: Update, context: Context) -> None:
-    """A message that is not a command: treat a security's name as /close, else hint."""
+    """A message that is not a command: a question in plain words ("how did xiaomi close
+    today?", "小米今日收市幾多") or a name, answered as its command would."""
     message = update.effective_message
-    text = message.text if message and message.text else ""
-    await send_reply(update, answer_plain_text(services_for(update, context), text))
+    if message is None or update.effective_chat is None:
+        return
+    started = time.perf_counter()
+    services, chat_id = services_for(update, context), update.effective_chat.id
+    await send_reply(update, await answer_text(services, message.text or "", chat_id))
+    log_answered(update, started)
 
 
 BUTTON_HANDLERS = [CallbackQueryHandler(button_pressed)]

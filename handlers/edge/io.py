@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -24,6 +25,8 @@ class BotData:
     def __init__(self) -> None:
         self.services: Services | None = None
         self.flood = FloodGuard()
+        # Set when the process is told to stop: pushes and alerts claim nothing more.
+        self.stopping = asyncio.Event()
 
 
 # ExtBot[Any]: the bot's rate limiter (or none, in tests) sets its type argument.
@@ -45,11 +48,12 @@ def services_for(update: Update, context: Context) -> Services:
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return services.speaking(locale(language_for(user.language_code if user else None)))
-    code = services.store.chats.language(chat.id)
-    if code is None:
+    setting = services.store.chats.language_setting(chat.id)
+    if setting is None:
         code = language_for(user.language_code if user else None)
         services.store.chats.set_language(chat.id, code, services.now(), chosen=False)
-    return services.speaking(locale(code))
+        return services.speaking(locale(code))
+    return services.speaking(locale(setting.language), chosen=setting.chosen)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

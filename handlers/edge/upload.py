@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import MessageHandler, filters
 
-from handlers.answers.render import escape
+from handlers.answers.render import TELEGRAM_LIMIT, escape, utf16_length
 from handlers.answers.reply import Reply
 from handlers.core.dates import parse_day
 from handlers.core.locale import N_, Locale
@@ -72,10 +72,20 @@ def load_file(
         else:
             loaded = load_session(store, securities=path, now=now)
     except IngestError as error:
-        return Reply(_("Nothing was loaded. {error}").format(error=escape(error)))
+        return Reply(fitted(_("Nothing was loaded. {error}").format(error=error)))
     finally:
         store.close()
-    return Reply(_("Loaded {report}.").format(report=escape(loaded.describe())))
+    return Reply(fitted(_("Loaded {report}.").format(report=loaded.describe())))
+
+
+def fitted(text: str) -> str:
+    """Plain text as one Telegram message: escaped, and cut short when it would not fit."""
+    escaped = escape(text)
+    keep = len(text)
+    while utf16_length(escaped) > TELEGRAM_LIMIT:
+        keep = keep * 9 // 10
+        escaped = escape(text[:keep].rstrip() + "…")
+    return escaped
 
 
 async def receive_file(services: Services, name: str | None, data: bytes, caption: str) -> Reply:
