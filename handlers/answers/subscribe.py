@@ -5,13 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from telegram import Update
-from telegram.ext import MessageHandler, filters
-
 from handlers.answers.render import bold, escape, shorten
 from handlers.answers.reply import Reply
 from handlers.core.locale import Locale
-from handlers.edge.io import Context, services_of
 from handlers.services import Services
 
 
@@ -90,13 +86,3 @@ def answer_status(services: Services, chat_id: int, args: str = "") -> Reply:
     return Reply(
         text.format(subscribed=bold(_("Subscribed")), since=since, time=at, next=_when(nxt, lang))
     )
-
-
-async def chat_migrated(update: Update, context: Context) -> None:
-    """A group became a supergroup: its subscription, watchlist and alerts follow it."""
-    message = update.effective_message
-    if message is not None and message.migrate_to_chat_id:
-        services_of(context).store.chats.move_chat(message.chat.id, message.migrate_to_chat_id)
-
-
-MIGRATION_HANDLERS = [MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated)]
