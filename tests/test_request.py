@@ -157,6 +157,10 @@ def test_a_command_is_english_whatever_name_it_carries(services):
         ("6月3號", "2025-06-03"),
         ("2025年6月3日", "2025-06-03"),
         ("六月三日", "2025-06-03"),
+        ("2 weeks ago", "2025-05-21"),
+        ("a month ago", "2025-05-04"),
+        ("三日前", "2025-06-01"),
+        ("兩個星期前", "2025-05-21"),
     ],
 )
 def test_each_way_of_writing_a_day_is_read(written, day):
