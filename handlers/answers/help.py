@@ -15,13 +15,25 @@ INTRO = (
 )
 
 
+PLAIN_EXAMPLES = ("how did xiaomi close today?", "小米今日收市幾多", "升幅最大")
+
+
 def answer_help(commands: Sequence[Command]) -> Reply:
     """Every command with an example."""
     lines = [INTRO, ""]
     for info in commands:
         lines.append(f"/{info.name} — {escape(info.description)}")
         lines.append("   " + " · ".join(escape(e) for e in info.examples))
-    lines += ["", "Or just send a name, like " + bold("pop mart") + " or " + bold("700") + "."]
+    lines += [
+        "",
+        "Or just ask, in English or Chinese: "
+        + ", ".join(bold(q) for q in PLAIN_EXAMPLES)
+        + "; or send a name, like "
+        + bold("pop mart")
+        + " or "
+        + bold("700")
+        + ".",
+    ]
     return Reply("\n".join(lines))
 
 

@@ -9,7 +9,8 @@ from handlers.answers.render import escape, italic
 from handlers.answers.reply import Reply
 
 NOT_UNDERSTOOD = Reply(
-    "Send a stock's name or code, like pop mart or 700, or /help for everything I do."
+    "Send a stock's name or code, like pop mart or 700, or ask, like “how did xiaomi close "
+    "today?” or “小米今日收市幾多”. /help shows everything I do."
 )
 TAKEN_AS = "Taken as {label}."
 
