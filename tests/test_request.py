@@ -339,6 +339,29 @@ def test_a_weekend_in_plain_words_shows_the_friday(services):
     assert "1810.HK · Fri 30 May 2025" in text
 
 
+def test_today_on_a_sunday_shows_fridays_close(store):
+    from datetime import datetime
+
+    from handlers.services import HONG_KONG, Services
+
+    sunday = Services(store, now=lambda: datetime(2025, 6, 1, 11, 0, tzinfo=HONG_KONG))
+    for question in ("how did xiaomi close today?", "小米今日收市幾多"):
+        text = say(sunday, question)
+        assert "No session on Sun 1 Jun 2025 (no trading that day)" in text
+        assert "1810.HK · Fri 30 May 2025" in text
+
+
+def test_yesterday_said_on_a_holiday_names_it(store):
+    from datetime import datetime
+
+    from handlers.services import HONG_KONG, Services
+
+    friday = Services(store, now=lambda: datetime(2025, 5, 2, 18, 0, tzinfo=HONG_KONG))
+    text = say(friday, "恒指尋日收市點")
+    assert "No session on Thu 1 May 2025 (Labour Day, no trading)" in text
+    assert "HSI · Wed 30 Apr 2025" in text
+
+
 def test_a_name_in_a_question_that_matches_nothing_says_so(services):
     assert say(services, "how did xyzzy close").startswith("No security matches ‘xyzzy’")
 
