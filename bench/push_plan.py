@@ -109,7 +109,8 @@ class _Senders:
 
     def claim(self, day: date, due: DuePush) -> None:
         started = time.perf_counter()
-        self.claimed += self.services.store.ledger.claim_push(day, due.chat_id, self.services.now())
+        claim = self.services.store.ledger.claim_push(day, due.chat_id, self.services.now())
+        self.claimed += claim is not None
         self.seconds += time.perf_counter() - started
 
     def claim_all(self, work: DayWork) -> None:

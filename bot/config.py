@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -21,6 +22,8 @@ _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 _AMOUNT = re.compile(
     r"(?:HK)?\$?(\d{1,3}(?:,\d{3})+|\d+(?:_\d+)*)(\.\d+)?\s*([kmb]?)", re.IGNORECASE
 )
+# An IPv4 or IPv6 address, or a host name.
+_LISTEN = re.compile(r"[0-9A-Za-z.\-]{1,253}|[0-9A-Fa-f:.]{2,45}")
 _SCALES = {"": 1, "k": 1e3, "m": 1e6, "b": 1e9}
 
 
@@ -31,24 +34,38 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     token: str | None = field(default=None, repr=False)
-    db_path: str = DEFAULT_DB_PATH
+    db_path: str = field(default=DEFAULT_DB_PATH, repr=False)  # a URL may hold a password
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Hong_Kong"))
     push_time: time = time(16, 30)
     admin_ids: frozenset[int] = frozenset()
     webhook_url: str | None = None
     port: int = 8443
+    listen: str = "0.0.0.0"  # the address the webhook listens on: every interface
     webhook_secret: str | None = field(default=None, repr=False)
     api_base_url: str = TELEGRAM_API
     log_level: str = "INFO"
     fetch_source: str | None = None
     movers_min_turnover: float = DEFAULT_MIN_TURNOVER
     paid_broadcasts: bool = False  # Telegram's paid broadcasts: up to 1,000 a second, in Stars
+    # Several processes: Telegram's budget and flood windows shared in Redis (bot/shared.py).
+    redis_url: str | None = field(default=None, repr=False)
+    broadcast_rate: float | None = None  # broadcasts a second, when below Telegram's own limit
+    web_workers: int = 2  # processes of `closebot web`
 
     @property
     def api_file_url(self) -> str:
         """Where files are downloaded from: beside the API, as on Telegram's own server."""
         base = self.api_base_url
         return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base
+
+    def secrets(self) -> list[str]:
+        """What no log line may show: the token, the webhook secret and the passwords in the
+        database's and Redis's URLs."""
+        found = [self.token or "", self.webhook_secret or ""]
+        for url in (self.db_path, self.redis_url or ""):
+            if "://" in url:
+                found.append(urlsplit(url).password or "")
+        return [s for s in found if s]
 
     def require_token(self) -> str:
         if not self.token:
@@ -109,8 +126,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             "Set WEBHOOK_SECRET with WEBHOOK_URL, so only Telegram can post updates to the bot."
         )
+    listen = env.get("CLOSEBOT_LISTEN", "").strip() or "0.0.0.0"
+    if not _LISTEN.fullmatch(listen):
+        raise ConfigError(
+            "CLOSEBOT_LISTEN must be an address to listen on, such as 127.0.0.1, 0.0.0.0 or ::, "
+            f"not {listen!r}."
+        )
     return Settings(
         token=token,
+        listen=listen,
         db_path=env.get("CLOSEBOT_DB", "").strip() or DEFAULT_DB_PATH,
         timezone=timezone,
         push_time=parse_time(env.get("CLOSEBOT_PUSH_TIME", "16:30"), name="CLOSEBOT_PUSH_TIME"),
@@ -124,12 +148,42 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         paid_broadcasts=_switch(
             env.get("CLOSEBOT_PAID_BROADCASTS", ""), name="CLOSEBOT_PAID_BROADCASTS"
         ),
+        redis_url=_redis_url(env.get("CLOSEBOT_REDIS", "")),
+        broadcast_rate=_rate(env.get("CLOSEBOT_BROADCAST_RATE", "")),
+        web_workers=_count(env.get("CLOSEBOT_WEB_WORKERS", "2"), name="CLOSEBOT_WEB_WORKERS"),
         movers_min_turnover=_amount(
             env.get("CLOSEBOT_MOVERS_MIN_TURNOVER", ""),
             name="CLOSEBOT_MOVERS_MIN_TURNOVER",
             default=DEFAULT_MIN_TURNOVER,
         ),
     )
+
+
+def _redis_url(text: str) -> str | None:
+    url = text.strip()
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("CLOSEBOT_REDIS must be a redis:// URL, like redis://127.0.0.1:6379/0.")
+    return url or None
+
+
+def _rate(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 1000:
+        raise ConfigError(
+            f"CLOSEBOT_BROADCAST_RATE must be messages a second (up to 1000), not {text!r}."
+        )
+    return rate
+
+
+def _count(text: str, *, name: str) -> int:
+    if not text.strip().isdigit() or not 0 < int(text) <= 64:
+        raise ConfigError(f"{name} must be a number of processes (1-64), not {text!r}.")
+    return int(text)
 
 
 def _amount(text: str, *, name: str, default: float) -> float:

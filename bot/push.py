@@ -10,11 +10,17 @@ in one statement) and sent before the next batch is taken, so memory stays the s
 number of subscribers. A run that comes back for a later time looks only at the times that fell
 due since the run before, so it costs what its own chats cost, not what the whole day's do.
 
-At most once is guaranteed by the `pushes` ledger: a chat's push is claimed in the database
-before the message goes out, so a second run of the job, or a run after a restart mid-push,
-skips every chat already claimed. Queued work is not claimed: a run stopped mid-batch leaves
-the rest of its batch for the next run. A claim is given back only when a send failed for a
-passing reason (network, flood control beyond our retries), so a later run can try again.
+Once, where Telegram lets us know, is kept by the `pushes` ledger (store/ledger.py): a chat's
+push is claimed, under this run's lease, before the message goes out, so a second run of the
+job, or a run after a restart mid-push, skips every chat another run holds or finished. Queued
+work is not claimed: a run stopped mid-batch leaves the rest of its batch for the next run. A
+claim is given back when a send failed for a passing reason (network, Telegram's 5xx, flood
+control beyond our retries) or the run was stopping, so a later run tries again. Each run
+first looks for the claims of runs that died: a chat whose request never left is sent again, one
+whose request was on its way is reported as "may have arrived", never sent twice.
+
+On SIGTERM (`stop`), no new chat is claimed; the sends in flight get `GRACE` seconds to finish,
+then are cut off, and every claim they held is given back or, if on the wire, reported.
 """
 
 from __future__ import annotations
@@ -22,19 +28,36 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from telegram import Bot
 from telegram.ext import JobQueue
 
-from bot.delivery import BLOCKED, FAILED, GONE, MOVED, send_parts
+from bot.delivery import (
+    BLOCKED,
+    FAILED,
+    GONE,
+    MOVED,
+    PARTIAL,
+    REJECTED,
+    SENT,
+    STOPPED,
+    UNSURE,
+    ClaimWire,
+    Delivery,
+    TokenRejected,
+    new_owner,
+    owner_gone,
+    send_parts,
+)
 from handlers.answers.daily import market_blocks, push_parts
 from handlers.core.sessions import HONG_KONG, WEEKDAYS
 from handlers.edge.io import Context, services_of
 from handlers.services import Services
-from store.ledger import BEFORE_ANY_CHAT
+from store.ledger import BEFORE_ANY_CHAT, DIED_ON_THE_WIRE, LEASE
 from store.models import DuePush
 from store.tickers import INDEX
 
@@ -50,7 +73,17 @@ HALF_DAY_FINAL = time(12, 10, tzinfo=HONG_KONG)
 FULL_DAY_FINAL = time(16, 10, tzinfo=HONG_KONG)
 LATER = "push-later"
 ERROR = "error"  # something unexpected: the chat's push was not built, or its send broke
-TRIED_AGAIN = (FAILED, ERROR)  # outcomes a later run tries again
+ALREADY = "already sent"  # another run claimed or finished the chat first
+TRIED_AGAIN = (FAILED, STOPPED, ERROR)  # outcomes a later run tries again
+GRACE = 7.0  # seconds the sends in flight get to finish once the run is told to stop
+# How the operator's summary counts each outcome.
+SUMMARY = {
+    "sent": (SENT,),
+    "failed": (REJECTED, PARTIAL, UNSURE, ERROR),
+    "blocked": (BLOCKED, GONE),
+    "left": (FAILED, STOPPED),
+}
+PROBLEMS_SHOWN = 20  # chats named in the summary, per run
 NO_CLOSES = "the day's closes are not in the store yet"
 
 
@@ -69,12 +102,44 @@ class PushReport:
     day: date
     outcomes: Counter[str] = field(default_factory=Counter)
     reason: str = ""
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # chat, outcome, why
+    held_elsewhere: int = 0  # chats another run, still running, holds
+    left_due: int = 0  # chats never taken because the run was stopped
+    stopped: bool = False
+
+    def note(self, chat_id: int, delivery: Delivery) -> None:
+        self.outcomes[delivery.outcome] += 1
+        if delivery.outcome not in (SENT, ALREADY, MOVED) and len(self.problems) < PROBLEMS_SHOWN:
+            self.problems.append((chat_id, delivery.outcome, delivery.reason or ""))
+
+    def summary(self) -> dict[str, int]:
+        """sent, failed, blocked and left, as the operator reads them."""
+        counts = {name: sum(self.outcomes[o] for o in kinds) for name, kinds in SUMMARY.items()}
+        counts["left"] += self.left_due
+        return counts
+
+    @property
+    def complete(self) -> bool:
+        """Nothing failed and nothing is left for a later run."""
+        counts = self.summary()
+        return not (counts["failed"] or counts["left"] or self.held_elsewhere)
 
     def describe(self) -> str:
         if self.reason:
             return f"{self.day.isoformat()}: no push ({self.reason})"
-        parts = ", ".join(f"{n} {status}" for status, n in sorted(self.outcomes.items()))
-        return f"{self.day.isoformat()}: {parts or 'nobody due'}"
+        if not self.outcomes and not self.left_due:
+            return f"{self.day.isoformat()}: nobody due"
+        line = ", ".join(f"{n:,} {name}" for name, n in self.summary().items())
+        lines = [f"{self.day.isoformat()}: {line}"]
+        if self.stopped:
+            lines.append("stopped before the end: the chats left are sent by the next run")
+        if self.held_elsewhere:
+            lines.append(f"{self.held_elsewhere:,} chats are being sent by another run")
+        lines += [
+            f"  chat {chat}: {outcome}" + (f" ({why})" if why else "")
+            for chat, outcome, why in self.problems
+        ]
+        return "\n".join(lines)
 
 
 def plan_push(
@@ -159,24 +224,52 @@ async def send_push(
     parts: Sequence[str],
     *,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-) -> str:
-    """Send one chat its push (one or more messages) at most once; returns what happened, for
-    the report."""
+    owner: str = "",
+    stopping: Callable[[], bool] = lambda: False,
+) -> Delivery:
+    """Send one chat its push (one or more messages) once; returns what happened, for the
+    report. Whatever stops it half-way (shutdown, a rejected token, a bug), its claim is left
+    resolved: given back if nothing left, reported if a request was on its way."""
     store, now = services.store, services.now
-    if not store.ledger.claim_push(day, chat_id, now()):
-        return "already sent"
-    delivery = await send_parts(bot, chat_id, parts, sleep=sleep)
+    claim = store.ledger.claim_push(day, chat_id, now(), owner or new_owner())
+    if claim is None:
+        return Delivery(ALREADY)
+    wire = ClaimWire(store.ledger, claim, now)
+    try:
+        delivery = await send_parts(bot, chat_id, parts, sleep=sleep, wire=wire, stopping=stopping)
+    except BaseException as error:
+        if wire.on_wire:
+            why = (
+                "stopped mid-request" if isinstance(error, asyncio.CancelledError) else repr(error)
+            )
+            store.ledger.finish_push(day, chat_id, UNSURE, now(), why)
+        else:
+            store.ledger.release_push(day, chat_id)
+        raise
     if delivery.outcome == MOVED and delivery.new_chat_id is not None:
         store.ledger.release_push(day, chat_id)
         store.chats.move_chat(chat_id, delivery.new_chat_id)
-        await send_push(bot, services, day, delivery.new_chat_id, parts, sleep=sleep)
-    elif delivery.outcome == FAILED:
+        return await send_push(
+            bot,
+            services,
+            day,
+            delivery.new_chat_id,
+            parts,
+            sleep=sleep,
+            owner=claim.owner,
+            stopping=stopping,
+        )
+    if delivery.outcome in (FAILED, STOPPED):
         store.ledger.release_push(day, chat_id)
     else:
         if delivery.outcome in (BLOCKED, GONE):
             store.ledger.chat_blocked(chat_id, now())
-        store.ledger.finish_push(day, chat_id, delivery.outcome, now())
-    return delivery.outcome
+        store.ledger.finish_push(day, chat_id, delivery.outcome, now(), delivery.reason)
+        if delivery.outcome not in (SENT, BLOCKED, GONE):
+            logger.warning(
+                "push to chat %s ended %s: %s", chat_id, delivery.outcome, delivery.reason
+            )
+    return delivery
 
 
 async def deliver(
@@ -187,9 +280,11 @@ async def deliver(
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     concurrency: int = CONCURRENCY,
     batch_size: int = BATCH,
+    stop: asyncio.Event | None = None,
+    grace: float = GRACE,
 ) -> PushReport:
     """Send the day's push to every chat the plan finds due; one failing chat never stops the
-    rest."""
+    rest. Setting `stop` ends the run within `grace` seconds (see the module's docstring)."""
     report = PushReport(plan.day, reason=plan.reason)
     if plan.reason or not plan.times:
         return report
@@ -198,12 +293,22 @@ async def deliver(
     if market is None:
         report.reason = NO_CLOSES
         return report
+    stop = stop or asyncio.Event()
+    _recover(services, plan.day, report)
     work = DayWork(services, plan, batch_size)
+    owner = new_owner()
     # Most chats keep no watchlist and get the very same messages: make those once.
     shared = push_parts(store, plan.day, None, market=market)
 
+    async def pause(seconds: float) -> None:
+        """Wait as told, or until the run is told to stop."""
+        waits = [asyncio.ensure_future(sleep(seconds)), asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+
     async def sender() -> None:
-        while (due := work.next()) is not None:
+        while not stop.is_set() and (due := work.next()) is not None:
             try:
                 # Built before the claim: a chat whose message cannot be made stays queued.
                 parts = (
@@ -211,18 +316,90 @@ async def deliver(
                     if due.watching
                     else shared
                 )
-                outcome = await send_push(bot, services, plan.day, due.chat_id, parts, sleep=sleep)
-            except Exception:
+                delivery = await send_push(
+                    bot,
+                    services,
+                    plan.day,
+                    due.chat_id,
+                    parts,
+                    sleep=pause,
+                    owner=owner,
+                    stopping=stop.is_set,
+                )
+            except TokenRejected:
+                raise
+            except Exception as error:
                 logger.exception("push to chat %s failed unexpectedly", due.chat_id)
-                outcome = ERROR
-            report.outcomes[outcome] += 1
+                delivery = Delivery(ERROR, reason=repr(error))
+            report.note(due.chat_id, delivery)
 
-    # A task group, not gather: if the process is stopped mid-push, the senders stop with it
-    # and the chats not yet claimed stay queued for the next run.
-    async with asyncio.TaskGroup() as group:
-        for _ in range(concurrency):
-            group.create_task(sender())
+    await _run_senders(sender, concurrency, stop, grace)
+    if stop.is_set():
+        report.stopped = True
+        report.left_due = store.ledger.count_due(plan.day, plan.times)
     return report
+
+
+def _recover(services: Services, day: date, report: PushReport) -> None:
+    """Resolve what runs that died left claimed (see `DeliveryLedger.recover_pushes`)."""
+    found = services.store.ledger.recover_pushes(day, services.now(), owner_gone)
+    report.held_elsewhere = found.held_elsewhere
+    if found.taken_again:
+        logger.info("%s chats a stopped run had claimed are due again", len(found.taken_again))
+    for chat_id in found.may_have_arrived:
+        logger.warning("push to chat %s may have arrived: %s", chat_id, DIED_ON_THE_WIRE)
+        report.note(chat_id, Delivery(UNSURE, reason=DIED_ON_THE_WIRE))
+
+
+class _CutOff(Exception):
+    """The senders had their grace after a stop and are cut off."""
+
+
+WATCH_EVERY = 0.05  # seconds between the watchdog's looks at the stop signal
+
+
+async def _run_senders(
+    sender: Callable[[], Coroutine[Any, Any, None]],
+    concurrency: int,
+    stop: asyncio.Event,
+    grace: float,
+) -> None:
+    """Run the senders until they are done; once `stop` is set, give them `grace` seconds,
+    then cut them off (each resolves its claim as it is cancelled). A rejected token ends them
+    all at once."""
+    running = concurrency
+
+    async def one_sender() -> None:
+        nonlocal running
+        try:
+            await sender()
+        finally:
+            running -= 1
+
+    async def watchdog() -> None:
+        # A look every few milliseconds, not a second task per wait: nothing is left behind
+        # when the senders end, whichever way they end.
+        while running:
+            if stop.is_set():
+                await asyncio.sleep(grace)
+                if running:
+                    raise _CutOff
+                return
+            await asyncio.sleep(WATCH_EVERY)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(concurrency):
+                group.create_task(one_sender())
+            group.create_task(watchdog())
+    except BaseExceptionGroup as errors:
+        rejected = errors.subgroup(TokenRejected)
+        if rejected is not None:
+            raise rejected.exceptions[0] from None
+        rest = errors.split(_CutOff)[1]
+        if rest is not None:
+            raise
+        logger.warning("the push was stopped with sends still in flight: they were cut off")
 
 
 async def push_job(context: Context) -> None:
@@ -231,7 +408,7 @@ async def push_job(context: Context) -> None:
     now = services.now()
     since = context.job.data if context.job is not None else None  # set by `_come_back`
     plan = plan_push(services, now, since=since if isinstance(since, datetime) else None)
-    report = await deliver(context.bot, services, plan)
+    report = await deliver(context.bot, services, plan, stop=context.bot_data.stopping)
     logger.info("daily push %s", report.describe())
     if context.job_queue is not None:
         _come_back(context.job_queue, services, plan, report, now)
@@ -253,9 +430,13 @@ def _come_back(
             job_queue.run_once(push_job, RECHECK, name=LATER)
         else:
             logger.warning("no closes for %s by the cut-off: today's push is skipped", plan.day)
-    elif plan.next_due is not None:
-        retry = any(report.outcomes[outcome] for outcome in TRIED_AGAIN)
+        return
+    retry = any(report.outcomes[outcome] for outcome in TRIED_AGAIN) or report.held_elsewhere
+    if plan.next_due is not None:
         job_queue.run_once(push_job, plan.next_due, name=LATER, data=None if retry else now)
+    elif retry and not report.stopped and now + LEASE <= cut_off:
+        # Chats to try again, or held by a run that may have died: look once its lease is out.
+        job_queue.run_once(push_job, LEASE, name=LATER)
 
 
 def schedule_pushes(job_queue: JobQueue) -> None:

@@ -1,23 +1,61 @@
-"""What was delivered where: the push and alert ledgers that make each delivery happen at most
-once, and the chats that blocked the bot, which get nothing until they come back."""
+"""What was delivered where: the push and alert ledgers that make each delivery happen once
+where Telegram lets us know, and the chats that blocked the bot, which get nothing until they
+come back.
+
+A delivery goes queued (pushes) or due (alerts) → claimed → sending → a final status. A claim is
+held by one sender (its owner) under a lease that runs out unless the sender renews it, so the
+work of a sender that died is found again (`recover_pushes`, `recover_alerts`): a claim that
+never reached the wire is simply taken again; one whose request was on its way may have arrived,
+so it is never sent twice but ends as "may have arrived", with its reason, for the operator.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import date, datetime
-
-from sqlite_utils import Database
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from store.chats import ChatSettings
+from store.claims import queue_pushes_skip_locked
+from store.engine import Engine
 from store.models import Alert, DuePush
 from store.records import Repository, alert_from
 
 QUEUED = "queued"  # the day's work, written before sending: nothing sent, safe to take again
-SENDING = "sending"  # claimed: the message may be on its way, so it is never sent again
+DUE = "due"  # an alert that fired, to be told
+CLAIMED = "claimed"  # held by one sender under a lease; nothing on the wire yet
+SENDING = "sending"  # the request is on its way to Telegram: it may arrive
+SENT = "sent"
+SHOWN = "shown"  # told in place (the console), not sent
+MAY_HAVE_ARRIVED = "may have arrived"
+HELD = (CLAIMED, SENDING)
+LEASE = timedelta(minutes=2)  # a claim not renewed for this long belongs to a sender that died
+LOCAL_OWNER = "local"  # claims taken and finished in one step, in this process
 BEFORE_ANY_CHAT = -(2**63)  # below every chat id (groups' ids are negative)
 _NOT_STARTED = f"""NOT EXISTS (SELECT 1 FROM pushes p WHERE p.date = ? AND p.chat_id = s.chat_id
                                AND p.status != '{QUEUED}')"""
 _NOT_BLOCKED = "NOT EXISTS (SELECT 1 FROM blocked_chats b WHERE b.chat_id = s.chat_id)"
+DIED_ON_THE_WIRE = "its sender stopped while the request was on its way to Telegram"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One delivery held by one sender: a chat's push for a day, or a fired alert."""
+
+    table: str  # "pushes" or "alert_fires"
+    column: str  # "chat_id" or "alert_id"
+    day: date
+    key: int
+    owner: str
+
+
+@dataclass
+class Recovery:
+    """What a look at the claims of senders that stopped found."""
+
+    taken_again: list[int] = field(default_factory=list)  # never left: due again
+    may_have_arrived: list[int] = field(default_factory=list)  # were on the wire: reported
+    held_elsewhere: int = 0  # claims of senders still running
 
 
 def _due(day: date, times: Collection[str | None], after: int) -> tuple[str, list[object]]:
@@ -28,7 +66,7 @@ def _due(day: date, times: Collection[str | None], after: int) -> tuple[str, lis
     if None in times:
         wanted.append("s.push_time IS NULL")
     # Walked in chat id order from `after`, so each batch reads only its own rows.
-    sql = f"""s.chat_id > ? AND s.active = 1 AND ({" OR ".join(wanted) or "0"})
+    sql = f"""s.chat_id > ? AND s.active = 1 AND ({" OR ".join(wanted) or "FALSE"})
               AND {_NOT_STARTED} AND {_NOT_BLOCKED}"""
     return sql, [after, *chosen, day.isoformat()]
 
@@ -36,7 +74,7 @@ def _due(day: date, times: Collection[str | None], after: int) -> tuple[str, lis
 class DeliveryLedger(Repository):
     """Every push and alert claimed before it is sent, and the one rule for a blocked chat."""
 
-    def __init__(self, db: Database, chats: ChatSettings) -> None:
+    def __init__(self, db: Engine, chats: ChatSettings) -> None:
         super().__init__(db)
         self._chats = chats  # a blocked chat's daily push ends there
 
@@ -55,6 +93,11 @@ class DeliveryLedger(Repository):
         rows = self.db.execute(sql, [*params, limit])
         return [DuePush(chat_id, bool(watching)) for chat_id, watching in rows]
 
+    def count_due(self, day: date, times: Collection[str | None]) -> int:
+        """How many chats are still due `day`'s push at one of `times`."""
+        due, params = _due(day, times, BEFORE_ANY_CHAT)
+        return self._value(f"SELECT COUNT(*) FROM subscribers s WHERE {due}", params) or 0
+
     def queue_pushes(
         self,
         day: date,
@@ -71,6 +114,8 @@ class DeliveryLedger(Repository):
         queued is taken again by the next run. Each chat is claimed (`claim_push`) just
         before its message goes out.
         """
+        if self.db.dialect == "postgresql":  # several senders at once: see store/claims.py
+            return queue_pushes_skip_locked(self.db, day, times, at, after=after, limit=limit)
         due, params = _due(day, times, after)
         # One statement holds the write lock from its first read to its last write, so a run
         # in another process cannot take the same chats in between.
@@ -82,33 +127,39 @@ class DeliveryLedger(Repository):
                   RETURNING chat_id,
                             EXISTS (SELECT 1 FROM watchlist w WHERE w.chat_id = pushes.chat_id)"""
         with self.db.atomic():
-            rows = self.db.conn.execute(
+            rows = self.db.execute(
                 sql, [day.isoformat(), at.isoformat(), *params, limit]
             ).fetchall()
         return [DuePush(chat_id, bool(watching)) for chat_id, watching in sorted(rows)]
 
-    def claim_push(self, day: date, chat_id: int, at: datetime) -> bool:
-        """Reserve the day's push for a chat before sending; False if it was already claimed.
+    def claim_push(
+        self, day: date, chat_id: int, at: datetime, owner: str = LOCAL_OWNER
+    ) -> Claim | None:
+        """Reserve the day's push for a chat before sending, under `owner`'s lease; None if it
+        was already claimed.
 
-        Claiming first makes the push at-most-once: two runs of the job, or a run after a crash,
-        never both send to the same chat on the same day. Queued work is claimed by whichever
-        sender comes first.
+        Claiming first means two runs of the job, or a run after a crash, never both send to
+        the same chat on the same day. Queued work is claimed by whichever sender comes first.
         """
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT INTO pushes (date, chat_id, sent_at, status) "
-                f"VALUES (?, ?, ?, '{SENDING}') "
-                f"ON CONFLICT (date, chat_id) DO UPDATE SET status = '{SENDING}', "
-                f"sent_at = excluded.sent_at WHERE pushes.status = '{QUEUED}'",
-                [day.isoformat(), chat_id, at.isoformat()],
+                "INSERT INTO pushes (date, chat_id, sent_at, status, owner, lease_until) "
+                f"VALUES (?, ?, ?, '{CLAIMED}', ?, ?) "
+                f"ON CONFLICT (date, chat_id) DO UPDATE SET status = '{CLAIMED}', "
+                "sent_at = excluded.sent_at, owner = excluded.owner, "
+                f"lease_until = excluded.lease_until WHERE pushes.status = '{QUEUED}'",
+                [day.isoformat(), chat_id, at.isoformat(), owner, (at + LEASE).isoformat()],
             )
-        return cursor.rowcount == 1
+        return Claim("pushes", "chat_id", day, chat_id, owner) if cursor.rowcount == 1 else None
 
-    def finish_push(self, day: date, chat_id: int, status: str, at: datetime) -> None:
+    def finish_push(
+        self, day: date, chat_id: int, status: str, at: datetime, reason: str | None = None
+    ) -> None:
         with self.db.atomic():
             self.db.execute(
-                "UPDATE pushes SET status = ?, sent_at = ? WHERE date = ? AND chat_id = ?",
-                [status, at.isoformat(), day.isoformat(), chat_id],
+                "UPDATE pushes SET status = ?, sent_at = ?, reason = ?, owner = NULL, "
+                "lease_until = NULL WHERE date = ? AND chat_id = ?",
+                [status, at.isoformat(), reason, day.isoformat(), chat_id],
             )
 
     def release_push(self, day: date, chat_id: int) -> None:
@@ -123,10 +174,21 @@ class DeliveryLedger(Repository):
         rows = self._rows("SELECT chat_id, status FROM pushes WHERE date = ?", [day.isoformat()])
         return {r["chat_id"]: r["status"] for r in rows}
 
+    def push_reason(self, day: date, chat_id: int) -> str | None:
+        """Why a push ended as it did, when it was not simply sent."""
+        sql = "SELECT reason FROM pushes WHERE date = ? AND chat_id = ?"
+        return self._value(sql, [day.isoformat(), chat_id])
+
     def pushed(self, day: date, chat_id: int) -> bool:
         """Whether the chat's push for `day` is sent or on its way (queued work is not)."""
         sql = f"SELECT 1 FROM pushes WHERE date = ? AND chat_id = ? AND status != '{QUEUED}'"
         return self._value(sql, [day.isoformat(), chat_id]) is not None
+
+    def recover_pushes(self, day: date, at: datetime, gone: Callable[[str], bool]) -> Recovery:
+        """Find the day's claims whose sender stopped (its lease ran out, or `gone` says its
+        owner is no longer running): a claim that never reached the wire is due again, one that
+        was on its way ends as "may have arrived" and is reported, never sent twice."""
+        return self._recover("pushes", "chat_id", day, at, gone, due_again=None)
 
     # --- the alert ledger -------------------------------------------------------------------
 
@@ -134,57 +196,151 @@ class DeliveryLedger(Repository):
         """Record that `alert` fired on `day`, due to be told; False if it already was.
 
         Recorded once, when the session's closes arrive, so it is told once: a one-shot alert
-        becomes inactive in the same transaction.
+        becomes inactive in the same transaction. It shows as fired (`fired_on`) only once
+        Telegram confirmed the message (`finish_alert`).
         """
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO alert_fires (date, alert_id, sent_at, status) "
-                "VALUES (?, ?, ?, 'due')",
+                "INSERT INTO alert_fires (date, alert_id, sent_at, status) "
+                f"VALUES (?, ?, ?, '{DUE}') ON CONFLICT DO NOTHING",
                 [day.isoformat(), alert.id, at.isoformat()],
             )
             if cursor.rowcount != 1:
                 return False
             self.db.execute(
-                "UPDATE alerts SET fired_on = ?, active = CASE WHEN repeat = 1 THEN 1 ELSE 0 END "
-                "WHERE id = ?",
-                [day.isoformat(), alert.id],
+                "UPDATE alerts SET active = CASE WHEN repeat = 1 THEN 1 ELSE 0 END WHERE id = ?",
+                [alert.id],
             )
         return True
 
     def due_alerts(self, *, chat_id: int | None = None) -> list[tuple[date, Alert]]:
         """Fired alerts not told yet (of one chat when given), oldest first."""
-        sql = """SELECT f.date AS fired_date, a.* FROM alert_fires f
+        sql = f"""SELECT f.date AS fired_date, a.* FROM alert_fires f
                  JOIN alerts a ON a.id = f.alert_id
-                 WHERE f.status = 'due' AND (? IS NULL OR a.chat_id = ?)
+                 WHERE f.status = '{DUE}' AND (CAST(? AS BIGINT) IS NULL OR a.chat_id = ?)
                  ORDER BY f.date, a.id"""
         rows = self._rows(sql, [chat_id, chat_id])
         return [(date.fromisoformat(r.pop("fired_date")), alert_from(r)) for r in rows]
 
-    def start_alert(self, day: date, alert_id: int, at: datetime) -> bool:
-        """Take a due alert to tell it; False if another sender took it first."""
+    def start_alert(
+        self, day: date, alert_id: int, at: datetime, owner: str = LOCAL_OWNER
+    ) -> Claim | None:
+        """Take a due alert to tell it, under `owner`'s lease; None if another sender took it
+        first."""
         with self.db.atomic():
             cursor = self.db.execute(
-                "UPDATE alert_fires SET status = 'sending', sent_at = ? "
-                "WHERE date = ? AND alert_id = ? AND status = 'due'",
-                [at.isoformat(), day.isoformat(), alert_id],
+                f"UPDATE alert_fires SET status = '{CLAIMED}', sent_at = ?, owner = ?, "
+                f"lease_until = ? WHERE date = ? AND alert_id = ? AND status = '{DUE}'",
+                [at.isoformat(), owner, (at + LEASE).isoformat(), day.isoformat(), alert_id],
             )
-        return cursor.rowcount == 1
+        return Claim("alert_fires", "alert_id", day, alert_id, owner) if cursor.rowcount else None
 
     def release_alert(self, day: date, alert_id: int) -> None:
         """Give back an alert whose message could not be sent for a passing reason: it is due
         again, and the next look tells it."""
         with self.db.atomic():
             self.db.execute(
-                "UPDATE alert_fires SET status = 'due' WHERE date = ? AND alert_id = ?",
+                f"UPDATE alert_fires SET status = '{DUE}', owner = NULL, lease_until = NULL "
+                "WHERE date = ? AND alert_id = ?",
                 [day.isoformat(), alert_id],
             )
 
-    def finish_alert(self, day: date, alert_id: int, status: str, at: datetime) -> None:
+    def finish_alert(
+        self, day: date, alert_id: int, status: str, at: datetime, reason: str | None = None
+    ) -> None:
+        """End the alert's delivery; told (sent, or shown in place) makes it show as fired."""
         with self.db.atomic():
             self.db.execute(
-                "UPDATE alert_fires SET status = ?, sent_at = ? WHERE date = ? AND alert_id = ?",
-                [status, at.isoformat(), day.isoformat(), alert_id],
+                "UPDATE alert_fires SET status = ?, sent_at = ?, reason = ?, owner = NULL, "
+                "lease_until = NULL WHERE date = ? AND alert_id = ?",
+                [status, at.isoformat(), reason, day.isoformat(), alert_id],
             )
+            if status in (SENT, SHOWN):
+                self.db.execute(
+                    "UPDATE alerts SET fired_on = CASE WHEN COALESCE(fired_on, '') > ? "
+                    "THEN fired_on ELSE ? END WHERE id = ?",
+                    [day.isoformat(), day.isoformat(), alert_id],
+                )
+
+    def alert_status(self, day: date, alert_id: int) -> str | None:
+        sql = "SELECT status FROM alert_fires WHERE date = ? AND alert_id = ?"
+        return self._value(sql, [day.isoformat(), alert_id])
+
+    def recover_alerts(self, at: datetime, gone: Callable[[str], bool]) -> Recovery:
+        """As `recover_pushes`, for alerts: one that never reached the wire is due again."""
+        return self._recover("alert_fires", "alert_id", None, at, gone, due_again=DUE)
+
+    # --- claims in flight -------------------------------------------------------------------
+
+    def leaving(self, claim: Claim, at: datetime) -> None:
+        """The request is about to leave for Telegram: from now on it may arrive."""
+        self._mark(claim, SENDING, at, LEASE)
+
+    def returned(self, claim: Claim, at: datetime, *, hold: timedelta = LEASE) -> None:
+        """The request did not arrive (Telegram answered with an error, or it never left): the
+        claim is held again, for `hold`, until the next try."""
+        self._mark(claim, CLAIMED, at, hold)
+
+    def _mark(self, claim: Claim, status: str, at: datetime, hold: timedelta) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                f"UPDATE {claim.table} SET status = ?, lease_until = ? "
+                f"WHERE date = ? AND {claim.column} = ? AND owner = ?",
+                [status, (at + hold).isoformat(), claim.day.isoformat(), claim.key, claim.owner],
+            )
+
+    def _recover(
+        self,
+        table: str,
+        column: str,
+        day: date | None,
+        at: datetime,
+        gone: Callable[[str], bool],
+        *,
+        due_again: str | None,
+    ) -> Recovery:
+        """The claims of `table` (on `day`, or any day) whose sender stopped, resolved."""
+        sql = f"""SELECT date, {column} AS key, status, owner, lease_until FROM {table}
+                  WHERE status IN ('{CLAIMED}', '{SENDING}')
+                    AND (CAST(? AS TEXT) IS NULL OR date = ?)"""
+        when = day.isoformat() if day else None
+        recovery = Recovery()
+        for row in self._rows(sql, [when, when]):
+            # A claim from before leases (no owner) was left by a sender long gone.
+            stopped = (
+                row["owner"] is None
+                or row["lease_until"] is None
+                or datetime.fromisoformat(row["lease_until"]) <= at
+                or gone(row["owner"])
+            )
+            if not stopped:
+                recovery.held_elsewhere += 1
+                continue
+            where = (
+                f"WHERE date = ? AND {column} = ? AND status = ? AND owner IS NOT DISTINCT FROM ?"
+            )
+            params = [row["date"], row["key"], row["status"], row["owner"]]
+            with self.db.atomic():
+                if row["status"] == CLAIMED and due_again is None:
+                    cursor = self.db.execute(f"DELETE FROM {table} {where}", params)
+                elif row["status"] == CLAIMED:
+                    cursor = self.db.execute(
+                        f"UPDATE {table} SET status = ?, owner = NULL, lease_until = NULL {where}",
+                        [due_again, *params],
+                    )
+                else:
+                    cursor = self.db.execute(
+                        f"UPDATE {table} SET status = '{MAY_HAVE_ARRIVED}', reason = ?, "
+                        f"sent_at = ?, owner = NULL, lease_until = NULL {where}",
+                        [DIED_ON_THE_WIRE, at.isoformat(), *params],
+                    )
+            if not cursor.rowcount:  # another run resolving the same claim came first
+                continue
+            if row["status"] == CLAIMED:
+                recovery.taken_again.append(row["key"])
+            else:
+                recovery.may_have_arrived.append(row["key"])
+        return recovery
 
     # --- chats that blocked the bot ---------------------------------------------------------
 
@@ -194,7 +350,8 @@ class DeliveryLedger(Repository):
         until it talks to the bot again (`unblock_chat`). Its watchlist and alerts are kept."""
         with self.db.atomic():
             self.db.execute(
-                "INSERT OR REPLACE INTO blocked_chats (chat_id, blocked_at) VALUES (?, ?)",
+                "INSERT INTO blocked_chats (chat_id, blocked_at) VALUES (?, ?) "
+                "ON CONFLICT (chat_id) DO UPDATE SET blocked_at = excluded.blocked_at",
                 [chat_id, at.isoformat()],
             )
             self._chats.deactivate(chat_id)

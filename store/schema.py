@@ -139,5 +139,21 @@ def m006_data_version(db: Database) -> None:
     db.table("meta").insert({"key": "data_version", "value": 0})
 
 
+@migrations()
+def m008_delivery_leases(db: Database) -> None:
+    """Who holds each claim of the push and alert ledgers, and until when: the work of a sender
+    that died is found again (see store/ledger.py). `reason` says why a delivery ended other
+    than sent, for the operator."""
+    for table in ("pushes", "alert_fires"):
+        deliveries = db.table(table)
+        deliveries.add_column("owner", str)
+        deliveries.add_column("lease_until", str)
+        deliveries.add_column("reason", str)
+        # Only the claims in flight: a handful, however many chats the day has.
+        db.execute(
+            f"CREATE INDEX {table}_held ON {table} (date) WHERE status IN ('claimed', 'sending')"
+        )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -666,6 +666,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, content_type, payload = self.server.fake._handle_http(
                 self.command, self.path, self.headers.get("Content-Type", ""), body
             )
+            self.server.fake._wait_to_answer(self.path)
             if self.server.closing:  # tell the client not to reuse this connection
                 self.close_connection = True
             self.send_response(status)
@@ -760,6 +761,10 @@ class FakeTelegramServer:
         self._files: dict[str, _StoredFile] = {}
         self._file_ids = itertools.count(1)
         self._webhook: dict[str, Json] = {}
+        self._answer_delays: dict[str, float] = {}
+        # Called with each call as it is recorded (in the handler's thread), e.g. to kill a
+        # client at a chosen moment.
+        self.on_call: Callable[[RecordedCall], None] | None = None
 
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
@@ -1013,6 +1018,19 @@ class FakeTelegramServer:
                 )
             )
 
+    def delay_answers(self, method: str, seconds: float) -> None:
+        """Answer calls to ``method`` ``seconds`` late: the call is carried out (a message is
+        delivered) at once, as on a slow line, and only the answer waits."""
+        with self._cond:
+            self._answer_delays[method.lower()] = seconds
+
+    def _wait_to_answer(self, raw_path: str) -> None:
+        match = _PATH_RE.match(urlsplit(raw_path).path)
+        delay = self._answer_delays.get(match["method"].lower(), 0.0) if match else 0.0
+        if delay:
+            with self._cond:
+                self._cond.wait_for(lambda: self._stopping, timeout=delay)
+
     def clear_faults(self) -> None:
         """Drop every queued failure."""
         with self._cond:
@@ -1244,6 +1262,8 @@ class FakeTelegramServer:
         with self._cond:
             self._calls.append(call)
             self._cond.notify_all()
+        if self.on_call is not None:
+            self.on_call(call)
 
     def _serve_file(self, token: str, path: str) -> tuple[int, str, bytes]:
         if token != self.token:

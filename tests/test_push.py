@@ -316,7 +316,7 @@ async def test_a_group_that_became_a_supergroup_gets_the_push_at_its_new_id(push
     subscribe(push_services, -100)
     bot.fail(-100, ChatMigrated(-1001234))
     report = await run_push(push_services, bot)
-    assert report.outcomes == {"moved": 1}
+    assert report.outcomes == {"sent": 1}  # at the new id
     assert bot.received(-1001234) == 1
     assert push_services.store.chats.subscriber(-100) is None
     assert push_services.store.chats.subscriber(-1001234).active

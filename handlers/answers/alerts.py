@@ -191,6 +191,8 @@ def answer_alerts(services: Services, chat_id: int, args: str = "") -> Reply:
             state = f"fired {day_label(alert.fired_on)}"
         elif alert.fired_on:
             state = f"repeat, last fired {day_label(alert.fired_on)}"
+        elif not alert.active:
+            state = "crossed its line: the message is on its way"
         else:
             state = "repeat" if alert.repeat else "waiting"
         lines.append(f"{alert.number}. {escape(describe(alert, security))} — {escape(state)}")
