@@ -311,6 +311,11 @@ def test_a_guess_says_what_it_was_taken_as(services):
     assert text.startswith("Taken as Xiaomi Corp (1810.HK).\nXiaomi Corp")
 
 
+def test_a_guessed_name_with_an_ampersand_is_escaped_once(services):
+    reply = answer_line(services, "how did hong kong and china gas close")
+    assert reply.text.startswith("<i>Taken as Hong Kong &amp; China Gas Co Ltd (0003.HK).</i>")
+
+
 def test_a_name_written_in_full_is_answered_without_a_note(services):
     assert not say(services, "how did xiaomi close").startswith("Taken as")
 

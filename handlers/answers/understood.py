@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.answers.render import escape, italic
+from handlers.answers.render import italic
 from handlers.answers.reply import Reply
 
 NOT_UNDERSTOOD = Reply(
@@ -17,5 +17,5 @@ TAKEN_AS = "Taken as {label}."
 
 def taken_as(label: str, reply: Reply) -> Reply:
     """The reply, first saying which security a near match was taken to mean."""
-    note = italic(escape(TAKEN_AS.format(label=label)))
+    note = italic(TAKEN_AS.format(label=label))  # italic escapes the label
     return replace(reply, text=f"{note}\n{reply.text}")
