@@ -225,6 +225,11 @@ def test_a_day_is_found_inside_a_sentence_in_each_language(sentence, rest, day):
         ("今年", "ytd"),
         ("今年以来", "ytd"),
         ("30天", "30d"),
+        ("this week", "1w"),
+        ("last month", "1m"),
+        ("本週", "1w"),
+        ("上個月", "1m"),
+        ("这个月", "1m"),
     ],
 )
 def test_each_way_of_writing_a_period_is_read(written, period):
@@ -318,6 +323,16 @@ def test_a_guessed_name_with_an_ampersand_is_escaped_once(services):
 
 def test_a_name_written_in_full_is_answered_without_a_note(services):
     assert not say(services, "how did xiaomi close").startswith("Taken as")
+
+
+def test_a_name_in_full_among_unknown_words_is_still_found(services):
+    request = parse_line(services, "xiaomi since january")
+    assert (request.what, request.target.key) == ("close", "1810.HK")
+
+
+def test_two_names_in_one_question_are_offered_as_a_choice(services):
+    reply = answer_line(services, "compare tencent and alibaba")
+    assert [b.command for b in reply.button_list] == ["/close 0700.HK", "/close 9988.HK"]
 
 
 def test_a_real_tie_offers_buttons_that_keep_the_day(services):

@@ -56,6 +56,11 @@ _PERIOD_FORMS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     ),
     (re.compile(r"年初至今|年初到今|今年以來|今年以来|今年"), YEAR_TO_DATE),
     (re.compile(r"半年"), "6m"),
+    # This week or month, or the last one: the week or month to today.
+    (re.compile(r"(?<![a-z0-9])(?:this|last|past)\s+week(?![a-z0-9])"), "1w"),
+    (re.compile(r"(?<![a-z0-9])(?:this|last|past)\s+month(?![a-z0-9])"), "1m"),
+    (re.compile(r"(?:本|今個|呢個|這個|这个|這|这|上個|上个|上)(?:星期|禮拜|礼拜|週|周)"), "1w"),
+    (re.compile(r"(?:本|今個|呢個|這個|这个|上個|上个)月"), "1m"),
     (re.compile(r"(?<![a-z0-9])half\s+(?:a\s+)?year(?![a-z0-9])"), "6m"),
     (
         re.compile(r"(?<![a-z0-9.])(?P<n>\d{1,4})[\s-]*(?P<unit>" + _EN_UNIT + r")(?![a-z0-9])"),

@@ -568,6 +568,9 @@ def _look_up(
     sector = _sector_named(name, words)
     if sector is not None:
         return sector, (), False
+    inside = _named_inside(name, words)
+    if inside:
+        return (inside[0], (), False) if len(inside) == 1 else (None, tuple(inside), False)
     if result.outcome == AMBIGUOUS:
         if len(result.candidates) == 1:
             return (result.candidates[0], (), True) if asking else (None, (), False)
@@ -576,6 +579,25 @@ def _look_up(
     if guessed.outcome == MATCH and guessed.best:
         return guessed.best, (), True
     return None, (), False
+
+
+def _named_inside(name: str, words: Vocabulary) -> list[Candidate]:
+    """Names written in full among words the rules do not know: "xiaomi since january" →
+    [Xiaomi]; "tencent and alibaba" → [Tencent, Alibaba]. Longest runs of words first, each
+    word in one name at most."""
+    parts = name.split()
+    taken = [False] * len(parts)
+    found: list[Candidate] = []
+    for size in range(min(len(parts) - 1, 4), 0, -1):
+        for start in range(len(parts) - size + 1):
+            if any(taken[start : start + size]):
+                continue
+            candidate = words.matcher.named_in_full(" ".join(parts[start : start + size]))
+            if candidate is not None:
+                taken[start : start + size] = [True] * size
+                if candidate not in found:
+                    found.append(candidate)
+    return found
 
 
 def _settle(request: Request, asked: _Asked, leftover: str) -> Request:
