@@ -83,6 +83,11 @@ def test_the_labelled_set_asks_every_kind_of_question_in_every_way_of_writing():
         ("my watchlist", "watch", None),
         ("我的自選股", "watch", None),
         ("我的自选股", "watch", None),
+        ("my alerts", "alerts", None),
+        ("我的提醒", "alerts", None),
+        ("what can you do", "help", None),
+        ("你識做咩", "help", None),
+        ("怎么用", "help", None),
     ],
 )
 def test_each_kind_of_question_is_understood_in_each_language(services, question, what, target):
