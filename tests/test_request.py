@@ -10,6 +10,7 @@ import pytest
 from handlers.answers.render import html_to_text
 from handlers.commands import answer_line, parse_line
 from handlers.core.dates import find_day, parse_day
+from handlers.core.locale import TRADITIONAL, locale
 from handlers.core.periods import find_period, parse_period, period_name, period_start
 from handlers.core.request import Request
 from handlers.core.script import question_language
@@ -83,6 +84,11 @@ def test_the_labelled_set_asks_every_kind_of_question_in_every_way_of_writing():
         ("my watchlist", "watch", None),
         ("我的自選股", "watch", None),
         ("我的自选股", "watch", None),
+        ("my alerts", "alerts", None),
+        ("我的提醒", "alerts", None),
+        ("what can you do", "help", None),
+        ("你識做咩", "help", None),
+        ("怎么用", "help", None),
     ],
 )
 def test_each_kind_of_question_is_understood_in_each_language(services, question, what, target):
@@ -157,6 +163,10 @@ def test_a_command_is_english_whatever_name_it_carries(services):
         ("6月3號", "2025-06-03"),
         ("2025年6月3日", "2025-06-03"),
         ("六月三日", "2025-06-03"),
+        ("2 weeks ago", "2025-05-21"),
+        ("a month ago", "2025-05-04"),
+        ("三日前", "2025-06-01"),
+        ("兩個星期前", "2025-05-21"),
     ],
 )
 def test_each_way_of_writing_a_day_is_read(written, day):
@@ -221,6 +231,11 @@ def test_a_day_is_found_inside_a_sentence_in_each_language(sentence, rest, day):
         ("今年", "ytd"),
         ("今年以来", "ytd"),
         ("30天", "30d"),
+        ("this week", "1w"),
+        ("last month", "1m"),
+        ("本週", "1w"),
+        ("上個月", "1m"),
+        ("这个月", "1m"),
     ],
 )
 def test_each_way_of_writing_a_period_is_read(written, period):
@@ -266,30 +281,37 @@ def say(services, line: str) -> str:
     return html_to_text(answer_line(services, line).text)
 
 
+def say_in(services, code: str, line: str) -> str:
+    """The answer in a chat that chose `code` (a command is answered in the chat's language)."""
+    return say(services.speaking(locale(code), chosen=True), line)
+
+
 def test_how_did_xiaomi_do_on_3_6_gives_its_close_of_tuesday_3_june(services):
     text = say(services, "how did xiaomi do on 3/6")
     assert text.startswith("Xiaomi Corp 小米集團-W\n1810.HK · Tue 3 Jun 2025\nClose HK$53.20")
     assert text == say(services, "/close 1810 2025-06-03")
 
 
-def test_the_biggest_gain_in_chinese_gives_the_gainers(services):
+def test_the_biggest_gain_in_chinese_gives_the_gainers_in_chinese(services):
     text = say(services, "升幅最大")
-    assert "Top movers · Wed 4 Jun 2025" in text
-    assert "▲ Gainers" in text and "▼ Losers" not in text
+    assert "升跌榜 · 2025年6月4日（三）" in text
+    assert "▲ 升幅榜" in text and "▼ 跌幅榜" not in text
 
 
 def test_why_did_it_rise_in_cantonese_gives_the_days_story(services):
-    assert say(services, "點解今日升") == say(services, "/summary 2025-06-04")
+    assert say(services, "點解今日升") == say_in(services, TRADITIONAL, "/summary 2025-06-04")
     assert say(services, "why did the market rise") == say(services, "/summary")
 
 
 def test_hows_the_market_gives_the_index_close(services):
     assert say(services, "how's the market") == say(services, "/close")
-    assert say(services, "大市點") == say(services, "/close")
+    assert say(services, "大市點") == say_in(services, TRADITIONAL, "/close")
 
 
 def test_a_sector_word_gives_the_sector(services):
-    assert say(services, "內銀股今日點") == say(services, "/sector financials 2025-06-04")
+    assert say(services, "內銀股今日點") == say_in(
+        services, TRADITIONAL, "/sector financials 2025-06-04"
+    )
     assert say(services, "what happened to bank stocks").startswith("Financials · Wed 4 Jun")
 
 
@@ -307,15 +329,30 @@ def test_a_guess_says_what_it_was_taken_as(services):
     assert text.startswith("Taken as Xiaomi Corp (1810.HK).\nXiaomi Corp")
 
 
+def test_a_guessed_name_with_an_ampersand_is_escaped_once(services):
+    reply = answer_line(services, "how did hong kong and china gas close")
+    assert reply.text.startswith("<i>Taken as Hong Kong &amp; China Gas Co Ltd (0003.HK).</i>")
+
+
 def test_a_name_written_in_full_is_answered_without_a_note(services):
     assert not say(services, "how did xiaomi close").startswith("Taken as")
 
 
+def test_a_name_in_full_among_unknown_words_is_still_found(services):
+    request = parse_line(services, "xiaomi since january")
+    assert (request.what, request.target.key) == ("close", "1810.HK")
+
+
+def test_two_names_in_one_question_are_offered_as_a_choice(services):
+    reply = answer_line(services, "compare tencent and alibaba")
+    assert [b.command for b in reply.button_list] == ["/close 0700.HK", "/close 9988.HK"]
+
+
 def test_a_real_tie_offers_buttons_that_keep_the_day(services):
-    reply = answer_line(services, "阿里尋日點")
+    reply = answer_line(services, "藥明尋日點")
     commands = [b.command for b in reply.button_list]
-    assert "/close 9988.HK 2025-06-03" in commands
-    assert "/close 0241.HK 2025-06-03" in commands
+    assert "/close 2269.HK 2025-06-03" in commands
+    assert "/close 2359.HK 2025-06-03" in commands
 
 
 def test_a_stock_without_closes_says_exactly_that(services):
@@ -326,6 +363,8 @@ def test_a_stock_without_closes_says_exactly_that(services):
 
 def test_a_period_beyond_the_stored_history_says_exactly_that(services):
     text = say(services, "恒指五年")
+    assert "5年：儲存的歷史數據不足（其收市數據由2024年6月3日（一）開始）" in text
+    text = say(services, "hsi 5 years")
     assert "5 years: not enough history in the store (its closes begin Mon 3 Jun 2024)" in text
 
 
@@ -335,8 +374,37 @@ def test_a_weekend_in_plain_words_shows_the_friday(services):
     assert "1810.HK · Fri 30 May 2025" in text
 
 
+def test_today_on_a_sunday_shows_fridays_close(store):
+    from datetime import datetime
+
+    from handlers.services import HONG_KONG, Services
+
+    sunday = Services(store, now=lambda: datetime(2025, 6, 1, 11, 0, tzinfo=HONG_KONG))
+    text = say(sunday, "how did xiaomi close today?")
+    assert "No session on Sun 1 Jun 2025 (no trading that day)" in text
+    assert "1810.HK · Fri 30 May 2025" in text
+    # Asked in Cantonese, answered in Traditional Chinese: the same Friday.
+    text = say(sunday, "小米今日收市幾多")
+    assert "2025年6月1日（日）沒有交易時段" in text
+    assert "1810.HK · 2025年5月30日（五）" in text
+
+
+def test_yesterday_said_on_a_holiday_names_it(store):
+    from datetime import datetime
+
+    from handlers.services import HONG_KONG, Services
+
+    friday = Services(store, now=lambda: datetime(2025, 5, 2, 18, 0, tzinfo=HONG_KONG))
+    text = say(friday, "how did the hang seng index close yesterday")
+    assert "No session on Thu 1 May 2025 (Labour Day, no trading)" in text
+    assert "HSI · Wed 30 Apr 2025" in text
+    text = say(friday, "恒指尋日收市點")
+    assert "2025年5月1日（四）沒有交易時段（勞動節，休市）" in text
+    assert "HSI · 2025年4月30日（三）" in text
+
+
 def test_a_name_in_a_question_that_matches_nothing_says_so(services):
-    assert say(services, "how did xyzzy close").startswith("No security matches ‘xyzzy’")
+    assert say(services, "how did xyzzy close").startswith("Nothing is a close match for ‘xyzzy’")
 
 
 def test_words_that_ask_nothing_get_the_hint(services):
@@ -361,6 +429,6 @@ def test_ask_answers_plain_words_from_the_command_line(store, tmp_path, capsys):
     assert main(["--db", str(path), "ask", "how did xiaomi do on 3/6"]) == 0
     assert "1810.HK · Tue 3 Jun 2025" in capsys.readouterr().out
     assert main(["--db", str(path), "ask", "升幅最大"]) == 0
-    assert "Gainers" in capsys.readouterr().out
+    assert "升幅榜" in capsys.readouterr().out  # a Chinese question, answered in Chinese
     assert main(["--db", str(path), "ask", "點解今日升"]) == 0
     assert "Hang Seng gains 0.6%" in capsys.readouterr().out
