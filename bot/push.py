@@ -193,8 +193,11 @@ class DayWork:
     sender.
     """
 
-    def __init__(self, services: Services, plan: PushPlan, size: int = BATCH) -> None:
+    def __init__(
+        self, services: Services, plan: PushPlan, size: int = BATCH, owner: str | None = None
+    ) -> None:
         self.services, self.plan, self.size = services, plan, size
+        self.owner = owner  # whose queued work it is, where several senders share the ledger
         self._batch: deque[DuePush] = deque()
         self._after = BEFORE_ANY_CHAT
         self._exhausted = not plan.times
@@ -207,7 +210,12 @@ class DayWork:
 
     def _take_batch(self) -> None:
         batch = self.services.store.ledger.queue_pushes(
-            self.plan.day, self.plan.times, self.services.now(), after=self._after, limit=self.size
+            self.plan.day,
+            self.plan.times,
+            self.services.now(),
+            after=self._after,
+            limit=self.size,
+            owner=self.owner,
         )
         # A short batch is the last: the walk by chat id reached the end of the subscribers.
         self._exhausted = len(batch) < self.size
@@ -295,8 +303,8 @@ async def deliver(
         return report
     stop = stop or asyncio.Event()
     _recover(services, plan.day, report)
-    work = DayWork(services, plan, batch_size)
     owner = new_owner()
+    work = DayWork(services, plan, batch_size, owner)
     # Most chats keep no watchlist and get the very same messages: make those once.
     shared = push_parts(store, plan.day, None, market=market)
 
@@ -334,6 +342,8 @@ async def deliver(
             report.note(due.chat_id, delivery)
 
     await _run_senders(sender, concurrency, stop, grace)
+    # Work another sender still holds: the job looks again once its lease is out.
+    report.held_elsewhere += store.ledger.queued_elsewhere(plan.day, services.now(), owner)
     if stop.is_set():
         report.stopped = True
         report.left_due = store.ledger.count_due(plan.day, plan.times)
