@@ -20,8 +20,9 @@ import numpy as np
 
 from bench import report
 from bench.answers import answer_latency, evening_services
+from bench.console_stream import console_cost
 from bench.ingest_rate import compare_ingest, remove_db
-from bench.make_market import Market, cached_market, make_securities
+from bench.make_market import TRADING_DAYS_PER_YEAR, Market, cached_market, make_securities
 from bench.matching import labelled_accuracy, matcher_vs_naive
 from bench.process import ask_startup, serve_child
 from bench.push_path import PushSetup, push_throughput, subscribe_many
@@ -53,14 +54,30 @@ class Size:
     updates: int = 600  # updates from distinct chats, against the stand-in Bot API
     cli_ingest: bool = True
     push_plan: tuple[int, ...] = ()  # subscribers the day's push is planned for, nothing sent
+    # The independent set-up of issue 21: a board of `board_stocks` × `board_sessions`,
+    # ingested by the CLI, then `console_questions` mixed questions through the console.
+    board_stocks: int = 2_700
+    board_sessions: int = 750
+    console_questions: int = 2_000
+    console_runs: int = 3
 
 
+_SMALL_BOARD: dict[str, Any] = dict(
+    board_stocks=300, board_sessions=120, console_questions=500, console_runs=1
+)
+_TINY_BOARD: dict[str, Any] = dict(
+    board_stocks=30, board_sessions=10, console_questions=30, console_runs=1
+)
 SIZES = {
     "full": Size(
         "full", 2_700, 10.0, 1_000, 2_000, 10_000, 300, 200, 5, push_plan=(100_000, 1_000_000)
     ),
-    "small": Size("small", 300, 1.0, 1_000, 1_000, 2_000, 100, 100, 3, push_plan=(100_000,)),
-    "tiny": Size("tiny", 40, 0.06, 20, 20, 50, 40, 5, 1, updates=10, push_plan=(600,)),
+    "small": Size(
+        "small", 300, 1.0, 1_000, 1_000, 2_000, 100, 100, 3, push_plan=(100_000,), **_SMALL_BOARD
+    ),
+    "tiny": Size(
+        "tiny", 40, 0.06, 20, 20, 50, 40, 5, 1, updates=10, push_plan=(600,), **_TINY_BOARD
+    ),
 }
 
 
@@ -134,6 +151,23 @@ def _on_the_sample(work: Path, size: Size, log: bool) -> dict[str, Any]:
         "ask": ask,
         "updates": updates,
     }
+
+
+def _independent(cache: Path, work: Path, size: Size, log: bool) -> dict[str, Any]:
+    """Issue 21's set-up, as someone outside the project measured it: a whole board ingested
+    with `python -m bot ingest`, `ask "/close"` on the store opened cold, and a mixed stream of
+    questions through `python -m bot console`, each a process of its own."""
+    years = size.board_sessions / TRADING_DAYS_PER_YEAR
+    label = f"{size.board_stocks:,} stocks × {size.board_sessions:,} sessions"
+    with _Step(f"independent set-up: {label}, ingest and baselines", log):
+        market = cached_market(cache, securities=size.board_stocks, years=years, seed=SEED)
+        ingest = compare_ingest(market, work / "board", cli=True)
+    db = work / "board" / "store.db"
+    with _Step(f"independent set-up: ask, and {size.console_questions:,} questions", log):
+        ask = ask_startup(db, size.startup_runs)
+        console = console_cost(db, size.console_questions, SEED, runs=size.console_runs)
+    remove_db(db)
+    return {"market": market.to_json(), "ingest": ingest, "ask": ask, "console": console.to_json()}
 
 
 def _push_planning(work: Path, size: Size, log: bool, sample: Path | None = None) -> dict[str, Any]:
@@ -228,6 +262,7 @@ def run(
     if real:
         with _Step("ingest: the real closes (503 stocks, 2009–2025)", log):
             results["ingest_real"] = compare_ingest(real_market(cache), work / "real", cli=False)
+    results["independent"] = _independent(cache, work, size, log)
     results["sample"] = _on_the_sample(work, size, log)  # leaves the sample's store behind
     db = work / "store.db"
     results.update(_serve_questions(market, db, size, log))

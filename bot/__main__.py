@@ -24,24 +24,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING
 
-from telegram import Update
-from telegram.ext import ExtBot
-
-from bot.app import build_application, pace, services_from
 from bot.config import ConfigError, Settings, environment, load_settings
 from bot.console import local_alerts, render_for_terminal, run_console
 from bot.faults import explain
-from bot.feed import SOURCES, fetch_day, make_source
 from bot.logs import configure_logging
-from bot.push import PushPlan, PushReport, deliver, due_batches, plan_push
-from handlers.answers.daily import push_parts
+from bot.opening import services_from
 from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
-from handlers.loading import load_session
 from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, open_store
+
+if TYPE_CHECKING:
+    from bot.push import PushPlan, PushReport
+
+# Telegram, pandas and the push are imported by the commands that use them, so `ask` and the
+# console start without them (half of a second of start-up otherwise).
 
 logger = logging.getLogger("bot")
 DRY_RUN_SHOWN = 5  # chats listed, and chats' own messages printed, by `push --dry-run`
@@ -79,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--date", type=date.fromisoformat, help="the summary's day (YYYY-MM-DD)")
     fetch = command("fetch", "download a session's closes and load them")
     fetch.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
-    fetch.add_argument("--source", default="yfinance", choices=sorted(SOURCES))
+    fetch.add_argument("--source", default="yfinance", help="where to download (yfinance)")
     push = command("push", "send the end-of-day push now, for operators")
     push.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
     push.add_argument(
@@ -114,6 +113,8 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from handlers.loading import load_session
+
     store = open_store(settings.db_path)
     try:
         loaded = load_session(
@@ -138,17 +139,15 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
 def _run(settings: Settings) -> int:
     """Serve Telegram until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
     settings.require_token()
+    from telegram import Update
+
+    from bot.app import build_application
+    from bot.webhook import serve_webhook
+
     # Opened before the application starts, so a bad database is a clear message, not a crash.
     application = build_application(settings, services=services_from(settings))
     if settings.webhook_url:
-        application.run_webhook(
-            listen="0.0.0.0",
-            port=settings.port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        asyncio.run(serve_webhook(application, settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
@@ -175,6 +174,11 @@ def _local(settings: Settings, args: argparse.Namespace) -> int:
 
 def _fetch(settings: Settings, args: argparse.Namespace) -> int:
     """Download one session's closes into the database, and a summary if nobody wrote one."""
+    from bot.feed import SOURCES, fetch_day, make_source
+
+    if args.source not in SOURCES:
+        print(f"Unknown source {args.source!r}: choose from {', '.join(SOURCES)}.", file=sys.stderr)
+        return 2
     store = open_store(settings.db_path)
     day = args.date or hong_kong_now().date()
     try:
@@ -199,6 +203,8 @@ def _fetch(settings: Settings, args: argparse.Namespace) -> int:
 
 def _push(settings: Settings, args: argparse.Namespace) -> int:
     """The daily push by hand: every subscriber not yet pushed that day, whatever their time."""
+    from bot.push import plan_push
+
     services = services_from(settings)
     try:
         plan = plan_push(services, services.now(), day=args.date, everyone=True)
@@ -219,6 +225,8 @@ def _push(settings: Settings, args: argparse.Namespace) -> int:
 def _print_dry_run(services: Services, plan: PushPlan) -> None:
     """Who would get what, read a batch at a time: the shared message once with how many chats
     it would go to, then the messages of the first few chats that keep a watchlist."""
+    from bot.push import due_batches
+
     shared: list[int] = []
     watching: list[int] = []
     counts = Counter[bool]()
@@ -251,6 +259,8 @@ def _chats(shown: list[int], count: int) -> str:
 
 
 def _parts(services: Services, plan: PushPlan, chat_id: int | None) -> list[str]:
+    from handlers.answers.daily import push_parts
+
     return push_parts(services.store, plan.day, chat_id, min_turnover=services.min_turnover)
 
 
@@ -263,6 +273,11 @@ def _print_message(parts: Sequence[str], to: str) -> None:
 async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -> PushReport:
     """Send the push, stopping cleanly on SIGTERM or Ctrl-C: nothing new is claimed, the
     sends in flight finish or are given back within `bot.push.GRACE` seconds."""
+    from telegram.ext import ExtBot
+
+    from bot.app import pace
+    from bot.push import deliver
+
     bot = ExtBot(
         settings.require_token(),
         base_url=settings.api_base_url,

@@ -20,41 +20,19 @@ from telegram.request import BaseRequest
 from bot.alerting import schedule_alerts
 from bot.config import Settings
 from bot.feed import make_source, schedule_fetch
+from bot.opening import services_from
 from bot.ordering import ChatOrderedUpdates
 from bot.pacing import TelegramPace
 from bot.push import schedule_pushes
-from handlers.answers import subscribe
 from handlers.commands import COMMANDS
-from handlers.core.sessions import PushSchedule, TradingCalendar
-from handlers.edge import guard, inline, upload
+from handlers.edge import guard, inline, migration, upload
 from handlers.edge.handlers import BUTTON_HANDLERS, FALLBACK_HANDLERS, command_handlers
 from handlers.edge.io import BotData, Context, services_of
 from handlers.services import Services
-from store import open_store
-from store.db import shown_url
-from store.sample import ensure_data
 
 logger = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong — try again."
-
-
-def services_from(settings: Settings, *, sample_if_empty: bool = False) -> Services:
-    """Open the store named by the settings, with the push schedule and operators they give;
-    an empty store gets the bundled sample day when asked (the console and `ask`)."""
-    store = open_store(settings.db_path)
-    if sample_if_empty and (report := ensure_data(store)):
-        logger.info("empty database: loaded the bundled sample (%s)", report.describe())
-    elif not store.market.has_closes():
-        shown = shown_url(settings.db_path)
-        logger.warning("%s has no closes: load them with `python -m bot ingest`", shown)
-    schedule = PushSchedule(TradingCalendar(), settings.push_time)
-    return Services(
-        store,
-        schedule=schedule,
-        admin_ids=settings.admin_ids,
-        min_turnover=settings.movers_min_turnover,
-    )
 
 
 CONCURRENT_UPDATES = 32  # updates in flight: a slow round trip to Telegram holds no one else
@@ -110,8 +88,11 @@ async def open_services(settings: Settings, application: App, *, jobs: bool = Tr
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
     if jobs:  # a web worker is stopped by its web server, which first finishes what it has
         stop_on_signals(application)
-    # The matcher and calendar live as long as the process: keep the garbage collector from
-    # walking them again and again, which shows up as 50 ms pauses in answers.
+    # The running bot answers names all day: build the matcher now, not on the first
+    # question. It and the calendar live as long as the process: keep the garbage collector
+    # from walking them again and again, which shows up as 50 ms pauses in answers.
+    services = application.bot_data.services
+    await asyncio.to_thread(lambda: services.names.current)
     gc.collect()
     gc.freeze()
 
@@ -227,7 +208,7 @@ def build_application(
     # Commands people type, from the command table, in the order of /help.
     application.add_handlers(command_handlers(COMMANDS))
     # A group that became a supergroup keeps its subscription and lists.
-    application.add_handlers(subscribe.MIGRATION_HANDLERS)
+    application.add_handlers(migration.HANDLERS)
     # @TheBot queries typed in any chat.
     application.add_handlers(inline.HANDLERS)
     # Data files sent by operators.

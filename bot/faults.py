@@ -9,10 +9,8 @@ import errno
 import sqlite3
 from urllib.parse import urlsplit
 
-import httpx
-from telegram.error import InvalidToken, NetworkError
-
 from bot.config import Settings
+from bot.logs import is_loaded_instance
 
 _FULL = ("database or disk is full", "disk is full", "no space left")
 _LOCKED = ("database is locked", "database table is locked", "database is busy")
@@ -41,7 +39,9 @@ def _locked(error: BaseException) -> bool:
 
 
 def _unreachable(error: BaseException) -> bool:
-    return isinstance(error, NetworkError | httpx.TransportError)
+    return is_loaded_instance(error, "telegram.error", "NetworkError") or is_loaded_instance(
+        error, "httpx", "TransportError"
+    )
 
 
 def api_host(settings: Settings) -> str:
@@ -53,7 +53,7 @@ def api_host(settings: Settings) -> str:
 def explain(error: BaseException, settings: Settings) -> str | None:
     """The operator's message for a fault of the machine around the bot; None for a bug."""
     chain = _chain(error)
-    if any(isinstance(e, InvalidToken) for e in chain):
+    if any(is_loaded_instance(e, "telegram.error", "InvalidToken") for e in chain):
         return (
             "Telegram rejected the bot token (TELEGRAM_BOT_TOKEN): it was revoked, or it is "
             "not this bot's. Copy the current token from @BotFather and start again."

@@ -23,7 +23,7 @@ from handlers.edge.io import Context, services_of
 from handlers.loading import Loaded, load_session
 from handlers.services import DEFAULT_MIN_TURNOVER
 from store import Store, open_store
-from store.ingest import Rows
+from store.staging import Rows
 from store.tickers import INDEX
 
 logger = logging.getLogger(__name__)

@@ -35,29 +35,40 @@ class Names:
 class NameIndex:
     """The current `Names`, swapped whole when `refresh` finds the securities changed.
 
-    Reading never touches the database; `refresh` does, and is called where securities can
-    change: after a load in this process, by the running bot's minute job for loads made
-    elsewhere, and by the console before each line. Readers on other threads see the old
-    names or the new, never half of either.
+    The matcher is built when first needed, not on opening: `ask "/close"` or a push never
+    pays for matching 2,700 names. Reading never touches the database after that; `refresh`
+    does, and is called where securities can change: after a load in this process, by the
+    running bot's minute job for loads made elsewhere, and by the console before each line.
+    Readers on other threads see the old names or the new, never half of either.
     """
 
     def __init__(self, store: Store, names: Names | None = None) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._names = names or Names(store.market.securities_version(), build_matcher(store))
+        self._names = names
         self.refresh()  # names given for another version of the securities are not kept
 
     @property
     def current(self) -> Names:
-        return self._names
+        names = self._names
+        if names is None:
+            with self._lock:
+                if self._names is None:
+                    version = self._store.market.securities_version()
+                    self._names = Names(version, build_matcher(self._store))
+                names = self._names
+        return names
 
     def refresh(self) -> bool:
-        """Rebuild when another load changed the securities; True if it did."""
+        """Rebuild when another load changed the securities; True if it did. Names not built
+        yet are left to their first use, which reads the securities as they are then."""
+        if self._names is None:
+            return False
         version = self._store.market.securities_version()
         if version == self._names.version:
             return False
         with self._lock:
-            if version != self._names.version:
+            if self._names is not None and version != self._names.version:
                 self._names = Names(version, build_matcher(self._store))
         return True
 

@@ -1,7 +1,9 @@
 """The SQLite store: schema, ingest and the queries behind every answer."""
 
+from store import _quiet_imports  # noqa: F401 - first: sqlite_utils without pandas
 from store.db import DEFAULT_DB_PATH, StoreError, open_store
-from store.ingest import IngestError, IngestReport, ingest
+from store.errors import IngestError
+from store.ingest import IngestReport, ingest
 from store.store import Store
 
 __all__ = [

@@ -71,20 +71,16 @@ def numbers(
     at_most: float | None = None,
     too_large: str = "is too large",
 ) -> pd.Series:
-    """The column as floats; a comma is read only as a thousands separator, never as a decimal."""
-    text = frame[column].str.strip()
-    grouped = text.str.fullmatch(_THOUSANDS)
-    if grouped.any():
-        text = text.mask(grouped, text.str.replace(",", "", regex=False))
-    values = pd.to_numeric(text, errors="coerce")
-    blank = text == ""
-    if required:
-        first_bad(path, frame, column, blank, "a value is required")
-    not_number = values.isna() & ~blank
-    if not_number.any():
-        value = frame[column].iloc[int(not_number.to_numpy().argmax())]
-        hint = " (write decimals with a point, like 74.25)" if "," in value else ""
-        first_bad(path, frame, column, not_number, "not a number" + hint)
+    """The column as floats; a comma is read only as a thousands separator, never as a decimal.
+
+    A column the reader already parsed as floats (NaN for a blank) gets the same checks.
+    """
+    if pd.api.types.is_float_dtype(frame[column]):
+        values = frame[column]
+        if required:
+            first_bad(path, frame, column, values.isna(), "a value is required")
+    else:
+        values = _parsed(path, frame, column, required=required)
     first_bad(path, frame, column, ~np.isfinite(values) & ~values.isna(), "not a finite number")
     if positive:
         first_bad(path, frame, column, values <= 0, "must be greater than zero")
@@ -103,4 +99,21 @@ def text(
     first_bad(
         path, frame, column, values.str.len() > longest, f"is longer than {longest:,} characters"
     )
+    return values
+
+
+def _parsed(path: Path, frame: pd.DataFrame, column: str, *, required: bool) -> pd.Series:
+    text = frame[column].str.strip()
+    grouped = text.str.fullmatch(_THOUSANDS)
+    if grouped.any():
+        text = text.mask(grouped, text.str.replace(",", "", regex=False))
+    values = pd.to_numeric(text, errors="coerce")
+    blank = text == ""
+    if required:
+        first_bad(path, frame, column, blank, "a value is required")
+    not_number = values.isna() & ~blank
+    if not_number.any():
+        value = frame[column].iloc[int(not_number.to_numpy().argmax())]
+        hint = " (write decimals with a point, like 74.25)" if "," in value else ""
+        first_bad(path, frame, column, not_number, "not a number" + hint)
     return values

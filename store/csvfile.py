@@ -9,60 +9,25 @@ from __future__ import annotations
 
 import codecs
 import csv
-import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+
+from store.errors import SHOWN_CHARS, IngestError
+from store.errors import short as _short
+
+__all__ = ["IngestError", "read_chunks", "read_header", "read_text"]
 
 MAX_FILE_BYTES = 2 * 1024**3  # ten years of the whole main board is 340 MB
 MAX_COLUMNS = 64  # a closes file has 11 known columns; the rest are ignored and listed
 MAX_HEADER_BYTES = 1024 * 1024  # a first line longer than this is not a header
 MAX_COLUMN_NAME = 100
 MAX_FIELD_CHARS = 1_000  # names, sectors and aliases; numbers and codes are parsed anyway
-SHOWN_CHARS = 40  # the most of a bad value an error quotes
 CHUNK_ROWS = 200_000  # rows parsed at a time: ~10 MB of text, a few tens of MB as frames
-
-
-class IngestError(ValueError):
-    """A data file cannot be loaded; nothing was written."""
-
-    def __init__(
-        self,
-        file: str | os.PathLike[str],
-        problem: str,
-        *,
-        row: int | None = None,
-        column: str | None = None,
-        value: object = None,
-    ) -> None:
-        self.file = _short(Path(file).name, 80)
-        self.row = row
-        self.column = None if column is None else _short(column, SHOWN_CHARS)
-        self.value = _short_value(value)
-        self.problem = problem
-        where = [self.file]
-        if row is not None:
-            where.append(f"row {row}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
-        shown = f" (value {self.value!r})" if self.value is not None else ""
-        super().__init__(f"{', '.join(where)}: {problem}{shown}")
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _short_value(value: object) -> object:
-    """A bad value as an error quotes it: its first few dozen characters (or bytes)."""
-    if isinstance(value, str):
-        return _short(value, SHOWN_CHARS)
-    if isinstance(value, bytes) and len(value) > SHOWN_CHARS:
-        return value[:SHOWN_CHARS]
-    return value
 
 
 @dataclass(frozen=True)
@@ -182,24 +147,34 @@ def read_text(path: Path, *, first_row: int) -> str:
         raise _not_utf8(path, raw, error, first_row=first_row) from error
 
 
-def read_chunks(path: Path, header: Header, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def read_chunks(
+    path: Path, header: Header, rows: int = CHUNK_ROWS, *, numbers: Sequence[str] = ()
+) -> Iterator[pd.DataFrame]:
     """The rows as text columns named by the header, `rows` at a time.
 
     Each chunk's index is the position of its rows in the file (0 for the first row after the
     header), so an error anywhere names the row as the operator counts it.
+
+    With `numbers`, those columns are parsed as floats by pandas' C reader (a blank is NaN),
+    several times faster than text; any value it cannot read raises `ValueError`, and the
+    caller reads the file again as text to name the value as written.
     """
+    typed = bool(numbers)
+    blanks: Any = {header.columns.index(c): [""] for c in numbers} if typed else None
     try:
         # header=None: a row with more fields than the header is an error, never an index
         reader = pd.read_csv(
             path,
             header=None,
-            dtype=str,
+            skiprows=1 if typed else None,
+            dtype=_dtypes(header, numbers) if typed else str,
             keep_default_na=False,
+            na_values=blanks,
             skipinitialspace=True,
             encoding="utf-8-sig",
             chunksize=rows,
         )
-        position, first = 0, True  # the header is the first row read
+        position, first = 0, not typed  # in text, the header is the first row read
         with reader:
             for chunk in reader:
                 if first:
@@ -209,12 +184,26 @@ def read_chunks(path: Path, header: Header, rows: int = CHUNK_ROWS) -> Iterator[
                 position += len(chunk)
                 if len(chunk):
                     yield chunk
-    except pd.errors.ParserError as error:
-        raise _field_count_error(path, error) from error
-    except UnicodeDecodeError as error:
-        raise _first_bad_byte(path) from error
-    except ValueError as error:
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        if typed:
+            raise ValueError("not every value reads as a plain number") from error
+        if isinstance(error, pd.errors.ParserError):
+            raise _field_count_error(path, error) from error
+        if isinstance(error, UnicodeDecodeError):
+            raise _first_bad_byte(path) from error
         raise IngestError(path, f"not a readable CSV file ({_short(str(error), 200)})") from error
+
+
+def _dtypes(header: Header, numbers: Sequence[str]) -> dict[int, type]:
+    return {i: float if c in numbers else str for i, c in enumerate(header.columns)}
+
+
+def starts_with_header(path: Path) -> bool:
+    """Whether the file's first line is its header (no blank lines before it), so a reader can
+    skip exactly one line."""
+    with path.open("rb") as file:
+        head = file.read(8)
+    return not head.removeprefix(codecs.BOM_UTF8).startswith((b"\r", b"\n"))
 
 
 _FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")

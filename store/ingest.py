@@ -14,17 +14,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-import pandas as pd
-
-from store import checks
-from store.csvfile import IngestError, read_chunks, read_header, read_text
-from store.staging import Rows, StagedCloses, stage_closes
+from store.errors import IngestError
 from store.store import Store
 from store.tickers import canonical_ticker, is_stock_code
 
-__all__ = ["ClosesSource", "IngestError", "IngestReport", "Rows", "ingest", "read_summary"]
+if TYPE_CHECKING:  # pandas and numpy are imported when a file is read, not to answer
+    import pandas as pd
+
+    from store.staging import Rows, StagedCloses
+
+__all__ = ["ClosesSource", "IngestError", "IngestReport", "ingest", "read_summary"]
 
 SECURITIES_REQUIRED = ("ticker", "name")
 SECURITIES_OPTIONAL = ("name_zh", "sector", "kind", "category", "board_lot", "aliases")
@@ -108,12 +109,16 @@ def _day(day: date) -> str:
 
 # --- reading -----------------------------------------------------------------------------------
 
-ClosesSource = str | os.PathLike[str] | Rows
+ClosesSource: TypeAlias = "str | os.PathLike[str] | Rows"
 
 
 def _read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
     """A small file (securities, index members) as text columns, read within the same bounds
     as closes; rows numbered from 0 after the header."""
+    import pandas as pd
+
+    from store.csvfile import read_chunks, read_header
+
     header = read_header(path, required)
     chunks = list(read_chunks(path, header))
     if not chunks:
@@ -123,6 +128,11 @@ def _read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
 
 def read_securities(path: str | os.PathLike[str]) -> list[dict[str, object]]:
     """Validated securities rows ready to merge into the store."""
+    import numpy as np
+    import pandas as pd
+
+    from store import checks
+
     path = Path(path)
     frame = _read_csv(path, SECURITIES_REQUIRED)
     tickers = checks.tickers(path, frame)
@@ -178,6 +188,10 @@ def read_securities(path: str | os.PathLike[str]) -> list[dict[str, object]]:
 
 def read_members(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
     """Validated (index, ticker, as_of) rows: which stocks an index held on a date."""
+    import pandas as pd
+
+    from store import checks
+
     path = Path(path)
     frame = _read_csv(path, MEMBERS_REQUIRED)
     indexes = frame["index"].map(lambda t: canonical_ticker(t) or "")
@@ -191,6 +205,8 @@ def read_members(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
 
 def read_summary(path: str | os.PathLike[str]) -> tuple[str, str]:
     """(headline, body): the first non-blank line, then the rest."""
+    from store.csvfile import read_text
+
     path = Path(path)
     text = read_text(path, first_row=1)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
@@ -249,6 +265,8 @@ def _ingest(
     Closes rows that cannot be real (see `store.quality`) are set aside and named in the
     report; the rest of the file loads.
     """
+    from store.staging import stage_closes
+
     report = IngestReport()
     security_rows = read_securities(securities) if securities else []
     member_rows = read_members(members) if members else []

@@ -259,20 +259,23 @@ class MarketData(Repository):
         range is not stored), on today's share basis across a consolidation or split."""
         start = day - timedelta(weeks=52)
         since = start + timedelta(days=1)
-        if self.capital_changes(ticker, since, day):
+        # One query gives the range and whether the shares changed within it; only a year
+        # with a change reads its closes, to put them on one share basis.
+        high, low, first, changes = self.db.execute(
+            """SELECT MAX(COALESCE(high, close)), MIN(COALESCE(low, close)), MIN(date),
+                      SUM(ratio NOT BETWEEN 0.999 AND 1.001)
+               FROM (SELECT date, close, high, low,
+                            prev_close / LAG(close) OVER (ORDER BY date) AS ratio
+                     FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?)""",
+            [ticker, since.isoformat(), day.isoformat()],
+        ).fetchone()
+        if high is None:
+            return None
+        if changes:
             rows = self.history(ticker, since, day)
             factors = share_basis(rows)
             high = max((c.high or c.close) * f for c, f in zip(rows, factors, strict=True))
             low = min((c.low or c.close) * f for c, f in zip(rows, factors, strict=True))
-            first = rows[0].date.isoformat()
-        else:
-            high, low, first = self.db.execute(
-                """SELECT MAX(COALESCE(high, close)), MIN(COALESCE(low, close)), MIN(date)
-                   FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?""",
-                [ticker, since.isoformat(), day.isoformat()],
-            ).fetchone()
-            if high is None:
-                return None
         first_day = date.fromisoformat(first)
         # A year is stored when the first close counted falls in the window's first week
         # (holidays aside); a later first close means a listing or a history that starts late.
@@ -291,6 +294,7 @@ class MarketData(Repository):
         ).fetchall()
         return [(date.fromisoformat(day), ratio) for day, ratio in rows]
 
+    @_kept_until_the_next_load
     def sector_average(self, sector: str, day: date) -> tuple[float | None, int]:
         """(mean % change, stocks counted) of a sector's stocks on `day`."""
         row = self.db.execute(

@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from store import checks
-from store.csvfile import CHUNK_ROWS, Header, IngestError, read_chunks, read_header
+from store.csvfile import (
+    CHUNK_ROWS,
+    Header,
+    IngestError,
+    read_chunks,
+    read_header,
+    starts_with_header,
+)
 from store.engine import Engine
 from store.quality import Neighbours, flag_implausible, reason
 from store.store import Store
@@ -199,24 +206,44 @@ def stage_closes(
     if isinstance(source, Rows):
         path = Path(source.name)
         header, chunks = _rows_as_chunks(source)
+        fast = None
     else:
         path = Path(source)
         header = read_header(path, CLOSES_REQUIRED)
+        numbers = [c for c in NUMBERS if header.has(c)]
+        fast = read_chunks(path, header, chunk_rows, numbers=numbers)
         chunks = read_chunks(path, header, chunk_rows)
     known = set(CLOSES_REQUIRED) | set(CLOSES_OPTIONAL)
     ignored = [c for c in header.columns if c not in known]
-    folder = tempfile.TemporaryDirectory(prefix="closebot-ingest-")
+    staged, compact = _checked_or_read_as_text(path, header, fast, chunks, today)
     try:
-        staged, compact = _first_pass(path, header, chunks, folder, today)
         staged.ignored = ignored
         arrays = compact.joined()
         del compact
         _check_repeats(staged, arrays, source, header, chunk_rows)
         _judge_against_neighbours(staged, arrays, store)
     except BaseException:
-        folder.cleanup()
+        staged.folder.cleanup()
         raise
     return staged
+
+
+def _checked_or_read_as_text(
+    path: Path,
+    header: Header,
+    fast: Iterator[pd.DataFrame] | None,
+    chunks: Iterator[pd.DataFrame],
+    today: date,
+) -> tuple[StagedCloses, _Compact]:
+    """The first pass, with numbers parsed by pandas' C reader; when any value is not a plain
+    number (a blank close, "23,654.03", "NaN") or fails a check, the pass starts again
+    reading text, which accepts what it should and names what it must refuse as written."""
+    if fast is not None and starts_with_header(path):
+        try:
+            return _first_pass(path, header, fast, today)
+        except ValueError:  # nothing was written: only the temporary folder, now gone
+            pass
+    return _first_pass(path, header, chunks, today)
 
 
 def _rows_as_chunks(rows: Rows) -> tuple[Header, Iterator[pd.DataFrame]]:
@@ -238,6 +265,20 @@ def _rows_as_chunks(rows: Rows) -> tuple[Header, Iterator[pd.DataFrame]]:
 
 
 def _first_pass(
+    path: Path,
+    header: Header,
+    chunks: Iterator[pd.DataFrame],
+    today: date,
+) -> tuple[StagedCloses, _Compact]:
+    folder = tempfile.TemporaryDirectory(prefix="closebot-ingest-")
+    try:
+        return _pass(path, header, chunks, folder, today)
+    except BaseException:
+        folder.cleanup()
+        raise
+
+
+def _pass(
     path: Path,
     header: Header,
     chunks: Iterator[pd.DataFrame],
@@ -397,54 +438,118 @@ def _written(
 
 def _judge_against_neighbours(staged: StagedCloses, compact: _Arrays, store: Store) -> None:
     """Set aside the closes that cannot be real (`store.quality`), judged beside the stored
-    closes around them, then find each remaining row's previous close in file and store."""
-    ticker, day, close, volume = compact
+    closes around them, then find each remaining row's previous close in file and store.
+
+    One sort of every row by ticker and day serves both; neighbours are then read a block of
+    sorted rows at a time, so the extra memory is a few bytes a row.
+    """
     first, last = staged.dates[0], staged.dates[-1]
     market = store.market
     since = market.session_before(first) or first
     until = market.session_after(last) or last
-    around = _stored(store, staged.codes, since, until)
-    neighbours = _in_order(ticker, day, close, volume, around)
-    flags = flag_implausible(
-        neighbours.close, neighbours.previous, neighbours.following, neighbours.volume
-    ) & (neighbours.position >= 0)
-    staged.keep = np.ones(len(ticker), dtype=bool)
-    staged.keep[neighbours.position[flags]] = False
-    if not staged.keep.all():
-        staged.dates = sorted(_EPOCH + timedelta(days=int(d)) for d in np.unique(day[staged.keep]))
-    staged.set_aside = [
-        str(
-            IngestError(
-                staged.path,
-                _reason(neighbours, int(i)),
-                row=int(neighbours.position[i]) + 1,
-                column="close",
-                value=str(neighbours.close[i]),
-            )
+    stored = _stored(store, staged.codes, since, until, last_before=first)
+    rows = _Together(compact, stored)
+    order = rows.order()
+    flagged: list[np.ndarray] = []  # places in `order`
+    for block in _blocks(order, rows):
+        flags = flag_implausible(block.close, block.previous, block.following, block.volume)
+        flagged.append(block.start + np.flatnonzero(flags & (block.index >= rows.stored)))
+    places = np.concatenate(flagged)
+    places = places[np.argsort(order[places])]  # in the file's order
+    set_aside = order[places].astype(np.int64) - rows.stored
+    staged.keep = np.ones(rows.files, dtype=bool)
+    staged.keep[set_aside] = False
+    staged.set_aside = [_set_aside_line(staged.path, rows, order, int(at)) for at in places]
+    if len(set_aside):
+        staged.dates = sorted(
+            _EPOCH + timedelta(days=int(d)) for d in np.unique(compact[1][staged.keep])
         )
-        for i in sorted(np.flatnonzero(flags), key=lambda i: neighbours.position[i])
-    ]
-    before = _stored(store, staged.codes, first, last, last_before=first)
-    kept = staged.keep
-    previous = _in_order(ticker[kept], day[kept], close[kept], volume[kept], before)
-    staged.previous = np.full(len(ticker), np.nan)
-    from_file = previous.position >= 0
-    staged.previous[np.flatnonzero(kept)[previous.position[from_file]]] = previous.previous[
-        from_file
-    ]
+        kept = np.ones(len(order), dtype=bool)
+        kept[np.isin(order, set_aside + rows.stored)] = False
+        order = order[kept]
+    staged.previous = np.full(rows.files, np.nan)
+    for block in _blocks(order, rows):
+        mine = block.index >= rows.stored
+        staged.previous[block.index[mine] - rows.stored] = block.previous[mine]
+
+
+class _Together:
+    """The stored rows (first) and the file's rows as one sequence, without copying the file's
+    when nothing is stored."""
+
+    def __init__(self, compact: _Arrays, stored: _Arrays) -> None:
+        self.stored, self.files = len(stored[0]), len(compact[0])
+        both = zip(stored, compact, strict=True)
+        joined = [np.concatenate([s, f]) if self.stored else f for s, f in both]
+        self.ticker, self.day, self.close, self.volume = joined
+
+    def order(self) -> np.ndarray:
+        """Indexes in ticker and day order; where a stored row and a file row share a day,
+        only the file's row (it replaces the stored one)."""
+        keys = _keys(self.ticker, self.day)
+        order = np.argsort(keys, kind="stable")  # stored rows first on the same key
+        keys = keys[order]
+        replaced = np.zeros(len(keys), dtype=bool)
+        replaced[:-1] = keys[:-1] == keys[1:]
+        del keys
+        return order[~replaced].astype(np.int32 if len(order) < 2**31 else np.int64)
 
 
 @dataclass(frozen=True)
-class _Ordered:
-    """Rows in ticker and day order, each with its neighbours' closes (NaN where none);
-    `position` is the row's place in the file's kept rows, -1 for a stored row."""
+class _Block:
+    """Sorted rows with each one's neighbours' closes (NaN where the ticker has none)."""
 
-    position: np.ndarray
-    day: np.ndarray
+    start: int  # the first row's place in the sorted order
+    index: np.ndarray
     close: np.ndarray
     volume: np.ndarray
     previous: np.ndarray
     following: np.ndarray
+
+
+_BLOCK_ROWS = 1_000_000
+
+
+def _blocks(order: np.ndarray, rows: _Together) -> Iterator[_Block]:
+    for start in range(0, len(order), _BLOCK_ROWS):
+        low, high = max(start - 1, 0), min(start + _BLOCK_ROWS + 1, len(order))
+        index = order[low:high]
+        ticker, close = rows.ticker[index], rows.close[index]
+        same = ticker[1:] == ticker[:-1]
+        previous = np.full(len(index), np.nan)
+        previous[1:][same] = close[:-1][same]
+        following = np.full(len(index), np.nan)
+        following[:-1][same] = close[1:][same]
+        inner = slice(start - low, start - low + min(_BLOCK_ROWS, len(order) - start))
+        yield _Block(
+            start,
+            index[inner],
+            close[inner],
+            rows.volume[index][inner],
+            previous[inner],
+            following[inner],
+        )
+
+
+def _set_aside_line(path: Path, rows: _Together, order: np.ndarray, at: int) -> str:
+    """The report's line for the row at place `at` of the sorted order, set aside: where it is
+    in the file and which neighbours it defies."""
+    position = int(order[at]) - rows.stored
+
+    def neighbour(step: int) -> tuple[float, date | None]:
+        other = at + step
+        if not 0 <= other < len(order) or rows.ticker[order[other]] != rows.ticker[order[at]]:
+            return np.nan, None
+        index = order[other]
+        return float(rows.close[index]), _EPOCH + timedelta(days=int(rows.day[index]))
+
+    (previous, previous_day), (following, next_day) = neighbour(-1), neighbour(1)
+    index = order[at]
+    close = float(rows.close[index])
+    problem = reason(
+        Neighbours(close, float(rows.volume[index]), previous, previous_day, following, next_day)
+    )
+    return str(IngestError(path, problem, row=position + 1, column="close", value=str(close)))
 
 
 def _stored(
@@ -474,58 +579,4 @@ def _stored(
         table[:, 1].astype(np.int32),
         table[:, 2],
         table[:, 3],
-    )
-
-
-def _in_order(
-    ticker: np.ndarray,
-    day: np.ndarray,
-    close: np.ndarray,
-    volume: np.ndarray,
-    stored: _Arrays,
-) -> _Ordered:
-    """File rows and stored rows together; on a day both hold, the file's row wins."""
-    s_ticker, s_day, s_close, s_volume = stored
-    all_ticker = np.concatenate([s_ticker, ticker.astype(np.int32)])
-    all_day = np.concatenate([s_day, day.astype(np.int32)])
-    position = np.concatenate([np.full(len(s_ticker), -1), np.arange(len(ticker))])
-    keys = _keys(all_ticker, all_day)
-    # Stored rows first on the same key (stable sort), so a stored row followed by its own key
-    # is the one the file replaces.
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    replaced = np.zeros(len(keys), dtype=bool)
-    replaced[:-1] = keys[:-1] == keys[1:]
-    order = order[~replaced]
-    del keys, replaced
-    same_ticker = all_ticker[order][1:] == all_ticker[order][:-1]
-    closes = np.concatenate([s_close, close])[order]
-    previous = np.full(len(order), np.nan)
-    previous[1:][same_ticker] = closes[:-1][same_ticker]
-    following = np.full(len(order), np.nan)
-    following[:-1][same_ticker] = closes[1:][same_ticker]
-    return _Ordered(
-        position=position[order],
-        day=all_day[order],
-        close=closes,
-        volume=np.concatenate([s_volume, volume])[order],
-        previous=previous,
-        following=following,
-    )
-
-
-def _reason(rows: _Ordered, i: int) -> str:
-    def day_at(j: int) -> date | None:
-        return _EPOCH + timedelta(days=int(rows.day[j])) if 0 <= j < len(rows.day) else None
-
-    has_previous, has_next = not np.isnan(rows.previous[i]), not np.isnan(rows.following[i])
-    return reason(
-        Neighbours(
-            close=float(rows.close[i]),
-            volume=float(rows.volume[i]),
-            previous_close=float(rows.previous[i]),
-            previous_day=day_at(i - 1) if has_previous else None,
-            next_close=float(rows.following[i]),
-            next_day=day_at(i + 1) if has_next else None,
-        )
     )

@@ -55,6 +55,7 @@ def test_every_section_is_reported(results: dict[str, Any]) -> None:
         "push",
         "push_plan",
         "process",
+        "independent",
     }
     assert sections <= set(results)
     json.dumps(results)  # results.json must be writable as it is
@@ -137,6 +138,20 @@ def test_child_processes_report_memory_and_start_up(results: dict[str, Any]) -> 
     assert 0 < ask["min_s"] <= ask["median_s"] <= ask["max_s"]
 
 
+def test_the_independent_set_up_loads_the_board_and_answers_a_mixed_stream(
+    results: dict[str, Any],
+) -> None:
+    independent = results["independent"]
+    ingest = independent["ingest"]
+    assert ingest["same_data"] and ingest["cli"]["rows"] == independent["market"]["rows"]
+    assert independent["ask"]["answer_starts"].startswith("Hang Seng Index")
+    console = independent["console"]
+    assert (
+        console["questions"] == TINY.console_questions and console["short"] < console["questions"]
+    )
+    assert console["short_s"] > 0 and 0 < console["peak_rss_mb"] < 10_000
+
+
 def test_the_bundled_sample_is_measured_as_a_new_user_meets_it(results: dict[str, Any]) -> None:
     sample = results["sample"]
     assert sample["securities"] > 2_000 and sample["load_s"] > 0
@@ -155,9 +170,10 @@ def test_table_has_a_row_for_every_target(results: dict[str, Any]) -> None:
     table = report.table(rows)
     assert len(table.splitlines()) == len(rows) + 2
     targets = results["targets"]
-    # the sample's answers, updates at 100 ms and start-up; then ingest, 6 answers, match,
-    # labelled, push, rate, push planning (first batch, whole day), memory and start-up
-    assert len(targets) == 18
+    # issue 21's board (ingest, console answer and memory, ask); the sample's answers, updates
+    # at 100 ms and start-up; then ingest and its memory, 7 answers, match, labelled, push,
+    # rate, push planning (first batch, whole day), memory and start-up
+    assert len(targets) == 24
     assert all(isinstance(t["met"], bool) for t in targets)
 
 

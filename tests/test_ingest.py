@@ -274,7 +274,7 @@ def test_the_ingest_command_exits_non_zero_and_names_the_problem(tmp_path, cli):
 def test_closes_in_memory_are_checked_as_a_file_would_be(store):
     import pandas as pd
 
-    from store.ingest import Rows
+    from store.staging import Rows
 
     good = pd.DataFrame({"date": ["2025-06-05"], "ticker": ["1801.HK"], "close": [72.3]})
     assert ingest(store, Rows("download", good), today=TODAY).closes == 1

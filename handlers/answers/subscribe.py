@@ -5,12 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from telegram import Update
-from telegram.ext import MessageHandler, filters
-
 from handlers.answers.render import bold, day_label, escape, shorten
 from handlers.answers.reply import Reply
-from handlers.edge.io import Context, services_of
 from handlers.services import Services
 
 USAGE = "Usage: /subscribe, or /subscribe 17:00 for a later time (Hong Kong time, 16:10–23:00)."
@@ -74,13 +70,3 @@ def answer_status(services: Services, chat_id: int, args: str = "") -> Reply:
         f"{bold('Subscribed')} since {since}: the close at {at} HKT on trading days.\n"
         f"Next push: {_when(nxt)}."
     )
-
-
-async def chat_migrated(update: Update, context: Context) -> None:
-    """A group became a supergroup: its subscription, watchlist and alerts follow it."""
-    message = update.effective_message
-    if message is not None and message.migrate_to_chat_id:
-        services_of(context).store.chats.move_chat(message.chat.id, message.migrate_to_chat_id)
-
-
-MIGRATION_HANDLERS = [MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated)]

@@ -6,9 +6,8 @@ import logging
 import warnings
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +15,14 @@ HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 WEEKDAYS = (1, 2, 3, 4, 5)  # Monday to Friday as JobQueue numbers days: from 0 = Sunday
 # The closing auction ends at a random moment up to ten minutes after the bell.
 AUCTION = timedelta(minutes=10)
+
+
+def _timestamp(day: date) -> Any:
+    """The day as exchange_calendars takes it; pandas is imported with the calendar, not
+    before, so answers that never ask the calendar never import it."""
+    import pandas as pd
+
+    return pd.Timestamp(day)
 
 
 class TradingCalendar:
@@ -40,7 +47,7 @@ class TradingCalendar:
             return day.weekday() < 5
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return bool(self._calendar.is_session(pd.Timestamp(day)))
+            return bool(self._calendar.is_session(_timestamp(day)))
 
     def final_close(self, day: date) -> datetime:
         """When the day's closing prices are final: 16:10, or 12:10 on a half day."""
@@ -49,7 +56,7 @@ class TradingCalendar:
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                utc = self._calendar.session_close(pd.Timestamp(day))
+                utc = self._calendar.session_close(_timestamp(day))
             bell = utc.to_pydatetime().astimezone(HONG_KONG)
         return bell + AUCTION
 
