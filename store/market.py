@@ -263,10 +263,10 @@ class MarketData(Repository):
         # with a change reads its closes, to put them on one share basis.
         high, low, first, changes = self.db.execute(
             """SELECT MAX(COALESCE(high, close)), MIN(COALESCE(low, close)), MIN(date),
-                      SUM(ratio NOT BETWEEN 0.999 AND 1.001)
+                      SUM(CASE WHEN ratio NOT BETWEEN 0.999 AND 1.001 THEN 1 ELSE 0 END)
                FROM (SELECT date, close, high, low,
                             prev_close / LAG(close) OVER (ORDER BY date) AS ratio
-                     FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?)""",
+                     FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?) AS year""",
             [ticker, since.isoformat(), day.isoformat()],
         ).fetchone()
         if high is None:
