@@ -266,7 +266,7 @@ class MarketData(Repository):
                       SUM(CASE WHEN ratio NOT BETWEEN 0.999 AND 1.001 THEN 1 ELSE 0 END)
                FROM (SELECT date, close, high, low,
                             prev_close / LAG(close) OVER (ORDER BY date) AS ratio
-                     FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?) AS year""",
+                     FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?) AS year_of_closes""",
             [ticker, since.isoformat(), day.isoformat()],
         ).fetchone()
         if high is None:
