@@ -167,11 +167,9 @@ class PostgresEngine:
     dialect = "postgresql"
 
     def __init__(self, url: str, *, max_connections: int = 8) -> None:
-        import psycopg
         from psycopg_pool import ConnectionPool
 
         self.url = url
-        self._errors = psycopg.Error
         self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
             min_size=1,

@@ -195,7 +195,7 @@ def test_a_sender_killed_mid_push_leaves_no_chat_pushed_twice_and_the_next_round
         assert after.returncode == 0, err
         sent = pushes()
 
-    parts = len(push_parts(pg_store, date(2025, 6, 4), None))
+    parts = len(push_parts(pg_store, date(2025, 6, 4), None, lang=ENGLISH_LOCALE))
     per_chat = Counter(c.chat_id for c in sent)
     ledger = pg_store.ledger.pushes(date(2025, 6, 4))
     unsure = {chat for chat, status in ledger.items() if status == MAY_HAVE_ARRIVED}
