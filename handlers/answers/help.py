@@ -9,6 +9,9 @@ from handlers.answers.reply import Reply
 from handlers.catalog import Command
 from handlers.services import Services
 
+# Plain questions shown in /help: the bot reads either language whatever the chat's.
+PLAIN_EXAMPLES = ("how did xiaomi close today?", "小米今日收市幾多", "升幅最大")
+
 
 def answer_help(services: Services, commands: Sequence[Command]) -> Reply:
     """Every command with an example."""
@@ -21,8 +24,11 @@ def answer_help(services: Services, commands: Sequence[Command]) -> Reply:
     for info in commands:
         lines.append(f"/{info.name} — {escape(_(info.description))}")
         lines.append("   " + " · ".join(escape(_(e)) for e in info.examples))
-    names = _("Or just send a name, like {first} or {second}.")
-    lines += ["", names.format(first=bold(_("pop mart")), second=bold("700"))]
+    ask = _(
+        "Or just ask, in English or Chinese: {examples}; or send a name, like {first} or {second}."
+    )
+    examples = ", ".join(bold(q) for q in PLAIN_EXAMPLES)
+    lines += ["", ask.format(examples=examples, first=bold(_("pop mart")), second=bold("700"))]
     return Reply("\n".join(lines))
 
 
