@@ -380,10 +380,13 @@ def test_today_on_a_sunday_shows_fridays_close(store):
     from handlers.services import HONG_KONG, Services
 
     sunday = Services(store, now=lambda: datetime(2025, 6, 1, 11, 0, tzinfo=HONG_KONG))
-    for question in ("how did xiaomi close today?", "小米今日收市幾多"):
-        text = say(sunday, question)
-        assert "No session on Sun 1 Jun 2025 (no trading that day)" in text
-        assert "1810.HK · Fri 30 May 2025" in text
+    text = say(sunday, "how did xiaomi close today?")
+    assert "No session on Sun 1 Jun 2025 (no trading that day)" in text
+    assert "1810.HK · Fri 30 May 2025" in text
+    # Asked in Cantonese, answered in Traditional Chinese: the same Friday.
+    text = say(sunday, "小米今日收市幾多")
+    assert "2025年6月1日（日）沒有交易時段" in text
+    assert "1810.HK · 2025年5月30日（五）" in text
 
 
 def test_yesterday_said_on_a_holiday_names_it(store):
@@ -392,9 +395,12 @@ def test_yesterday_said_on_a_holiday_names_it(store):
     from handlers.services import HONG_KONG, Services
 
     friday = Services(store, now=lambda: datetime(2025, 5, 2, 18, 0, tzinfo=HONG_KONG))
-    text = say(friday, "恒指尋日收市點")
+    text = say(friday, "how did the hang seng index close yesterday")
     assert "No session on Thu 1 May 2025 (Labour Day, no trading)" in text
     assert "HSI · Wed 30 Apr 2025" in text
+    text = say(friday, "恒指尋日收市點")
+    assert "2025年5月1日（四）沒有交易時段（勞動節，休市）" in text
+    assert "HSI · 2025年4月30日（三）" in text
 
 
 def test_a_name_in_a_question_that_matches_nothing_says_so(services):
