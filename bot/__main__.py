@@ -22,7 +22,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 from bot.config import ConfigError, Settings, environment, load_settings
 from bot.console import local_alerts, render_for_terminal, run_console
@@ -121,18 +120,12 @@ def _run(settings: Settings) -> int:
     from telegram import Update
 
     from bot.app import build_application
+    from bot.webhook import serve_webhook
 
     # Opened before the application starts, so a bad database is a clear message, not a crash.
     application = build_application(settings, services=services_from(settings))
     if settings.webhook_url:
-        application.run_webhook(
-            listen="0.0.0.0",
-            port=settings.port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        asyncio.run(serve_webhook(application, settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

@@ -21,6 +21,8 @@ _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 _AMOUNT = re.compile(
     r"(?:HK)?\$?(\d{1,3}(?:,\d{3})+|\d+(?:_\d+)*)(\.\d+)?\s*([kmb]?)", re.IGNORECASE
 )
+# An IPv4 or IPv6 address, or a host name.
+_LISTEN = re.compile(r"[0-9A-Za-z.\-]{1,253}|[0-9A-Fa-f:.]{2,45}")
 _SCALES = {"": 1, "k": 1e3, "m": 1e6, "b": 1e9}
 
 
@@ -37,6 +39,7 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     webhook_url: str | None = None
     port: int = 8443
+    listen: str = "0.0.0.0"  # the address the webhook listens on: every interface
     webhook_secret: str | None = field(default=None, repr=False)
     api_base_url: str = TELEGRAM_API
     log_level: str = "INFO"
@@ -109,8 +112,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             "Set WEBHOOK_SECRET with WEBHOOK_URL, so only Telegram can post updates to the bot."
         )
+    listen = env.get("CLOSEBOT_LISTEN", "").strip() or "0.0.0.0"
+    if not _LISTEN.fullmatch(listen):
+        raise ConfigError(
+            "CLOSEBOT_LISTEN must be an address to listen on, such as 127.0.0.1, 0.0.0.0 or ::, "
+            f"not {listen!r}."
+        )
     return Settings(
         token=token,
+        listen=listen,
         db_path=env.get("CLOSEBOT_DB", "").strip() or DEFAULT_DB_PATH,
         timezone=timezone,
         push_time=parse_time(env.get("CLOSEBOT_PUSH_TIME", "16:30"), name="CLOSEBOT_PUSH_TIME"),

@@ -50,8 +50,8 @@ class RedactToken(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and _known_fault(record.exc_info[1]):
-            # python-telegram-bot logs a rejected token with its traceback before raising it;
-            # the command then says what to do, so the log keeps the line alone.
+            # python-telegram-bot logs these with their traceback before raising them; the
+            # command then says what to do, so the log keeps the line alone.
             record.exc_info = record.exc_text = None
         if not self.secrets:
             return True
@@ -69,7 +69,11 @@ class RedactToken(logging.Filter):
 
 
 def _known_fault(error: BaseException | None) -> bool:
-    return error is not None and is_loaded_instance(error, "telegram.error", "InvalidToken")
+    """Faults the command explains itself in words (a rejected token, Telegram out of reach):
+    their tracebacks say nothing more to an operator."""
+    return error is not None and is_loaded_instance(
+        error, "telegram.error", "InvalidToken", "NetworkError"
+    )
 
 
 def is_loaded_instance(error: BaseException, module: str, *names: str) -> bool:

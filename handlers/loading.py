@@ -46,7 +46,32 @@ def load_session(
 ) -> Loaded:
     """Validate and load the files in one transaction (raising `IngestError`, writing nothing,
     when one is bad); then, for the latest session of the closes, write a summary from the
-    data if nobody wrote one, and judge the alerts on it."""
+    data if nobody wrote one, and judge the alerts on it. One load at a time: another waits
+    for this one to finish (`Store.loading`)."""
+    with store.loading():
+        return _load(
+            store,
+            closes,
+            securities=securities,
+            members=members,
+            summary=summary,
+            summary_date=summary_date,
+            now=now,
+            min_turnover=min_turnover,
+        )
+
+
+def _load(
+    store: Store,
+    closes: ClosesSource | None,
+    *,
+    securities: FilePath | None,
+    members: FilePath | None,
+    summary: FilePath | None,
+    summary_date: date | None,
+    now: datetime,
+    min_turnover: float,
+) -> Loaded:
     report = ingest(
         store,
         closes,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sqlite_utils import Database
-
+from store.locks import BUSY_TIMEOUT, WaitingDatabase, one_loader
 from store.schema import migrate
 from store.store import Store
 
@@ -22,16 +21,20 @@ def open_store(path: str | Path = DEFAULT_DB_PATH) -> Store:
     in_memory = str(path) == ":memory:"
     try:
         if in_memory:
-            db = Database(sqlite3.connect(":memory:", check_same_thread=False))
+            db = WaitingDatabase(sqlite3.connect(":memory:", check_same_thread=False))
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            # Answers may be read on the bot's event-loop thread while ingest runs elsewhere.
-            db = Database(sqlite3.connect(str(path), check_same_thread=False, timeout=30))
+            # Answers may be read on the bot's event-loop thread while ingest runs elsewhere;
+            # a writer waits for another (store/locks.py) rather than failing.
+            connection = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT)
+            db = WaitingDatabase(connection)
             db.enable_wal()
             # In WAL mode a commit survives a crash or restart of the bot without waiting for
             # the disk each time; only a power cut could lose the last moments.
             db.execute("PRAGMA synchronous = NORMAL")
-        migrate(db)
+        # Two first runs at once: one creates the schema, the other waits and finds it made.
+        with one_loader(str(path)):
+            migrate(db)
     except (sqlite3.Error, OSError) as error:
         raise StoreError(explain(path, error)) from error
     return Store(db, str(path))
@@ -45,6 +48,14 @@ def explain(path: str | Path, error: Exception) -> str:
             f"Cannot open database {path}: it is not a SQLite database or it is damaged. "
             "Restore it from a backup, or set CLOSEBOT_DB to a new file and load the data again."
         )
+    if "locked" in text or "busy" in text:
+        return (
+            f"Cannot open database {path}: another process has held it locked for longer than "
+            "the bot waits (a large load, or a stuck command). Wait for it to finish, or stop "
+            "it, and start again."
+        )
+    if "disk is full" in text or "no space" in text:
+        return f"Cannot open database {path}: the disk is full. Free some space and start again."
     if "readonly" in text or "read-only" in text:
         return (
             f"Cannot open database {path}: it is read-only. The bot needs to write to it "

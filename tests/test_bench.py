@@ -171,9 +171,9 @@ def test_table_has_a_row_for_every_target(results: dict[str, Any]) -> None:
     assert len(table.splitlines()) == len(rows) + 2
     targets = results["targets"]
     # issue 21's board (ingest, console answer and memory, ask); the sample's answers, updates
-    # at 100 ms and start-up; then ingest and its memory, 6 answers, match, labelled, push,
+    # at 100 ms and start-up; then ingest and its memory, 7 answers, match, labelled, push,
     # rate, push planning (first batch, whole day), memory and start-up
-    assert len(targets) == 23
+    assert len(targets) == 24
     assert all(isinstance(t["met"], bool) for t in targets)
 
 

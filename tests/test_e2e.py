@@ -253,6 +253,19 @@ def post_when_listening(url: str, payload: dict, secret: str | None) -> httpx.Re
             time.sleep(0.1)
 
 
+def status_for_headers_only(port: int, path: str, length: int, secret: str) -> int:
+    """Send a POST's headers announcing `length` bytes, none of the body, and read the
+    status the server answers with."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {length}\r\nX-Telegram-Bot-Api-Secret-Token: {secret}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as connection:
+        connection.sendall(head.encode())
+        answer = connection.recv(200).decode("latin-1")
+    return int(answer.split()[1])
+
+
 def test_webhook_mode_registers_the_hook_and_checks_the_secret(workdir):
     port, secret = free_port(), "s3cret-Webhook_token"
     with FakeTelegramServer(token=TOKEN) as server:
@@ -261,6 +274,7 @@ def test_webhook_mode_registers_the_hook_and_checks_the_secret(workdir):
             "WEBHOOK_URL": "https://closebot.example.org/telegram-hook",
             "PORT": str(port),
             "WEBHOOK_SECRET": secret,
+            "CLOSEBOT_LISTEN": "127.0.0.1",
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
@@ -285,6 +299,9 @@ def test_webhook_mode_registers_the_hook_and_checks_the_secret(workdir):
             )
             assert "HK$74.25" in reply.params["text"]
             assert server.sent_messages(301) == []
+            # 90 MB announced: refused on its headers, before a byte of the body is sent.
+            assert status_for_headers_only(port, "/telegram-hook", 90 * 2**20, "wrong") == 403
+            assert status_for_headers_only(port, "/telegram-hook", 90 * 2**20, secret) == 413
         finally:
             process.send_signal(signal.SIGINT)
             try:
@@ -293,3 +310,5 @@ def test_webhook_mode_registers_the_hook_and_checks_the_secret(workdir):
                 process.kill()
                 _, stderr = process.communicate()
         assert secret not in stderr and TOKEN not in stderr
+        assert "INFO bot.webhook: webhook call from 127.0.0.1 refused (403)" in stderr
+        assert "refused (413): body of 94,371,840 bytes" in stderr

@@ -636,6 +636,8 @@ class Matcher:
         on a tie, with what it names: "小米今日收市幾多" → ("小米", [Xiaomi]). None if there is
         none."""
         folded = _fold(normalise(text)) if len(text) <= MAX_INPUT_LENGTH else ""
+        if folded.isascii():
+            return None  # no Chinese in it, so no Chinese name
         best: tuple[str, list[Candidate]] | None = None
         for start in range(len(folded)):
             longest = min(self._longest_chinese, len(folded) - start)

@@ -310,8 +310,8 @@ class Request:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """What the parser reads names with: the store's names, the sector words, the indexes whose
-    members can be ranked, and the days "today" and the store's latest session."""
+    """What the parser reads names with: the store's names, the everyday sector words and the
+    command names, and the days "today" and the store's latest session."""
 
     matcher: Matcher
     today: date
@@ -335,8 +335,9 @@ COMMAND_LINE = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\w+)?(?:\s+(?P<args>.*))?$
 
 
 def parse_command(line: str, words: Vocabulary) -> Request:
-    """A slash command: its own words kept as typed, and what they say read for the request.
-    An unknown command is a Request whose `what` is not among the commands."""
+    """A slash command (a button carries one too): its own words kept as typed for the command
+    to read, and the subject, day and period they hold read into the request. An unknown
+    command is a Request whose `what` is not among the commands."""
     match = COMMAND_LINE.match(line.strip())
     if not match:
         return Request(UNCLEAR, args=line, text=line)
@@ -353,12 +354,8 @@ def parse_command(line: str, words: Vocabulary) -> Request:
     elif name == SUMMARY:
         day = parse_day(args, today=words.today, reference=latest) if args.strip() else None
         subject = "" if day else subject
-    # The command's own word is English; what follows it decides only when it is more than
-    # a name (the name alone is no sign of the reader's language).
-    language = question_language(subject) if name not in (CLOSE, CHART, SECTOR_MOVE) else EN
-    return Request(
-        name, subject=subject, day=day, period=period, args=args, language=language, text=line
-    )
+    # A command is English whatever it names: "/close 信達生物" names a stock, nothing more.
+    return Request(name, subject=subject, day=day, period=period, args=args, text=line)
 
 
 def _clean(text: str) -> str:
@@ -384,7 +381,7 @@ def parse_sentence(text: str, words: Vocabulary) -> Request:
     rest, day = find_day(rest, today=words.today, reference=latest)
     rest, period = find_period(rest)
     asked = _Asked(day=day, period=period)
-    rest, asked = _intent(rest, asked, words)
+    rest, asked = _intent(rest, asked)
     subject, target, choices, guessed, leftover = _subject(rest, asked, words)
     # The language is in the words around the name: "how did 小米 close" is English.
     around = _clean(text).replace(subject, " ") if subject else text
@@ -422,7 +419,7 @@ class _Asked:
     understood: bool = False  # some word was a question word the bot knows
 
 
-def _intent(rest: str, asked: _Asked, words: Vocabulary) -> tuple[str, _Asked]:
+def _intent(rest: str, asked: _Asked) -> tuple[str, _Asked]:
     """Take out the words that say what is wanted; what is left names the thing asked about."""
     understood = asked.day is not None or asked.period is not None
     rest, why = _take(_WHY, rest)
@@ -507,7 +504,8 @@ def _subject(
     if not name:
         return "", None, (), False, rest
     leftover = rest.replace(name, " ") if name in rest else ""
-    return (name, *_look_up(name, asked, words), leftover)
+    asking = asked.understood or _asks(leftover)
+    return (name, *_look_up(name, words, asking=asking), leftover)
 
 
 def _name_words(text: str) -> str:
@@ -550,9 +548,11 @@ def _sector_named(word: str, words: Vocabulary) -> Candidate | None:
 
 
 def _look_up(
-    name: str, asked: _Asked, words: Vocabulary
+    name: str, words: Vocabulary, *, asking: bool
 ) -> tuple[Candidate | None, tuple[Candidate, ...], bool]:
-    """A security first, then a sector; one candidate answers, a tie offers choices."""
+    """A security first, then a sector; one candidate answers, a tie offers choices. A lone
+    weak candidate answers only a question ("how did thelloy close"): chatter with no question
+    in it ("hello there") is not taken for a stock it faintly resembles."""
     matcher = words.matcher
     full = matcher.named_in_full(name)
     if full is not None:
@@ -565,7 +565,7 @@ def _look_up(
         return sector, (), False
     if result.outcome == AMBIGUOUS:
         if len(result.candidates) == 1:
-            return result.candidates[0], (), True
+            return (result.candidates[0], (), True) if asking else (None, (), False)
         return None, tuple(result.candidates), False
     guessed = matcher.match(name, kinds=(SECTOR,))
     if guessed.outcome == MATCH and guessed.best:

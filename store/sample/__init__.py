@@ -39,5 +39,9 @@ def load_sample(store: Store) -> IngestReport:
 
 
 def ensure_data(store: Store) -> IngestReport | None:
-    """Load the sample into an empty store; leave a store with data alone."""
-    return None if store.market.has_closes() else load_sample(store)
+    """Load the sample into an empty store; leave a store with data alone. Two first runs at
+    once load it once: the second waits for the first, then finds the data."""
+    if store.market.has_closes():
+        return None
+    with store.loading():
+        return None if store.market.has_closes() else load_sample(store)

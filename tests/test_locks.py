@@ -1,0 +1,109 @@
+"""Writers never fail because another writer holds the database: they wait their turn."""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from handlers.answers.subscribe import answer_subscribe
+from handlers.services import Services
+from store import open_store
+from store.sample import SAMPLE_HISTORY
+from tests.conftest import SAMPLE_EVENING
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = 500_000
+WAIT = 120.0
+
+
+def big_closes_file(path: Path, rows: int) -> Path:
+    """`rows` closes of the sample's own tickers, prices and weekdays: its year of history,
+    repeated for earlier years (53 weeks back each time, so no day repeats)."""
+    history = pd.read_csv(SAMPLE_HISTORY, dtype=str)
+    dates = pd.to_datetime(history["date"])
+    copies = math.ceil(rows / len(history))
+    years = [
+        history.assign(date=(dates - timedelta(weeks=53 * k)).dt.strftime("%Y-%m-%d"))
+        for k in range(1, copies + 1)
+    ]
+    pd.concat(years).head(rows).to_csv(path, index=False)
+    return path
+
+
+def write_locked(db: Path) -> bool:
+    """Whether another connection holds the write lock right now."""
+    probe = sqlite3.connect(db, timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.rollback()
+        return False
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return True
+    finally:
+        probe.close()
+
+
+def test_subscribe_during_a_500000_row_ingest_succeeds(sample_file, tmp_path):
+    closes = big_closes_file(tmp_path / "big.csv", ROWS)
+    with closes.open() as lines:
+        assert sum(1 for _ in lines) == ROWS + 1
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--db", str(sample_file), "ingest", str(closes)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    store = open_store(sample_file)
+    services = Services(store, now=lambda: SAMPLE_EVENING)
+    try:
+        deadline = time.monotonic() + WAIT
+        while not write_locked(sample_file):  # the ingest is writing its rows
+            assert ingest.poll() is None, "the ingest ended before it was seen writing"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        reply = answer_subscribe(services, 4242)
+        assert reply.text.startswith("<b>Subscribed</b>")
+        assert store.chats.subscriber(4242) is not None
+    finally:
+        stdout, stderr = ingest.communicate(timeout=WAIT)
+        store.close()
+    assert ingest.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    check = open_store(sample_file)
+    stored = check.db.execute("SELECT COUNT(*) FROM closes WHERE date < '2024-06-03'").fetchone()
+    assert check.chats.subscriber(4242).active
+    check.close()
+    assert stored[0] > 0
+
+
+def test_two_first_runs_at_once_load_the_sample_once_and_both_answer(tmp_path):
+    db = tmp_path / "new.db"
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "--db", str(db), "ask", "/close innovent"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [run.communicate(timeout=WAIT) for run in runs]
+    for run, (stdout, stderr) in zip(runs, results, strict=True):
+        assert run.returncode == 0, stderr
+        assert "HK$74.25" in stdout
+        assert "locked" not in stderr
+    loads = sum(stderr.count("loaded the bundled sample") for _, stderr in results)
+    assert loads == 1
