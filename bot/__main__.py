@@ -30,6 +30,7 @@ from bot.logs import configure_logging
 from bot.opening import services_from
 from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
+from handlers.loading import load_session
 from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, open_store
 
@@ -91,8 +92,6 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from handlers.loading import load_session
-
     store = open_store(settings.db_path)
     try:
         loaded = load_session(
