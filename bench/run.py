@@ -5,6 +5,8 @@
     python bench/run.py --real     # also ingest the real 2009–2025 closes of 503 stocks
     python bench/run.py --push-plan  # only push planning at 100,000 and 1,000,000 subscribers
     python bench/run.py --answers    # only answers on the sample and matching over the names
+    python bench/run.py --small --postgres URL [--redis URL]  # only SQLite beside PostgreSQL,
+                                   # and two senders sharing one Redis budget (bench/postgres.py)
 
 Prints the results table and writes every figure to bench/results.json (with --push-plan, only
 to --out when given). Generated markets are cached under bench/.cache/ (delete it to
@@ -38,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
         help="only answers on the sample (plain questions too) and matching over the market's "
         "names (--small: 300 stocks; full: 2,700), no closes generated",
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="only ingest and answers on SQLite beside this PostgreSQL (a schema of its own)",
+    )
+    parser.add_argument(
+        "--redis", metavar="URL", help="with --postgres: also push with two senders sharing it"
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the ingested store.db")
     parser.add_argument("--out", type=Path, help="results file (default bench/results.json)")
     return parser
@@ -54,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _push_plan_only(args.size, args.out)
     if args.answers:
         return _answers_only(args.size, args.out)
+    if args.postgres:
+        return _postgres_only(args.size, args.postgres, args.redis, args.out)
     results = suite.run(suite.SIZES[args.size], real=args.real, keep_db=args.keep_db)
     out = args.out or suite.RESULTS
     suite.write(results, out)
@@ -108,6 +120,51 @@ def _push_plan_only(size: str, out: Path | None) -> int:
     print(report.table(report.push_plan_rows(results["push_plan"])))
     if out:
         print(f"\nEvery figure: {out}")
+    return 0
+
+
+def _postgres_only(size_name: str, url: str, redis: str | None, out: Path | None) -> int:
+    """SQLite beside PostgreSQL on the same market, printed (and written to `out`)."""
+    import json
+    import tempfile
+
+    from bench import report, suite
+    from bench.make_market import cached_market
+    from bench.postgres import postgres_vs_sqlite
+
+    size = suite.SIZES[size_name]
+    market = cached_market(suite.CACHE, securities=size.securities, years=size.years)
+    with tempfile.TemporaryDirectory() as work:
+        results = postgres_vs_sqlite(
+            market,
+            Path(work),
+            url,
+            redis,
+            answers=size.answer_queries,
+            chats=max(size.limited_messages * 3, 300),
+            seed=suite.SEED,
+        )
+    results = {"machine": report.machine(), "size": size_name, **results}
+    if out:
+        out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    print(f"\nclosebot · SQLite beside PostgreSQL · {size_name}: {market.rows:,} closes")
+    for engine in ("sqlite", "postgres"):
+        loaded = results[f"ingest_{engine}"]
+        print(f"ingest {engine:<9} {loaded['rows_per_s']:>12,.0f} rows/s ({loaded['seconds']} s)")
+    for kind in results["answers_sqlite"]:
+        lite, pg = results["answers_sqlite"][kind], results["answers_postgres"][kind]
+        print(
+            f"answers {kind:<16} p50 {lite['p50_ms']:.2f} / {pg['p50_ms']:.2f} ms  "
+            f"p99 {lite['p99_ms']:.2f} / {pg['p99_ms']:.2f} ms (SQLite / PostgreSQL)"
+        )
+    push = results.get("push_two_senders")
+    if push:
+        print(
+            f"push, {push['senders']} senders, one budget: {push['messages']:,} messages, "
+            f"{push['after_first_second_per_s']}/s sustained, busiest second "
+            f"{push['busiest_second']:.0f} (Telegram: {push['telegram_limit_per_s']}/s); "
+            + "; ".join(push["reports"])
+        )
     return 0
 
 

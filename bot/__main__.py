@@ -6,6 +6,9 @@ closebot console                      # local chat on the bundled sample
 closebot ask "/close innovent"        # one answer, for scripts
 closebot ingest closes.csv --summary summary.md [--securities securities.csv] [--db PATH]
 closebot run                          # Telegram (needs TELEGRAM_BOT_TOKEN)
+closebot web                          # webhook workers (CLOSEBOT_WEB_WORKERS processes)
+closebot sender [--once --date D]     # the push, alerts and fetch, beside the web workers
+closebot copy-to-postgres closebot.db postgresql://…   # move a SQLite store to PostgreSQL
 """
 
 from __future__ import annotations
@@ -82,7 +85,26 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument(
         "--dry-run", action="store_true", help="list who would get what; send nothing"
     )
+    command("web", "serve Telegram's webhook from several processes (needs WEBHOOK_URL)")
+    send = command("sender", "run the daily push, alerts and fetch (any number may run)")
+    send.add_argument(
+        "--once", action="store_true", help="one round for --date (default today), then exit"
+    )
+    send.add_argument("--date", type=date.fromisoformat, help="the session of --once")
+    send.add_argument(
+        "--batch", type=int, default=500, help="chats taken at once (smaller: senders share more)"
+    )
+    copy = command("copy-to-postgres", "copy a SQLite store into an empty PostgreSQL one")
+    copy.add_argument("sqlite_file", help="the SQLite database file, e.g. closebot.db")
+    copy.add_argument("url", help="postgresql://user:password@host:5432/database")
     return parser
+
+
+def _copy_to_postgres(args: argparse.Namespace) -> int:
+    from store.copying import copy_to_postgres
+
+    print(copy_to_postgres(args.sqlite_file, args.url).describe())
+    return 0
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
@@ -252,13 +274,13 @@ async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -
     sends in flight finish or are given back within `bot.push.GRACE` seconds."""
     from telegram.ext import ExtBot
 
-    from bot.delivery import telegram_pace
+    from bot.app import pace
     from bot.push import deliver
 
     bot = ExtBot(
         settings.require_token(),
         base_url=settings.api_base_url,
-        rate_limiter=telegram_pace(paid_broadcasts=settings.paid_broadcasts),
+        rate_limiter=pace(settings),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -290,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # From here on, every line logged and every error printed is scrubbed of the token.
         configure_logging(
             level=logging.getLevelName(settings.log_level),
-            secrets=[settings.token or "", settings.webhook_secret or ""],
+            secrets=settings.secrets(),
         )
         return _command(settings, args)
     except (ConfigError, StoreError) as error:
@@ -309,6 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.redis_url and args.command in ("run", "web", "sender", "push"):
+        from bot.shared import check_reachable
+
+        check_reachable(settings.redis_url)
     if args.command == "run":
         return _run(settings)
     if args.command == "ingest":
@@ -317,6 +343,17 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return _fetch(settings, args)
     if args.command == "push":
         return _push(settings, args)
+    if args.command == "web":
+        from bot.web import serve
+
+        return serve(settings)
+    if args.command == "sender":
+        from bot.sender import sender
+
+        once = (args.date or hong_kong_now().date()) if args.once else None
+        return sender(settings, once=once, batch=max(1, args.batch))
+    if args.command == "copy-to-postgres":
+        return _copy_to_postgres(args)
     return _local(settings, args)
 
 

@@ -117,7 +117,11 @@ async def alert_job(context: Context) -> None:
     day = services.store.market.latest_date()
     if day is None:
         return
-    outcomes = await deliver_alerts(context.bot, services, day, stop=context.bot_data.stopping)
+    # One round at a time across every sender sharing the store; the others skip theirs.
+    with services.store.engine.lock("alerts", wait=False) as held:
+        if not held:
+            return
+        outcomes = await deliver_alerts(context.bot, services, day, stop=context.bot_data.stopping)
     if outcomes:
         logger.info("alerts for %s: %s", day, dict(outcomes))
 

@@ -7,6 +7,8 @@ import gc
 import html
 import logging
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, cast
 
@@ -17,10 +19,10 @@ from telegram.request import BaseRequest
 
 from bot.alerting import schedule_alerts
 from bot.config import Settings
-from bot.delivery import telegram_pace
 from bot.feed import make_source, schedule_fetch
 from bot.opening import services_from
 from bot.ordering import ChatOrderedUpdates
+from bot.pacing import TelegramPace
 from bot.push import schedule_pushes
 from handlers.commands import COMMANDS
 from handlers.edge import guard, inline, migration, upload
@@ -47,20 +49,45 @@ async def refresh_names(context: Context) -> None:
 App = Application[ExtBot[Any], Context, dict, dict, BotData, JobQueue[Context]]
 
 
-async def open_services(settings: Settings, application: App) -> None:
-    """post_init: open services (unless given), schedule pushes, publish the command menu."""
+def pace(settings: Settings) -> TelegramPace:
+    """The bot's pacing: per chat for every message, the broadcast budget for pushes and
+    alerts; kept in Redis for all the bot's processes when CLOSEBOT_REDIS is set."""
+    shared = None
+    if settings.redis_url:
+        from bot.shared import limits_of_bot
+
+        shared = limits_of_bot(settings.redis_url, settings.require_token())
+    return TelegramPace(
+        paid_broadcasts=settings.paid_broadcasts,
+        shared=shared,
+        broadcast_rate=settings.broadcast_rate,
+    )
+
+
+async def open_services(settings: Settings, application: App, *, jobs: bool = True) -> None:
+    """post_init: open services (unless given), schedule pushes, publish the command menu.
+
+    A web worker (`jobs` False) only answers: the push, alerts and fetch run in the senders.
+    """
     if application.bot_data.services is None:
         application.bot_data.services = services_from(settings)
+    if settings.redis_url:
+        from bot.shared import SharedFloodGuard, limits_of_bot
+
+        limits = limits_of_bot(settings.redis_url, settings.require_token())
+        application.bot_data.flood = SharedFloodGuard(limits)
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             refresh_names, interval=NAMES_EVERY, first=NAMES_EVERY, name="names"
         )
+    if application.job_queue is not None and jobs:
         schedule_pushes(application.job_queue)
         schedule_alerts(application.job_queue)
         if settings.fetch_source:
             schedule_fetch(application.job_queue, make_source(settings.fetch_source))
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
-    stop_on_signals(application)
+    if jobs:  # a web worker is stopped by its web server, which first finishes what it has
+        stop_on_signals(application)
     # The running bot answers names all day: build the matcher now, not on the first
     # question. It and the calendar live as long as the process: keep the garbage collector
     # from walking them again and again, which shows up as 50 ms pauses in answers.
@@ -96,6 +123,9 @@ async def close_services(application: App) -> None:
     if services is not None:
         services.store.close()
         application.bot_data.services = None
+    flood = application.bot_data.flood
+    if hasattr(flood, "limits"):
+        await flood.limits.close()
 
 
 async def report_error(update: object, context: Context) -> None:
@@ -117,6 +147,22 @@ async def report_error(update: object, context: Context) -> None:
             logger.warning("could not send the apology to chat %s", update.effective_chat.id)
 
 
+@asynccontextmanager
+async def running(application: App) -> AsyncIterator[None]:
+    """The application started without an updater of its own (a web worker, a sender), with
+    the same post_init and post_shutdown `run_polling` would call."""
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        try:
+            yield
+        finally:
+            await application.stop()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
 def build_application(
     settings: Settings,
     *,
@@ -124,8 +170,14 @@ def build_application(
     updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
     services: Services | None = None,
+    jobs: bool = True,
+    updater: bool = True,
 ) -> App:
-    """The whole bot, for `run_polling`/`run_webhook`, or for tests with a recording request."""
+    """The whole bot, for `run_polling`/`run_webhook`, or for tests with a recording request.
+
+    Without `jobs` it only answers (a web worker); without `updater` it fetches no updates
+    itself: a web worker is handed them by its web server, a sender needs none.
+    """
     builder = (
         Application.builder()
         .token(settings.require_token())
@@ -133,14 +185,16 @@ def build_application(
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(bot_data=BotData))
         .defaults(Defaults(tzinfo=settings.timezone, allow_sending_without_reply=True))
-        .post_init(partial(open_services, settings))
+        .post_init(partial(open_services, settings, jobs=jobs))
         .post_shutdown(close_services)
     )
     # The builder's methods set and return the same builder.
     # Answers for different chats run side by side, one chat's in the order asked.
     builder.concurrent_updates(ChatOrderedUpdates(CONCURRENT_UPDATES))
     if rate_limit:
-        builder.rate_limiter(telegram_pace(paid_broadcasts=settings.paid_broadcasts))
+        builder.rate_limiter(pace(settings))
+    if not updater:
+        builder.updater(None)
     if request is not None:
         builder.request(request)
     if updates_request is not None:

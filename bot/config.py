@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -33,7 +34,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     token: str | None = field(default=None, repr=False)
-    db_path: str = DEFAULT_DB_PATH
+    db_path: str = field(default=DEFAULT_DB_PATH, repr=False)  # a URL may hold a password
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Hong_Kong"))
     push_time: time = time(16, 30)
     admin_ids: frozenset[int] = frozenset()
@@ -46,12 +47,25 @@ class Settings:
     fetch_source: str | None = None
     movers_min_turnover: float = DEFAULT_MIN_TURNOVER
     paid_broadcasts: bool = False  # Telegram's paid broadcasts: up to 1,000 a second, in Stars
+    # Several processes: Telegram's budget and flood windows shared in Redis (bot/shared.py).
+    redis_url: str | None = field(default=None, repr=False)
+    broadcast_rate: float | None = None  # broadcasts a second, when below Telegram's own limit
+    web_workers: int = 2  # processes of `closebot web`
 
     @property
     def api_file_url(self) -> str:
         """Where files are downloaded from: beside the API, as on Telegram's own server."""
         base = self.api_base_url
         return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base
+
+    def secrets(self) -> list[str]:
+        """What no log line may show: the token, the webhook secret and the passwords in the
+        database's and Redis's URLs."""
+        found = [self.token or "", self.webhook_secret or ""]
+        for url in (self.db_path, self.redis_url or ""):
+            if "://" in url:
+                found.append(urlsplit(url).password or "")
+        return [s for s in found if s]
 
     def require_token(self) -> str:
         if not self.token:
@@ -134,12 +148,42 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         paid_broadcasts=_switch(
             env.get("CLOSEBOT_PAID_BROADCASTS", ""), name="CLOSEBOT_PAID_BROADCASTS"
         ),
+        redis_url=_redis_url(env.get("CLOSEBOT_REDIS", "")),
+        broadcast_rate=_rate(env.get("CLOSEBOT_BROADCAST_RATE", "")),
+        web_workers=_count(env.get("CLOSEBOT_WEB_WORKERS", "2"), name="CLOSEBOT_WEB_WORKERS"),
         movers_min_turnover=_amount(
             env.get("CLOSEBOT_MOVERS_MIN_TURNOVER", ""),
             name="CLOSEBOT_MOVERS_MIN_TURNOVER",
             default=DEFAULT_MIN_TURNOVER,
         ),
     )
+
+
+def _redis_url(text: str) -> str | None:
+    url = text.strip()
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("CLOSEBOT_REDIS must be a redis:// URL, like redis://127.0.0.1:6379/0.")
+    return url or None
+
+
+def _rate(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 1000:
+        raise ConfigError(
+            f"CLOSEBOT_BROADCAST_RATE must be messages a second (up to 1000), not {text!r}."
+        )
+    return rate
+
+
+def _count(text: str, *, name: str) -> int:
+    if not text.strip().isdigit() or not 0 < int(text) <= 64:
+        raise ConfigError(f"{name} must be a number of processes (1-64), not {text!r}.")
+    return int(text)
 
 
 def _amount(text: str, *, name: str, default: float) -> float:

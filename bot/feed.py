@@ -218,9 +218,13 @@ async def fetch_job(context: Context) -> None:
     source: Source = data["source"]
     tries: int = data.get("tries", 1)
     try:
-        report = await asyncio.to_thread(
-            _fetch_in_thread, services.store.path, source, now, services.min_turnover
-        )
+        # One fetch at a time across every sender sharing the store; the others skip theirs.
+        with services.store.engine.lock("fetch", wait=False) as held:
+            if not held:
+                return
+            report = await asyncio.to_thread(
+                _fetch_in_thread, services.store.path, source, now, services.min_turnover
+            )
     except Exception:
         logger.exception("fetch from %s failed (try %s of %s)", source.name, tries, TRIES)
         report = None

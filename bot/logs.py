@@ -121,6 +121,8 @@ def configure_logging(*, level: int = logging.INFO, secrets: list[str] | None = 
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # yoyo logs each step of each PostgreSQL migration; its warnings and errors are enough.
+    logging.getLogger("yoyo").setLevel(logging.WARNING)
     redact = RedactToken(secrets or [])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)

@@ -8,6 +8,7 @@ from bot.config import Settings
 from handlers.core.sessions import PushSchedule, TradingCalendar
 from handlers.services import Services
 from store import open_store
+from store.db import shown_url
 from store.sample import ensure_data
 
 logger = logging.getLogger(__name__)
@@ -22,7 +23,8 @@ def services_from(settings: Settings, *, sample_if_empty: bool = False) -> Servi
     if sample_if_empty and (report := ensure_data(store)):
         logger.info("empty database: loaded the bundled sample (%s)", report.describe())
     elif not store.market.has_closes():
-        logger.warning("%s has no closes: load them with `python -m bot ingest`", settings.db_path)
+        shown = shown_url(settings.db_path)
+        logger.warning("%s has no closes: load them with `python -m bot ingest`", shown)
     schedule = PushSchedule(TradingCalendar(), settings.push_time)
     return Services(
         store,

@@ -13,14 +13,17 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiolimiter import AsyncLimiter
 from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+if TYPE_CHECKING:
+    from bot.shared import SharedLimits
 
 logger = logging.getLogger(__name__)
 
@@ -49,21 +52,50 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
     keeps the only retry of a push or an alert, so nothing is retried in two places.
     """
 
-    def __init__(self, *, paid_broadcasts: bool = False, max_retries: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        paid_broadcasts: bool = False,
+        max_retries: int = 2,
+        shared: SharedLimits | None = None,
+        broadcast_rate: float | None = None,
+    ) -> None:
         self.paid_broadcasts = paid_broadcasts
-        rate = PAID_BROADCAST_PER_SECOND if paid_broadcasts else BROADCAST_PER_SECOND
+        rate = broadcast_rate or (
+            PAID_BROADCAST_PER_SECOND if paid_broadcasts else BROADCAST_PER_SECOND
+        )
         # One token every 1/rate seconds: an even pace, never a burst of a whole second's worth.
-        self._broadcast = AsyncLimiter(max_rate=1, time_period=1 / rate)
+        self._broadcast: AbstractAsyncContextManager[Any] = AsyncLimiter(
+            max_rate=1, time_period=1 / rate
+        )
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
         self._max_retries = max_retries
+        # With Redis, every process of the bot takes from the same budget and chat windows.
+        self._shared = shared
+        if shared is not None:
+            from bot.shared import SharedSlot
+
+            self._paused = shared.key("broadcast", "paused-until")
+            self._broadcast = SharedSlot(
+                shared, shared.key("broadcast"), interval=1 / rate, paused_by=self._paused
+            )
 
     async def initialize(self) -> None:
         """Nothing to open."""
 
     async def shutdown(self) -> None:
-        """Nothing to close."""
+        """Close the connection to Redis, when the limits are shared."""
+        if self._shared is not None:
+            await self._shared.close()
 
-    def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
+    def _chat_limiter(self, chat_id: int | str) -> AbstractAsyncContextManager[Any]:
+        if self._shared is not None:
+            from bot.shared import SharedSlot
+
+            group = isinstance(chat_id, str) or chat_id < 0
+            rate, period = GROUP_CHAT if group else PRIVATE_CHAT
+            key = self._shared.key("chat", chat_id)
+            return SharedSlot(self._shared, key, interval=period / rate, burst=rate)
         limiter = self._chats.get(chat_id)
         if limiter is None:
             group = isinstance(chat_id, str) or chat_id < 0
@@ -99,6 +131,9 @@ class TelegramPace(BaseRateLimiter[dict[str, Any]]):
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as error:
+                    if broadcast and self._shared is not None:
+                        # Every sender of the bot waits, not only the one Telegram answered.
+                        await self._shared.pause(self._paused, _seconds(error.retry_after))
                     if broadcast or attempt >= self._max_retries:
                         raise
                     wait = _seconds(error.retry_after)

@@ -14,6 +14,15 @@ from store.records import (
     subscriber_from,
 )
 
+# Each table that follows a chat to its new id, and what else makes its rows unique.
+_MOVED_WITH_A_CHAT = {
+    "subscribers": (),
+    "pushes": ("date",),
+    "watchlist": ("ticker",),
+    "alerts": ("number",),
+    "alert_numbers": (),
+}
+
 
 class ChatSettings(Repository):
     """What each chat asked for: subscription, watchlist, alerts."""
@@ -36,17 +45,13 @@ class ChatSettings(Repository):
     def subscribe(self, chat_id: int, at: datetime, push_time: str | None = None) -> bool:
         """Start (or restart, or re-time) a chat's daily push; True if it was not subscribed."""
         existing = self.subscriber(chat_id)
+        since = at if not existing or not existing.active else existing.subscribed_at
         with self.db.atomic():
-            self.db.table("subscribers").upsert(
-                {
-                    "chat_id": chat_id,
-                    "subscribed_at": at.isoformat()
-                    if not existing or not existing.active
-                    else existing.subscribed_at.isoformat(),
-                    "active": 1,
-                    "push_time": push_time,
-                },
-                pk="chat_id",
+            self.db.execute(
+                "INSERT INTO subscribers (chat_id, subscribed_at, active, push_time) "
+                "VALUES (?, ?, 1, ?) ON CONFLICT (chat_id) DO UPDATE SET active = 1, "
+                "subscribed_at = excluded.subscribed_at, push_time = excluded.push_time",
+                [chat_id, since.isoformat(), push_time],
             )
         return existing is None or not existing.active
 
@@ -87,7 +92,8 @@ class ChatSettings(Repository):
         """Add a name; False if it was already there."""
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO watchlist (chat_id, ticker, added_at) VALUES (?, ?, ?)",
+                "INSERT INTO watchlist (chat_id, ticker, added_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 [chat_id, ticker, at.isoformat()],
             )
         return cursor.rowcount == 1
@@ -126,14 +132,15 @@ class ChatSettings(Repository):
             highest = "(SELECT COALESCE(MAX(number), 0) FROM alerts WHERE chat_id = ?)"
             self.db.execute(
                 f"INSERT INTO alert_numbers (chat_id, last) VALUES (?, {highest} + 1) "
-                f"ON CONFLICT (chat_id) DO UPDATE SET last = MAX(last, {highest}) + 1",
-                [chat_id, chat_id, chat_id],
+                "ON CONFLICT (chat_id) DO UPDATE SET last = CASE WHEN alert_numbers.last > "
+                f"{highest} THEN alert_numbers.last ELSE {highest} END + 1",
+                [chat_id, chat_id, chat_id, chat_id],
             )
             number = self._value("SELECT last FROM alert_numbers WHERE chat_id = ?", [chat_id])
-            cursor = self.db.execute(
+            made = self.db.execute(
                 """INSERT INTO alerts (chat_id, number, ticker, kind, threshold, repeat, active,
                                        created_at, since_date)
-                   VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id""",
                 [
                     chat_id,
                     number,
@@ -145,7 +152,8 @@ class ChatSettings(Repository):
                     since_date.isoformat() if since_date else None,
                 ],
             )
-        return alert_from(self._rows("SELECT * FROM alerts WHERE id = ?", [cursor.lastrowid])[0])
+            alert_id = made.fetchone()[0]
+        return alert_from(self._rows("SELECT * FROM alerts WHERE id = ?", [alert_id])[0])
 
     def remove_alert(self, chat_id: int, number: int) -> bool:
         with self.db.atomic():
@@ -170,9 +178,13 @@ class ChatSettings(Repository):
         follow it to the new id."""
         with self.db.atomic():
             self.db.execute("DELETE FROM subscribers WHERE chat_id = ?", [new_chat_id])
-            for table in ("subscribers", "pushes", "watchlist", "alerts", "alert_numbers"):
+            for table, key in _MOVED_WITH_A_CHAT.items():
+                # A row the new chat already has (same key) stays behind, as SQLite's UPDATE OR
+                # IGNORE would leave it.
+                same = "".join(f" AND n.{column} = {table}.{column}" for column in key)
                 self.db.execute(
-                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",
-                    [new_chat_id, old_chat_id],
+                    f"""UPDATE {table} SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS
+                           (SELECT 1 FROM {table} n WHERE n.chat_id = ?{same})""",
+                    [new_chat_id, old_chat_id, new_chat_id],
                 )
             self.db.execute("DELETE FROM blocked_chats WHERE chat_id = ?", [old_chat_id])

@@ -1,4 +1,8 @@
-"""Opening a database: the one way to get a ready `Store`."""
+"""Opening a database: the one way to get a ready `Store`.
+
+A file path (or `:memory:`) opens SQLite, the embedded default; a `postgresql://…` URL opens
+PostgreSQL, the store several processes on several machines can share.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,14 @@ class StoreError(Exception):
     """The database cannot be opened or used; the message says what to do."""
 
 
+def is_postgres_url(path: str | Path) -> bool:
+    return str(path).startswith(("postgresql://", "postgres://"))
+
+
 def open_store(path: str | Path = DEFAULT_DB_PATH) -> Store:
     """Open (creating and migrating if needed) the database at `path`; `:memory:` for tests."""
+    if is_postgres_url(path):
+        return open_postgres(str(path))
     in_memory = str(path) == ":memory:"
     try:
         if in_memory:
@@ -62,3 +72,49 @@ def explain(path: str | Path, error: Exception) -> str:
             "(subscriptions, the push ledger): check the file's and its folder's permissions."
         )
     return f"Cannot open database {path}: {error}. Check that the folder exists and is writable."
+
+
+def open_postgres(url: str) -> Store:
+    """Connect a pool to PostgreSQL at `url` and bring its schema up to date."""
+    try:
+        import psycopg
+
+        from store.engine import PostgresEngine
+        from store.postgres_schema import migrate_postgres
+    except ImportError as error:
+        raise StoreError(
+            "CLOSEBOT_DB names a PostgreSQL database, but its driver is not installed: "
+            "pip install 'closebot[postgres]'"
+        ) from error
+    try:
+        migrate_postgres(url)
+        engine = PostgresEngine(url)
+    except (psycopg.Error, OSError) as error:
+        raise StoreError(explain_postgres(url, error)) from error
+    except Exception as error:  # the pool's timeout is its own error type
+        if type(error).__name__ != "PoolTimeout":
+            raise
+        raise StoreError(explain_postgres(url, error)) from error
+    return Store(engine, url)
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def explain_postgres(url: str, error: Exception) -> str:
+    """What an operator should do about a PostgreSQL database that cannot be used."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return (
+        f"Cannot use PostgreSQL at {shown_url(url)}: {first}. Check that the server is running, "
+        "that the database exists and that the user may create tables in it."
+    )

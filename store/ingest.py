@@ -30,6 +30,16 @@ __all__ = ["ClosesSource", "IngestError", "IngestReport", "ingest", "read_summar
 SECURITIES_REQUIRED = ("ticker", "name")
 SECURITIES_OPTIONAL = ("name_zh", "sector", "kind", "category", "board_lot", "aliases")
 MEMBERS_REQUIRED = ("index", "ticker", "as_of")
+SECURITY_COLUMNS = (
+    "ticker",
+    "name",
+    "name_zh",
+    "sector",
+    "kind",
+    "category",
+    "board_lot",
+    "aliases",
+)
 KINDS = ("stock", "index")
 CATEGORIES = ("equity", "reit", "etp", "index")
 CACHE_KIB = 128 * 1024
@@ -224,6 +234,34 @@ def ingest(
 ) -> IngestReport:
     """Load any of the four files in one transaction; raise `IngestError` and write nothing.
 
+    One load at a time across every process sharing the store: a scheduled fetch and an
+    operator's upload each read the stored neighbours of their rows and then write, so they
+    must not interleave (on PostgreSQL an advisory lock; a SQLite file has one writer).
+    """
+    with store.engine.lock("ingest"):
+        return _ingest(
+            store,
+            closes,
+            summary=summary,
+            securities=securities,
+            members=members,
+            summary_date=summary_date,
+            today=today,
+        )
+
+
+def _ingest(
+    store: Store,
+    closes: ClosesSource | None = None,
+    *,
+    summary: str | os.PathLike[str] | None = None,
+    securities: str | os.PathLike[str] | None = None,
+    members: str | os.PathLike[str] | None = None,
+    summary_date: date | None = None,
+    today: date,
+) -> IngestReport:
+    """Load any of the four files in one transaction; raise `IngestError` and write nothing.
+
     Closes rows that cannot be real (see `store.quality`) are set aside and named in the
     report; the rest of the file loads.
     """
@@ -276,14 +314,16 @@ def _write(
     summary: tuple[date, str, str] | None,
 ) -> None:
     """Every write of the load, in one transaction."""
-    with store.db.atomic():
-        store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+    with store.engine.atomic():
+        store.engine.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
         _upsert_securities(store, securities)
         if securities:
-            store.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'securities_version'")
+            store.engine.execute(
+                "UPDATE meta SET value = value + 1 WHERE key = 'securities_version'"
+            )
         if staged is not None:
             with _roomy_cache(store):
-                report.closes, report.closes_changed = staged.write(store.db.conn)
+                report.closes, report.closes_changed = staged.write(store.engine)
             report.dates = list(staged.dates)
             _record_loads(store, report.dates)
         if members:
@@ -291,9 +331,11 @@ def _write(
             report.members = len(members)
         if summary:
             day, headline, body = summary
-            store.db.table("summaries").upsert(
-                {"date": day.isoformat(), "headline": headline, "body": body, "source": "written"},
-                pk="date",
+            store.engine.upsert_rows(
+                "summaries",
+                ("date", "headline", "body", "source"),
+                ("date",),
+                [(day.isoformat(), headline, body, "written")],
             )
             report.summaries = 1
             if day not in report.dates:
@@ -304,7 +346,10 @@ def _write(
 def _roomy_cache(store: Store) -> Iterator[None]:
     """A larger page cache while closes are written: the (ticker, date) index is filled in an
     order far from the file's, and a cache of 2 MB would read and write its pages again and
-    again. 128 MB is a fifth of the ingest's memory budget."""
+    again. 128 MB is a fifth of the ingest's memory budget. (PostgreSQL keeps its own.)"""
+    if store.db is None:
+        yield
+        return
     conn = store.db.conn
     (before,) = conn.execute("PRAGMA cache_size").fetchone()
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -332,10 +377,10 @@ def _check_members_known(
 def _replace_members(store: Store, rows: list[tuple[str, str, str]]) -> None:
     """Each (index, date) list in the file replaces the stored list of that index and date."""
     lists = sorted({(index, as_of) for index, _, as_of in rows})
-    store.db.conn.executemany(
+    store.engine.executemany(
         "DELETE FROM index_members WHERE index_ticker = ? AND as_of = ?", lists
     )
-    store.db.conn.executemany(
+    store.engine.executemany(
         "INSERT INTO index_members (index_ticker, ticker, as_of) VALUES (?, ?, ?)", rows
     )
 
@@ -370,7 +415,7 @@ def _securities_from_closes(staged: StagedCloses, known: set[str]) -> list[dict[
 def _record_loads(store: Store, dates: list[date]) -> None:
     """When each session's closes were stored, for the "as of" line of answers."""
     stored_at = datetime.now(UTC).isoformat(timespec="seconds")
-    store.db.conn.executemany(
+    store.engine.executemany(
         "INSERT INTO session_loads (date, stored_at) VALUES (?, ?) "
         "ON CONFLICT (date) DO UPDATE SET stored_at = excluded.stored_at",
         [(day.isoformat(), stored_at) for day in dates],
@@ -394,5 +439,5 @@ def _upsert_securities(store: Store, rows: list[dict[str, object]]) -> None:
             record["board_lot"] = row.get("board_lot") or existing.board_lot
             aliases = list(dict.fromkeys([*existing.aliases, *aliases]))
         record["aliases"] = json.dumps(aliases, ensure_ascii=False)
-        records.append(record)
-    store.db.table("securities").upsert_all(records, pk="ticker", alter=False)
+        records.append(tuple(record.get(c) for c in SECURITY_COLUMNS))
+    store.engine.upsert_rows("securities", SECURITY_COLUMNS, ("ticker",), records)

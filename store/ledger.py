@@ -15,9 +15,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlite_utils import Database
-
 from store.chats import ChatSettings
+from store.claims import queue_pushes_skip_locked
+from store.engine import Engine
 from store.models import Alert, DuePush
 from store.records import Repository, alert_from
 
@@ -66,7 +66,7 @@ def _due(day: date, times: Collection[str | None], after: int) -> tuple[str, lis
     if None in times:
         wanted.append("s.push_time IS NULL")
     # Walked in chat id order from `after`, so each batch reads only its own rows.
-    sql = f"""s.chat_id > ? AND s.active = 1 AND ({" OR ".join(wanted) or "0"})
+    sql = f"""s.chat_id > ? AND s.active = 1 AND ({" OR ".join(wanted) or "FALSE"})
               AND {_NOT_STARTED} AND {_NOT_BLOCKED}"""
     return sql, [after, *chosen, day.isoformat()]
 
@@ -74,7 +74,7 @@ def _due(day: date, times: Collection[str | None], after: int) -> tuple[str, lis
 class DeliveryLedger(Repository):
     """Every push and alert claimed before it is sent, and the one rule for a blocked chat."""
 
-    def __init__(self, db: Database, chats: ChatSettings) -> None:
+    def __init__(self, db: Engine, chats: ChatSettings) -> None:
         super().__init__(db)
         self._chats = chats  # a blocked chat's daily push ends there
 
@@ -114,6 +114,8 @@ class DeliveryLedger(Repository):
         queued is taken again by the next run. Each chat is claimed (`claim_push`) just
         before its message goes out.
         """
+        if self.db.dialect == "postgresql":  # several senders at once: see store/claims.py
+            return queue_pushes_skip_locked(self.db, day, times, at, after=after, limit=limit)
         due, params = _due(day, times, after)
         # One statement holds the write lock from its first read to its last write, so a run
         # in another process cannot take the same chats in between.
@@ -125,7 +127,7 @@ class DeliveryLedger(Repository):
                   RETURNING chat_id,
                             EXISTS (SELECT 1 FROM watchlist w WHERE w.chat_id = pushes.chat_id)"""
         with self.db.atomic():
-            rows = self.db.conn.execute(
+            rows = self.db.execute(
                 sql, [day.isoformat(), at.isoformat(), *params, limit]
             ).fetchall()
         return [DuePush(chat_id, bool(watching)) for chat_id, watching in sorted(rows)]
@@ -199,8 +201,8 @@ class DeliveryLedger(Repository):
         """
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO alert_fires (date, alert_id, sent_at, status) "
-                f"VALUES (?, ?, ?, '{DUE}')",
+                "INSERT INTO alert_fires (date, alert_id, sent_at, status) "
+                f"VALUES (?, ?, ?, '{DUE}') ON CONFLICT DO NOTHING",
                 [day.isoformat(), alert.id, at.isoformat()],
             )
             if cursor.rowcount != 1:
@@ -215,7 +217,7 @@ class DeliveryLedger(Repository):
         """Fired alerts not told yet (of one chat when given), oldest first."""
         sql = f"""SELECT f.date AS fired_date, a.* FROM alert_fires f
                  JOIN alerts a ON a.id = f.alert_id
-                 WHERE f.status = '{DUE}' AND (? IS NULL OR a.chat_id = ?)
+                 WHERE f.status = '{DUE}' AND (CAST(? AS BIGINT) IS NULL OR a.chat_id = ?)
                  ORDER BY f.date, a.id"""
         rows = self._rows(sql, [chat_id, chat_id])
         return [(date.fromisoformat(r.pop("fired_date")), alert_from(r)) for r in rows]
@@ -255,8 +257,9 @@ class DeliveryLedger(Repository):
             )
             if status in (SENT, SHOWN):
                 self.db.execute(
-                    "UPDATE alerts SET fired_on = MAX(COALESCE(fired_on, ''), ?) WHERE id = ?",
-                    [day.isoformat(), alert_id],
+                    "UPDATE alerts SET fired_on = CASE WHEN COALESCE(fired_on, '') > ? "
+                    "THEN fired_on ELSE ? END WHERE id = ?",
+                    [day.isoformat(), day.isoformat(), alert_id],
                 )
 
     def alert_status(self, day: date, alert_id: int) -> str | None:
@@ -298,7 +301,8 @@ class DeliveryLedger(Repository):
     ) -> Recovery:
         """The claims of `table` (on `day`, or any day) whose sender stopped, resolved."""
         sql = f"""SELECT date, {column} AS key, status, owner, lease_until FROM {table}
-                  WHERE status IN ('{CLAIMED}', '{SENDING}') AND (? IS NULL OR date = ?)"""
+                  WHERE status IN ('{CLAIMED}', '{SENDING}')
+                    AND (CAST(? AS TEXT) IS NULL OR date = ?)"""
         when = day.isoformat() if day else None
         recovery = Recovery()
         for row in self._rows(sql, [when, when]):
@@ -312,7 +316,9 @@ class DeliveryLedger(Repository):
             if not stopped:
                 recovery.held_elsewhere += 1
                 continue
-            where = f"WHERE date = ? AND {column} = ? AND status = ? AND owner IS ?"
+            where = (
+                f"WHERE date = ? AND {column} = ? AND status = ? AND owner IS NOT DISTINCT FROM ?"
+            )
             params = [row["date"], row["key"], row["status"], row["owner"]]
             with self.db.atomic():
                 if row["status"] == CLAIMED and due_again is None:
@@ -344,7 +350,8 @@ class DeliveryLedger(Repository):
         until it talks to the bot again (`unblock_chat`). Its watchlist and alerts are kept."""
         with self.db.atomic():
             self.db.execute(
-                "INSERT OR REPLACE INTO blocked_chats (chat_id, blocked_at) VALUES (?, ?)",
+                "INSERT INTO blocked_chats (chat_id, blocked_at) VALUES (?, ?) "
+                "ON CONFLICT (chat_id) DO UPDATE SET blocked_at = excluded.blocked_at",
                 [chat_id, at.isoformat()],
             )
             self._chats.deactivate(chat_id)

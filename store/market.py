@@ -8,8 +8,7 @@ from collections.abc import Callable, Hashable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlite_utils import Database
-
+from store.engine import Engine
 from store.models import (
     Breadth,
     Close,
@@ -88,7 +87,7 @@ def _kept_until_the_next_load(method: Callable[..., T]) -> Callable[..., T]:
 class MarketData(Repository):
     """Securities, sessions, closes and summaries: what every answer is made of."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Engine) -> None:
         super().__init__(db)
         self._shared = _SharedFigures()
 
@@ -151,16 +150,20 @@ class MarketData(Repository):
     def quotes_on(self, day: date, *, kind: str | None = "stock") -> list[Quote]:
         """Every quote of the day, best % change first."""
         sql = f"""SELECT {QUOTE_COLUMNS} FROM closes c JOIN securities s USING (ticker)
-                  WHERE c.date = ? AND (? IS NULL OR s.kind = ?)
+                  WHERE c.date = ? AND (CAST(? AS TEXT) IS NULL OR s.kind = ?)
                   ORDER BY c.pct_change IS NULL, c.pct_change DESC, c.ticker"""
         return [quote_from(r) for r in self._rows(sql, [day.isoformat(), kind, kind])]
 
-    def sector_quotes(self, sector: str, day: date, limit: int = -1) -> list[Quote]:
+    def sector_quotes(self, sector: str, day: date, limit: int | None = None) -> list[Quote]:
         """The sector's stocks on `day`, best % change first (the first `limit` of them)."""
         sql = f"""SELECT {QUOTE_COLUMNS} FROM closes c JOIN securities s USING (ticker)
                   WHERE c.date = ? AND s.sector = ? AND s.kind = 'stock'
-                  ORDER BY c.pct_change IS NULL, c.pct_change DESC, c.ticker LIMIT ?"""
-        return [quote_from(r) for r in self._rows(sql, [day.isoformat(), sector, limit])]
+                  ORDER BY c.pct_change IS NULL, c.pct_change DESC, c.ticker"""
+        params: list[object] = [day.isoformat(), sector]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [quote_from(r) for r in self._rows(sql, params)]
 
     def sector_members(self, sector: str) -> list[Security]:
         sql = "SELECT * FROM securities WHERE sector = ? AND kind = 'stock' ORDER BY ticker"
@@ -184,7 +187,7 @@ class MarketData(Repository):
         members, member_params = _members_clause(universe)
         where = f"""FROM closes c JOIN securities s USING (ticker)
                     WHERE c.date = ? AND s.kind = 'stock' AND c.pct_change IS NOT NULL {members}"""
-        liquid = "AND NOT IFNULL(COALESCE(c.turnover, c.close * c.volume) < ?, 0)"
+        liquid = "AND NOT COALESCE(COALESCE(c.turnover, c.close * c.volume) < ?, FALSE)"
         params = [day.isoformat(), *member_params]
 
         def side(sign: str, order: str) -> list[Quote]:
@@ -194,7 +197,8 @@ class MarketData(Repository):
 
         row = self.db.execute(
             f"""SELECT COUNT(*),
-                       COALESCE(SUM(COALESCE(c.turnover, c.close * c.volume) < ?), 0) {where}""",
+                       COALESCE(SUM(CASE WHEN COALESCE(c.turnover, c.close * c.volume) < ?
+                                         THEN 1 ELSE 0 END), 0) {where}""",
             [min_turnover, *params],
         ).fetchone()
         return Movers(
@@ -213,12 +217,15 @@ class MarketData(Repository):
         """Advancers, decliners and unchanged among the day's stocks (members of `universe`,
         or of `sector`, when given), judged on the % change to the hundredth."""
         members, member_params = _members_clause(universe)
+        # PostgreSQL rounds only exact numbers to a number of places; SQLite takes either.
+        hundredths = "ROUND(CAST(c.pct_change AS NUMERIC), 2)"
         row = self.db.execute(
-            f"""SELECT COALESCE(SUM(ROUND(c.pct_change, 2) > 0), 0),
-                       COALESCE(SUM(ROUND(c.pct_change, 2) < 0), 0),
-                       COALESCE(SUM(ROUND(c.pct_change, 2) = 0), 0)
+            f"""SELECT COALESCE(SUM(CASE WHEN {hundredths} > 0 THEN 1 ELSE 0 END), 0),
+                       COALESCE(SUM(CASE WHEN {hundredths} < 0 THEN 1 ELSE 0 END), 0),
+                       COALESCE(SUM(CASE WHEN {hundredths} = 0 THEN 1 ELSE 0 END), 0)
                 FROM closes c JOIN securities s USING (ticker)
-                WHERE c.date = ? AND s.kind = 'stock' AND (? IS NULL OR s.sector = ?) {members}""",
+                WHERE c.date = ? AND s.kind = 'stock'
+                  AND (CAST(? AS TEXT) IS NULL OR s.sector = ?) {members}""",
             [day.isoformat(), sector, sector, *member_params],
         ).fetchone()
         return Breadth(int(row[0]), int(row[1]), int(row[2]), universe=universe)
@@ -256,10 +263,10 @@ class MarketData(Repository):
         # with a change reads its closes, to put them on one share basis.
         high, low, first, changes = self.db.execute(
             """SELECT MAX(COALESCE(high, close)), MIN(COALESCE(low, close)), MIN(date),
-                      SUM(ratio NOT BETWEEN 0.999 AND 1.001)
+                      SUM(CASE WHEN ratio NOT BETWEEN 0.999 AND 1.001 THEN 1 ELSE 0 END)
                FROM (SELECT date, close, high, low,
                             prev_close / LAG(close) OVER (ORDER BY date) AS ratio
-                     FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?)""",
+                     FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?) AS year_of_closes""",
             [ticker, since.isoformat(), day.isoformat()],
         ).fetchone()
         if high is None:
@@ -281,7 +288,7 @@ class MarketData(Repository):
         rows = self.db.execute(
             """SELECT date, ratio FROM (
                    SELECT date, prev_close / LAG(close) OVER (ORDER BY date) AS ratio
-                   FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?)
+                   FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?) AS days
                WHERE ratio NOT BETWEEN 0.999 AND 1.001""",
             [ticker, since.isoformat(), until.isoformat()],
         ).fetchall()
@@ -373,9 +380,10 @@ class MarketData(Repository):
 
     def last_closes_before(self, day: date) -> list[StoredClose]:
         """Each ticker's last close before `day`."""
-        # SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum.
         rows = self.db.execute(
-            "SELECT ticker, MAX(date), close, volume FROM closes WHERE date < ? GROUP BY ticker",
+            """SELECT c.ticker, c.date, c.close, c.volume FROM closes c
+               JOIN (SELECT ticker, MAX(date) AS date FROM closes WHERE date < ? GROUP BY ticker) m
+                 ON m.ticker = c.ticker AND m.date = c.date""",
             [day.isoformat()],
         ).fetchall()
         return [StoredClose(t, date.fromisoformat(d), c, v) for t, d, c, v in rows]

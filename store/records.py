@@ -1,4 +1,4 @@
-"""Rows read from SQLite, and the plain records of `store.models` made from them."""
+"""Rows read from the database, and the plain records of `store.models` made from them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlite_utils import Database
-
+from store.engine import Engine
 from store.models import Alert, Close, Quote, Security, Subscriber
 
 QUOTE_COLUMNS = """
@@ -20,8 +19,8 @@ QUOTE_COLUMNS = """
 class Repository:
     """One part of the bot's data, kept in the database every part shares."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, engine: Engine) -> None:
+        self.db = engine
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         cursor = self.db.execute(sql, list(params))

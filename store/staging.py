@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from store.csvfile import (
     read_header,
     starts_with_header,
 )
+from store.engine import Engine
 from store.quality import Neighbours, flag_implausible, reason
 from store.store import Store
 
@@ -127,7 +127,7 @@ class StagedCloses:
     def last_day(self) -> date:
         return max(self.dates)
 
-    def write(self, conn: sqlite3.Connection) -> tuple[int, int]:
+    def write(self, engine: Engine) -> tuple[int, int]:
         """Write every kept row, a chunk at a time; (rows in the file, rows new or changed)."""
         codes = np.array(self.codes, dtype=object)
         written = changed = 0
@@ -135,23 +135,26 @@ class StagedCloses:
             with np.load(path) as arrays:
                 columns = _closes_columns(arrays, codes, self.keep, self.previous)
             written += len(columns[0])
-            changed += write_closes_chunk(conn, columns)
+            changed += write_closes_chunk(engine, columns)
         return written, changed
 
 
-def write_closes_chunk(conn: sqlite3.Connection, columns: list[list[object]]) -> int:
+_VOLUME = CLOSES_COLUMNS.index("volume")
+
+
+def write_closes_chunk(engine: Engine, columns: list[list[object]]) -> int:
     """Upsert one chunk of checked closes (lists in `CLOSES_COLUMNS` order; NaN is missing);
-    returns how many rows were new or changed. The one step another engine provides its own of.
+    returns how many rows were new or changed: one prepared statement on SQLite, COPY and one
+    merge on PostgreSQL (`Engine.upsert_rows`).
     """
-    names = ", ".join(CLOSES_COLUMNS)
-    assignments = ", ".join(f"{c} = excluded.{c}" for c in CLOSES_COLUMNS[2:])
-    differs = " OR ".join(f"{c} IS NOT excluded.{c}" for c in CLOSES_COLUMNS[2:])
-    sql = f"""INSERT INTO closes ({names}) VALUES ({", ".join("?" * len(CLOSES_COLUMNS))})
-              ON CONFLICT (date, ticker) DO UPDATE SET {assignments} WHERE {differs}"""
-    before = conn.total_changes
-    # SQLite stores a NaN as NULL, and a whole REAL in the INTEGER volume column as an integer.
-    conn.executemany(sql, zip(*columns, strict=True))
-    return conn.total_changes - before
+    if engine.dialect == "postgresql":
+        # SQLite stores a NaN as NULL and a whole REAL in the INTEGER volume column as an
+        # integer; PostgreSQL would keep the NaN and refuse "12.0" as a BIGINT.
+        columns = [[None if v != v else v for v in column] for column in columns]
+        shares = columns[_VOLUME]
+        columns[_VOLUME] = [None if v is None else round(float(str(v))) for v in shares]
+    rows = list(zip(*columns, strict=True))
+    return engine.upsert_rows("closes", CLOSES_COLUMNS, ("date", "ticker"), rows)
 
 
 def _closes_columns(

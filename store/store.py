@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from sqlite_utils import Database
 
 from store.chats import ChatSettings
+from store.engine import Engine, SqliteEngine
 from store.ledger import DeliveryLedger
 from store.locks import one_loader
 from store.market import MarketData
@@ -15,14 +16,24 @@ from store.market import MarketData
 
 class Store:
     """The market's data (`market`), what each chat asked for (`chats`) and what was delivered
-    where (`ledger`), all in one SQLite database."""
+    where (`ledger`), all in one database: a SQLite file (`db` is then its sqlite-utils
+    `Database`) or PostgreSQL (`db` is None)."""
 
-    def __init__(self, db: Database, path: str = ":memory:") -> None:
-        self.db = db
+    def __init__(self, engine: Engine | Database, path: str = ":memory:") -> None:
+        if isinstance(engine, Database):
+            self.db: Database | None = engine
+            engine = SqliteEngine(engine)
+        else:
+            self.db = None
+        self.engine: Engine = engine
         self.path = path  # where another connection (a worker thread's) can open the same data
-        self.market = MarketData(db)
-        self.chats = ChatSettings(db)
-        self.ledger = DeliveryLedger(db, self.chats)
+        self.market = MarketData(engine)
+        self.chats = ChatSettings(engine)
+        self.ledger = DeliveryLedger(engine, self.chats)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect
 
     @contextmanager
     def loading(self) -> Iterator[None]:
@@ -32,4 +43,4 @@ class Store:
             yield
 
     def close(self) -> None:
-        self.db.close()
+        self.engine.close()

@@ -74,6 +74,65 @@ def services(store: Store, sample_names: Names) -> Services:
     return Services(store, now=lambda: SAMPLE_EVENING, known_names=sample_names)
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The base URL of the PostgreSQL these tests may use (see tests/servers.py)."""
+    from tests.servers import check_postgres
+
+    return check_postgres()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A PostgreSQL URL of this test's own: an empty schema, dropped after the test."""
+    from tests.servers import own_schema
+
+    with own_schema(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sample_postgres(postgres_server: str, sample_db: Path) -> str:
+    """The sample copied once into a database of this test process's own, the template of
+    each test's."""
+    from store.copying import copy_to_postgres
+    from tests.servers import own_database
+
+    with own_database(postgres_server) as url:
+        copy_to_postgres(sample_db, url)
+        yield url
+
+
+@pytest.fixture
+def pg_store(postgres_server: str, sample_postgres: str) -> Store:
+    """A PostgreSQL store of this test's own holding the sample."""
+    from tests.servers import own_database
+
+    with own_database(postgres_server, template=sample_postgres) as url:
+        store = open_store(url)
+        yield store
+        store.close()
+
+
+@pytest.fixture
+def pg_services(pg_store: Store) -> Services:
+    return Services(pg_store, now=lambda: SAMPLE_EVENING)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_name(request) -> str:
+    """Each engine in turn: a test module whose `store` (or `services`) fixture asks for it
+    runs its tests on both (see tests/test_store.py)."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    from tests.servers import check_redis
+
+    return check_redis()
+
+
 @pytest.fixture
 def write_file(tmp_path: Path):
     """Write a data file under tmp_path and return its path."""

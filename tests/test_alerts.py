@@ -33,6 +33,13 @@ CHAT = 7
 JUNE_3, JUNE_4 = date(2025, 6, 3), date(2025, 6, 4)
 
 
+@pytest.fixture
+def services(services, engine_name, request):
+    """The sample's services on SQLite, then on PostgreSQL: each chat's settings keep the same
+    way on both."""
+    return request.getfixturevalue("pg_services") if engine_name == "postgresql" else services
+
+
 @pytest.fixture(scope="module")
 def june_3_db(tmp_path_factory):
     """The sample as it stood on the evening of 3 June, loaded once for the module, and the

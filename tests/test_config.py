@@ -46,6 +46,10 @@ def test_the_token_never_shows_in_the_settings_repr():
         ("WEBHOOK_URL", "http://example.org/hook", "public https:// address"),
         ("CLOSEBOT_LOG_LEVEL", "LOUD", "DEBUG, INFO, WARNING or ERROR"),
         ("CLOSEBOT_FETCH", "bloomberg", "CLOSEBOT_FETCH must be one of yfinance"),
+        ("CLOSEBOT_REDIS", "127.0.0.1:6379", "a redis:// URL"),
+        ("CLOSEBOT_BROADCAST_RATE", "fast", "messages a second"),
+        ("CLOSEBOT_BROADCAST_RATE", "0", "messages a second"),
+        ("CLOSEBOT_WEB_WORKERS", "many", "a number of processes"),
     ],
 )
 def test_a_bad_value_is_named_with_what_it_should_be(name, value, problem):
@@ -100,3 +104,14 @@ def test_paid_broadcasts_are_off_unless_switched_on(text, paid):
 def test_a_paid_broadcasts_switch_that_is_neither_on_nor_off_is_refused():
     with pytest.raises(ConfigError, match="CLOSEBOT_PAID_BROADCASTS must be on or off"):
         load_settings({"CLOSEBOT_PAID_BROADCASTS": "maybe"})
+
+
+def test_the_passwords_of_the_database_and_redis_are_kept_out_of_the_logs():
+    settings = load_settings(
+        {
+            "CLOSEBOT_DB": "postgresql://bot:db-Passw0rd@db.internal:5432/closebot",
+            "CLOSEBOT_REDIS": "redis://:redis-Passw0rd@cache.internal:6379/0",
+        }
+    )
+    assert set(settings.secrets()) == {"db-Passw0rd", "redis-Passw0rd"}
+    assert "Passw0rd" not in repr(settings)

@@ -27,7 +27,7 @@ def test_an_ingest_on_a_full_disk_says_nothing_was_saved_and_what_to_do(
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("bot.__main__.load_session", full)
+    monkeypatch.setattr("handlers.loading.load_session", full)
     assert main(["--db", str(sample_file), "ingest", str(closes)]) == 2
     printed = capsys.readouterr()
     assert "is full" in printed.err and "Free some space" in printed.err
@@ -38,7 +38,7 @@ def test_sqlites_own_full_database_is_explained_the_same(sample_file, monkeypatc
     def full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr("bot.__main__.load_session", full)
+    monkeypatch.setattr("handlers.loading.load_session", full)
     assert main(["--db", str(sample_file), "ingest", "--summary", str(sample_file)]) == 2
     assert "Free some space" in capsys.readouterr().err
 

@@ -90,10 +90,16 @@ def _record(services) -> list[dict[str, object]]:
     return answers
 
 
-def test_every_command_answers_as_recorded(services):
+def _answers(services) -> list[dict[str, object]]:
     # "data stored …" would read the time the test database was made
-    services.store.db.execute("UPDATE session_loads SET stored_at = '2025-06-04T10:12:00+00:00'")
-    answers = _record(services)
+    services.store.engine.execute(
+        "UPDATE session_loads SET stored_at = '2025-06-04T10:12:00+00:00'"
+    )
+    return _record(services)
+
+
+def test_every_command_answers_as_recorded(services):
+    answers = _answers(services)
     if os.environ.get("CLOSEBOT_WRITE_GOLDEN"):
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(json.dumps(answers, ensure_ascii=False, indent=1) + "\n", "utf-8")
@@ -101,3 +107,10 @@ def test_every_command_answers_as_recorded(services):
     assert [a["line"] for a in recorded] == LINES, "record the file again: the lines changed"
     for now, then in zip(answers, recorded, strict=True):
         assert now == then, f"the answer to {now['line']!r} changed"
+
+
+def test_every_command_answers_the_same_on_postgresql(pg_services):
+    answers = _answers(pg_services)
+    recorded = json.loads(GOLDEN.read_text("utf-8"))
+    for now, then in zip(answers, recorded, strict=True):
+        assert now == then, f"the answer to {now['line']!r} differs on PostgreSQL"

@@ -13,6 +13,12 @@ JUNE_3 = date(2025, 6, 3)
 JUNE_4 = date(2025, 6, 4)
 
 
+@pytest.fixture
+def store(store, engine_name, request):
+    """The sample store on SQLite, then on PostgreSQL: the queries answer the same on both."""
+    return request.getfixturevalue("pg_store") if engine_name == "postgresql" else store
+
+
 def test_a_new_database_has_every_table_and_the_two_closes_indexes(fresh_store):
     tables = set(fresh_store.db.table_names())
     assert {"securities", "closes", "summaries", "subscribers", "pushes", "index_members"} <= tables

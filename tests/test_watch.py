@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +12,13 @@ from handlers.commands import answer_line
 from tests.htmlcheck import html_problems
 
 CHAT = 7
+
+
+@pytest.fixture
+def services(services, engine_name, request):
+    """The sample's services on SQLite, then on PostgreSQL: each chat's settings keep the same
+    way on both."""
+    return request.getfixturevalue("pg_services") if engine_name == "postgresql" else services
 
 
 def say(services, line: str, chat_id: int = CHAT):

@@ -7,6 +7,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from enum import Enum
+from typing import Protocol
 
 LIMIT = 20
 WINDOW = 60.0  # seconds
@@ -17,6 +18,13 @@ class Verdict(Enum):
     ALLOW = "allow"
     WARN = "warn"  # the first message over the limit: say "slow down" once
     IGNORE = "ignore"
+
+
+class FloodCheck(Protocol):
+    """Judges each message of a chat: in this process (`FloodGuard`), or for every worker of
+    the bot at once (bot/shared.py keeps the windows in Redis)."""
+
+    async def acheck(self, chat_id: int) -> Verdict: ...
 
 
 class FloodGuard:
@@ -48,6 +56,9 @@ class FloodGuard:
         recent.append(now)
         self._forget_quiet_chats(now)
         return Verdict.ALLOW
+
+    async def acheck(self, chat_id: int) -> Verdict:
+        return self.check(chat_id)
 
     def _forget_quiet_chats(self, now: float) -> None:
         """Keep memory bounded by the chats active in the last window, not every chat ever seen."""

@@ -18,7 +18,7 @@ async def flood_guard(update: Update, context: Context) -> None:
         return
     if chat.type != ChatType.PRIVATE and not _for_the_bot(update):
         return  # group chatter the bot ignores anyway must not count against the group
-    verdict = context.bot_data.flood.check(chat.id)
+    verdict = await context.bot_data.flood.acheck(chat.id)
     if verdict is Verdict.ALLOW:
         # A chat that blocked the bot and now talks to it again wants its deliveries back.
         services_of(context).store.ledger.unblock_chat(chat.id)

@@ -12,7 +12,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import CallbackContext, ExtBot, filters
 
 from handlers.answers.reply import Reply
-from handlers.core.flood import FloodGuard
+from handlers.core.flood import FloodCheck, FloodGuard
 from handlers.services import Services
 
 logger = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ class BotData:
 
     def __init__(self) -> None:
         self.services: Services | None = None
-        self.flood = FloodGuard()
+        self.flood: FloodCheck = FloodGuard()  # in Redis for several workers (bot/shared.py)
         # Set when the process is told to stop: pushes and alerts claim nothing more.
         self.stopping = asyncio.Event()
 

@@ -1,0 +1,111 @@
+"""The PostgreSQL and Redis servers some tests run against, and each test's own part of them.
+
+Locally these tests skip, saying how to run them, when a server is not there; CI sets
+CLOSEBOT_REQUIRE_SERVICES=1, and a missing server fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+POSTGRES = os.environ.get("CLOSEBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("CLOSEBOT_TEST_REDIS", "redis://127.0.0.1:6379/0")
+HOW = (
+    "these tests need PostgreSQL (a database the user may create schemas in) and Redis: start "
+    "them on 127.0.0.1:5432 and 127.0.0.1:6379, or set CLOSEBOT_TEST_POSTGRES and "
+    "CLOSEBOT_TEST_REDIS to their URLs; pip install -e '.[postgres]' for the drivers "
+    "(README: Running on several machines)"
+)
+
+
+def unavailable(what: str, why: object) -> NoReturn:
+    message = f"{what} is not reachable ({why}); {HOW}"
+    if os.environ.get("CLOSEBOT_REQUIRE_SERVICES"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def check_postgres() -> str:
+    try:
+        import psycopg
+    except ImportError as error:
+        unavailable("PostgreSQL", error)
+    try:
+        with psycopg.connect(POSTGRES, connect_timeout=3) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error as error:
+        unavailable(f"PostgreSQL at {POSTGRES}", str(error).strip().splitlines()[0])
+    return POSTGRES
+
+
+def check_redis() -> str:
+    try:
+        import redis
+    except ImportError as error:
+        unavailable("Redis", error)
+    try:
+        client = redis.Redis.from_url(REDIS, socket_connect_timeout=3)
+        client.ping()
+        client.close()
+    except redis.RedisError as error:
+        unavailable(f"Redis at {REDIS}", error)
+    return REDIS
+
+
+def in_schema(url: str, schema: str) -> str:
+    """The URL with every connection's search path set to `schema`."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+@contextmanager
+def own_schema(url: str) -> Iterator[str]:
+    """A new, empty schema for one test (so parallel workers never meet), dropped after it;
+    yields the URL whose connections use it."""
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield in_schema(url, schema)
+    finally:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@contextmanager
+def own_database(url: str, *, template: str | None = None) -> Iterator[str]:
+    """A new database for one test (a copy of `template`'s when given: PostgreSQL copies its
+    files, far faster than loading rows again), dropped after it; yields its URL."""
+    import psycopg
+
+    name = f"closebot_test_{uuid.uuid4().hex[:16]}"
+    copied = f" TEMPLATE {database_of(template)}" if template else ""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}{copied}")
+    try:
+        yield with_database(url, name)
+    finally:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def database_of(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def own_prefix() -> str:
+    """A Redis key prefix no other test uses."""
+    return f"closebot-test:{uuid.uuid4().hex[:16]}:"

@@ -1,0 +1,81 @@
+"""The store's SQL on both engines: placeholders, transactions, bulk upserts and locks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from store import open_store
+from store.engine import postgres_sql
+
+
+def test_placeholders_become_psycopgs_and_percent_signs_are_doubled():
+    sql = "SELECT '?', name FROM t WHERE a = ? AND b LIKE '5%' AND c % 2 = ?"
+    assert postgres_sql(sql) == (
+        "SELECT '?', name FROM t WHERE a = %s AND b LIKE '5%%' AND c %% 2 = %s"
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_store(request, tmp_path):
+    """An empty store on each engine."""
+    if request.param == "sqlite":
+        store = open_store(tmp_path / "store.db")
+    else:
+        store = open_store(request.getfixturevalue("postgres_url"))
+    yield store
+    store.close()
+
+
+def test_a_bulk_upsert_counts_only_rows_that_are_new_or_changed(empty_store):
+    columns, keys = ("date", "ticker", "close"), ("date", "ticker")
+    rows = [("2025-06-04", "1801.HK", 74.25), ("2025-06-04", "0700.HK", 512.0)]
+    assert empty_store.engine.upsert_rows("closes", columns, keys, rows) == 2
+    again = [("2025-06-04", "1801.HK", 74.25), ("2025-06-04", "0700.HK", 513.5)]
+    assert empty_store.engine.upsert_rows("closes", columns, keys, again) == 1
+    stored = empty_store.engine.execute("SELECT ticker, close FROM closes ORDER BY ticker")
+    assert stored.fetchall() == [("0700.HK", 513.5), ("1801.HK", 74.25)]
+
+
+def test_a_transaction_that_fails_writes_nothing(empty_store):
+    engine = empty_store.engine
+    with pytest.raises(RuntimeError), engine.atomic():
+        engine.execute("UPDATE meta SET value = 5 WHERE key = 'data_version'")
+        raise RuntimeError("stopped halfway")
+    assert empty_store.market.data_version() == 0
+
+
+def test_a_new_alert_is_numbered_from_what_the_database_returns(empty_store):
+    at = datetime(2025, 6, 4, 10, tzinfo=UTC)
+    first = empty_store.chats.add_alert(
+        1, "1801.HK", "above", 80, repeat=False, at=at, since_date=None
+    )
+    second = empty_store.chats.add_alert(
+        1, "1801.HK", "below", 60, repeat=False, at=at, since_date=None
+    )
+    assert (first.number, second.number) == (1, 2)
+    assert first.id != second.id
+
+
+def test_a_lock_is_held_by_one_process_at_a_time(postgres_url):
+    first, second = open_store(postgres_url), open_store(postgres_url)
+    try:
+        with first.engine.lock("ingest") as held:
+            assert held
+            with second.engine.lock("ingest", wait=False) as also:
+                assert not also
+            with second.engine.lock("push", wait=False) as other:
+                assert other  # another name is another lock
+        with second.engine.lock("ingest", wait=False) as now:
+            assert now
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_postgresql_that_is_not_there_is_a_clear_message():
+    from store import StoreError
+
+    with pytest.raises(StoreError, match="Cannot use PostgreSQL at postgresql://bot:\\*\\*\\*@"):
+        open_store("postgresql://bot:secret@127.0.0.1:9/closebot?connect_timeout=1")
