@@ -32,7 +32,8 @@ from bot.faults import explain
 from bot.logs import configure_logging
 from bot.opening import services_from
 from handlers.answers.render import html_to_text
-from handlers.commands import answer_line
+from handlers.commands import LOCAL_CHAT, answer_line
+from handlers.core.locale import ENGLISH, language_named, locale
 from handlers.loading import load_session
 from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, open_store
@@ -65,9 +66,16 @@ def _parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help, parents=[database])
 
     command("run", "run on Telegram (polling, or webhook when WEBHOOK_URL is set)")
-    command("console", "chat with the bot in this terminal (no token needed)")
+    console = command("console", "chat with the bot in this terminal (no token needed)")
     ask = command("ask", "print the answer to one message and exit")
     ask.add_argument("message", help='e.g. "/close innovent"')
+    for local in (console, ask):
+        local.add_argument(
+            "--lang",
+            type=_language,
+            help="reply in en, zh-hk (Traditional Chinese) or zh-hans (Simplified Chinese); "
+            "default: the console's choice with /lang, else English",
+        )
     ask.add_argument("--out", help="where to save a picture answer (PNG), e.g. chart.png")
     load = command("ingest", "load closes, securities and a summary")
     load.add_argument("closes", nargs="?", help="closes CSV: date,ticker,close[,prev_close,...]")
@@ -76,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
         "--securities", help="securities CSV: ticker,name,name_zh,sector,kind,aliases"
     )
     load.add_argument("--members", help="index members CSV: index,ticker,as_of")
+    load.add_argument(
+        "--names", help="everyday names CSV: ticker,name,source (e.g. 0939.HK,建行,<where>)"
+    )
     load.add_argument("--date", type=date.fromisoformat, help="the summary's day (YYYY-MM-DD)")
     fetch = command("fetch", "download a session's closes and load them")
     fetch.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
@@ -108,9 +119,9 @@ def _copy_to_postgres(args: argparse.Namespace) -> int:
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
-    if not (args.closes or args.summary or args.securities or args.members):
+    if not (args.closes or args.summary or args.securities or args.members or args.names):
         print(
-            "Nothing to load: give a closes CSV, --summary, --securities or --members.",
+            "Nothing to load: give a closes CSV, --summary, --securities, --members or --names.",
             file=sys.stderr,
         )
         return 2
@@ -122,6 +133,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
             summary=args.summary,
             securities=args.securities,
             members=args.members,
+            names=args.names,
             summary_date=args.date,
             now=hong_kong_now(),
             min_turnover=settings.movers_min_turnover,
@@ -152,13 +164,25 @@ def _run(settings: Settings) -> int:
     return 0
 
 
+def _language(text: str) -> str:
+    """A --lang value as a language code, or a usage error naming the choices."""
+    code = language_named(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(
+            f"unknown language {text!r}: use en, zh-hk (Traditional) or zh-hans (Simplified)"
+        )
+    return code
+
+
 def _local(settings: Settings, args: argparse.Namespace) -> int:
     """The console or one answer, on the configured database (the sample day if it is empty)."""
     services = services_from(settings, sample_if_empty=True)
+    code = args.lang or services.store.chats.language(LOCAL_CHAT) or ENGLISH
+    services = services.speaking(locale(code))
     try:
         if args.command == "ask":
             reply = answer_line(services, args.message)
-            print(render_for_terminal(reply))
+            print(render_for_terminal(reply, services.locale))
             for alert in local_alerts(services):
                 print(alert)
             if args.out and reply.photo is not None:
@@ -260,7 +284,11 @@ def _chats(shown: list[int], count: int) -> str:
 def _parts(services: Services, plan: PushPlan, chat_id: int | None) -> list[str]:
     from handlers.answers.daily import push_parts
 
-    return push_parts(services.store, plan.day, chat_id, min_turnover=services.min_turnover)
+    code = services.store.chats.language(chat_id) if chat_id is not None else None
+    lang = locale(code or ENGLISH)
+    return push_parts(
+        services.store, plan.day, chat_id, lang=lang, min_turnover=services.min_turnover
+    )
 
 
 def _print_message(parts: Sequence[str], to: str) -> None:

@@ -28,6 +28,7 @@ from bot.delivery import (
 )
 from handlers.answers.alerts import fired_message, judge_alerts
 from handlers.commands import LOCAL_CHAT
+from handlers.core.locale import ENGLISH, locale
 from handlers.edge.io import Context, services_of
 from handlers.services import Services
 from store.ledger import DIED_ON_THE_WIRE, Claim
@@ -66,7 +67,8 @@ async def deliver_alerts(
         claim = store.ledger.start_alert(fired_on, alert.id, services.now(), owner)
         if claim is None:
             continue
-        text = fired_message(alert, quote.security, quote.close)
+        lang = locale(store.chats.language(alert.chat_id) or ENGLISH)
+        text = fired_message(alert, quote.security, quote.close, lang)
         delivery = await _tell(bot, services, claim, alert.chat_id, text, sleep, stop)
         outcomes[delivery.outcome] += 1
     return outcomes

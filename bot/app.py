@@ -25,14 +25,15 @@ from bot.ordering import ChatOrderedUpdates
 from bot.pacing import TelegramPace
 from bot.push import schedule_pushes
 from handlers.commands import COMMANDS
+from handlers.core.locale import ENGLISH, N_, TRADITIONAL, Locale, locale
 from handlers.edge import guard, inline, migration, upload
 from handlers.edge.handlers import BUTTON_HANDLERS, FALLBACK_HANDLERS, command_handlers
-from handlers.edge.io import BotData, Context, services_of
+from handlers.edge.io import BotData, Context, services_for, services_of
 from handlers.services import Services
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong — try again."
+APOLOGY = N_("Sorry, something went wrong — try again.")
 
 
 CONCURRENT_UPDATES = 32  # updates in flight: a slow round trip to Telegram holds no one else
@@ -85,7 +86,7 @@ async def open_services(settings: Settings, application: App, *, jobs: bool = Tr
         schedule_alerts(application.job_queue)
         if settings.fetch_source:
             schedule_fetch(application.job_queue, make_source(settings.fetch_source))
-    await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
+    await set_command_menus(application)
     if jobs:  # a web worker is stopped by its web server, which first finishes what it has
         stop_on_signals(application)
     # The running bot answers names all day: build the matcher now, not on the first
@@ -95,6 +96,22 @@ async def open_services(settings: Settings, application: App, *, jobs: bool = Tr
     await asyncio.to_thread(lambda: services.names.current)
     gc.collect()
     gc.freeze()
+
+
+def command_menu(lang: Locale) -> list[BotCommand]:
+    """The command menu in `lang`, from the command table."""
+    return [BotCommand(c.name, lang._(c.description)) for c in COMMANDS]
+
+
+async def set_command_menus(application: App) -> None:
+    """The menu in English for everyone, and in Chinese for people whose Telegram is set to
+    Chinese. Telegram sets menus by two-letter language only, so every Chinese reader gets the
+    Traditional menu of this Hong Kong bot; replies follow each chat's own language."""
+    await application.bot.set_my_commands(command_menu(locale(ENGLISH)))
+    traditional = locale(TRADITIONAL)
+    await application.bot.set_my_commands(
+        command_menu(traditional), language_code=traditional.telegram_code
+    )
 
 
 def stop_on_signals(application: App) -> None:
@@ -140,8 +157,9 @@ async def report_error(update: object, context: Context) -> None:
     logger.error("update failed (%s)", where, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
         try:
+            apology = services_for(update, context).locale._(APOLOGY)
             await context.bot.send_message(
-                update.effective_chat.id, html.escape(APOLOGY), parse_mode=ParseMode.HTML
+                update.effective_chat.id, html.escape(apology), parse_mode=ParseMode.HTML
             )
         except Exception:  # noqa: BLE001 - the apology is best effort; the error is logged above
             logger.warning("could not send the apology to chat %s", update.effective_chat.id)

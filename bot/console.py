@@ -8,20 +8,26 @@ from handlers.answers.alerts import due_messages
 from handlers.answers.render import html_to_text
 from handlers.answers.reply import Button, Reply
 from handlers.commands import LOCAL_CHAT, answer_line
+from handlers.core.locale import ENGLISH_LOCALE, Locale, locale
 from handlers.services import Services
 
 PROMPT = "you> "
-WELCOME = (
-    "closebot console — type a command such as /close innovent, /sector healthcare or /movers.\n"
-    "Buttons are listed as [1], [2]…: type the number to press one. /quit or Ctrl-D to leave."
-)
 
 
-def render_for_terminal(reply: Reply) -> str:
+def welcome(lang: Locale) -> str:
+    return lang._(
+        "closebot console — type a command such as /close innovent, /sector healthcare or "
+        "/movers.\nButtons are listed as [1], [2]…: type the number to press one. /quit or "
+        "Ctrl-D to leave."
+    )
+
+
+def render_for_terminal(reply: Reply, lang: Locale = ENGLISH_LOCALE) -> str:
     """The reply as plain text, with its buttons numbered so they can be pressed by typing."""
     lines = [html_to_text(reply.text)]
     if reply.photo is not None:
-        lines.append(f"[picture: PNG, {len(reply.photo):,} bytes; `ask … --out FILE` saves it]")
+        picture = lang._("[picture: PNG, {size} bytes; `ask … --out FILE` saves it]")
+        lines.append(picture.format(size=f"{len(reply.photo):,}"))
     for number, button in enumerate(reply.button_list, start=1):
         lines.append(f"  [{number}] {button.text}")
     return "\n".join(lines)
@@ -29,7 +35,7 @@ def render_for_terminal(reply: Reply) -> str:
 
 def local_alerts(services: Services) -> list[str]:
     """The console's alerts that fired since it last looked, as plain text, marked as told."""
-    messages = due_messages(services.store, LOCAL_CHAT, services.now())
+    messages = due_messages(services.store, LOCAL_CHAT, services.now(), services.locale)
     return [html_to_text(message) for message in messages]
 
 
@@ -38,7 +44,7 @@ def run_console(
     read: Callable[[str], str] = input,
     write: Callable[[str], None] = print,
 ) -> None:
-    write(WELCOME)
+    write(welcome(services.locale))
     for alert in local_alerts(services):
         write(alert)
     buttons: list[Button] = []
@@ -57,6 +63,9 @@ def run_console(
         services.names.refresh()  # an ingest from another terminal may have added securities
         reply = answer_line(services, line)
         buttons = reply.button_list
-        write(render_for_terminal(reply))
+        write(render_for_terminal(reply, services.locale))
+        if line.startswith("/lang"):  # the console's own /lang: answer in it from now on
+            chosen = services.store.chats.language(LOCAL_CHAT)
+            services = services.speaking(locale(chosen)) if chosen else services
         for alert in local_alerts(services):
             write(alert)

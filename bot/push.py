@@ -54,6 +54,7 @@ from bot.delivery import (
     send_parts,
 )
 from handlers.answers.daily import market_blocks, push_parts
+from handlers.core.locale import ENGLISH, locale
 from handlers.core.sessions import HONG_KONG, WEEKDAYS
 from handlers.edge.io import Context, services_of
 from handlers.services import Services
@@ -289,16 +290,28 @@ async def deliver(
     if plan.reason or not plan.times:
         return report
     store = services.store
-    market = market_blocks(store, plan.day, min_turnover=services.min_turnover)
-    if market is None:
+    if store.market.quote(INDEX, plan.day) is None:
         report.reason = NO_CLOSES
         return report
     stop = stop or asyncio.Event()
     _recover(services, plan.day, report)
     work = DayWork(services, plan, batch_size)
     owner = new_owner()
-    # Most chats keep no watchlist and get the very same messages: make those once.
-    shared = push_parts(store, plan.day, None, market=market)
+    # Most chats keep no watchlist and get the very same messages as every other chat in
+    # their language: make those once per language.
+    markets: dict[str, list[str]] = {}
+    shared: dict[str, list[str]] = {}
+
+    def parts_for(due: DuePush) -> list[str]:
+        code = store.chats.language(due.chat_id) or ENGLISH
+        lang = locale(code)
+        if code not in markets:
+            market = market_blocks(store, plan.day, lang, min_turnover=services.min_turnover)
+            markets[code] = market or []
+            shared[code] = push_parts(store, plan.day, None, lang=lang, market=markets[code])
+        if not due.watching:
+            return shared[code]
+        return push_parts(store, plan.day, due.chat_id, lang=lang, market=markets[code])
 
     async def pause(seconds: float) -> None:
         """Wait as told, or until the run is told to stop."""
@@ -311,11 +324,7 @@ async def deliver(
         while not stop.is_set() and (due := work.next()) is not None:
             try:
                 # Built before the claim: a chat whose message cannot be made stays queued.
-                parts = (
-                    push_parts(store, plan.day, due.chat_id, market=market)
-                    if due.watching
-                    else shared
-                )
+                parts = parts_for(due)
                 delivery = await send_push(
                     bot,
                     services,

@@ -13,82 +13,85 @@ from handlers.answers.alerts import answer_alert, answer_alerts
 from handlers.answers.chart import answer_chart
 from handlers.answers.close import answer_close
 from handlers.answers.help import answer_help, answer_unknown_command
+from handlers.answers.language import answer_language
 from handlers.answers.movers import answer_movers
 from handlers.answers.reply import Reply
 from handlers.answers.sector import answer_sector
 from handlers.answers.subscribe import answer_status, answer_subscribe, answer_unsubscribe
-from handlers.answers.suggest import did_you_mean
+from handlers.answers.suggest import did_you_mean, label
 from handlers.answers.summary import answer_summary
-from handlers.answers.understood import NOT_UNDERSTOOD, taken_as
+from handlers.answers.understood import not_understood, taken_as
 from handlers.answers.watch import answer_watch
 from handlers.catalog import Command, about_the_market
+from handlers.core.locale import N_, language_for, locale
 from handlers.core.match import AMBIGUOUS, Matcher, MatchResult
 from handlers.core.request import COMMAND_LINE, UNCLEAR, Request, Vocabulary, parse_request
+from handlers.core.script import EN
 from handlers.services import Services
 
 LOCAL_CHAT = 0  # the console and `ask`: one local chat, its lists kept in the same database
 
 
 def _help(services: Services, chat_id: int, args: str) -> Reply:
-    return answer_help(COMMANDS)
+    return answer_help(services, COMMANDS)
 
 
 COMMANDS: tuple[Command, ...] = (
     Command(
         "close",
-        "An index or one security at the close",
-        ("/close", "/close innovent", "/close 700 3 Jun", "/close hang seng tech"),
+        N_("An index or one security at the close"),
+        ("/close", N_("/close innovent"), "/close 700 3 Jun", N_("/close hang seng tech")),
         about_the_market(answer_close),
     ),
     Command(
         "sector",
-        "A sector's move and its stocks",
-        ("/sector healthcare", "/sector"),
+        N_("A sector's move and its stocks"),
+        (N_("/sector healthcare"), "/sector"),
         about_the_market(answer_sector),
     ),
     Command(
         "movers",
-        "Top gainers and losers",
+        N_("Top gainers and losers"),
         ("/movers", "/movers 10 losers", "/movers hsi", "/movers all"),
         about_the_market(answer_movers),
     ),
     Command(
         "chart",
-        "A chart of the closes over a period",
-        ("/chart", "/chart innovent 3m"),
+        N_("A chart of the closes over a period"),
+        ("/chart", N_("/chart innovent 3m")),
         about_the_market(answer_chart),
         threaded=True,
     ),
     Command(
         "summary",
-        "The day's market summary",
+        N_("The day's market summary"),
         ("/summary", "/summary 2025-06-04"),
         about_the_market(answer_summary),
     ),
     Command(
         "watch",
-        "Your own list of names against the index",
-        ("/watch", "/watch add innovent, pop mart", "/watch remove pop mart"),
+        N_("Your own list of names against the index"),
+        ("/watch", N_("/watch add innovent, pop mart"), N_("/watch remove pop mart")),
         answer_watch,
         about_the_chat=True,
     ),
     Command(
         "alert",
-        "Be told when a close crosses a line",
-        ("/alert innovent above 80", "/alert 700 move 5", "/alert remove 1"),
+        N_("Be told when a close crosses a line"),
+        (N_("/alert innovent above 80"), "/alert 700 move 5", "/alert remove 1"),
         answer_alert,
         about_the_chat=True,
     ),
     Command(
         "alerts",
-        "Your alerts, and when they fired",
+        N_("Your alerts, and when they fired"),
         ("/alerts",),
         answer_alerts,
         about_the_chat=True,
     ),
     Command(
         "subscribe",
-        "The close here every trading day",
+        N_("The close here every trading day"),
         ("/subscribe", "/subscribe 17:00"),
         answer_subscribe,
         about_the_chat=True,
@@ -96,7 +99,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "unsubscribe",
-        "Stop the daily close",
+        N_("Stop the daily close"),
         ("/unsubscribe",),
         answer_unsubscribe,
         about_the_chat=True,
@@ -104,13 +107,20 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "status",
-        "Am I subscribed, and when is the next one",
+        N_("Am I subscribed, and when is the next one"),
         ("/status",),
         answer_status,
         about_the_chat=True,
         telegram_only=True,
     ),
-    Command("help", "What I can do", ("/help",), _help, aliases=("start",)),
+    Command(
+        "lang",
+        N_("Reply in English, 繁體中文 or 简体中文"),
+        ("/lang", "/lang zh-hk", "/lang en"),
+        answer_language,
+        about_the_chat=True,
+    ),
+    Command("help", N_("What I can do"), ("/help",), _help, aliases=("start",)),
 )
 BY_NAME: dict[str, Command] = {name: c for c in COMMANDS for name in c.names}
 
@@ -157,25 +167,37 @@ def command_of(request: Request) -> Command | None:
 def answer_in_chat(command: Command, services: Services, chat_id: int, args: str) -> Reply:
     """The command's answer in `chat_id`, or, for the local chat, why it works only on Telegram."""
     if chat_id == LOCAL_CHAT and command.telegram_only:
-        return Reply("Subscriptions work in a Telegram chat: the console has no daily push.")
+        _ = services.locale._
+        return Reply(_("Subscriptions work in a Telegram chat: the console has no daily push."))
     return command.answer(services, chat_id, args)
 
 
 def answer_request(services: Services, request: Request, chat_id: int = LOCAL_CHAT) -> Reply:
     """The one answer path: every request, however it was asked, is answered by its command."""
+    services = services.speaking(
+        locale(answered_in(services, request)), chosen=services.locale_chosen
+    )
     if request.what == UNCLEAR and request.args is None:
-        return NOT_UNDERSTOOD
+        return not_understood(services.locale)
     command = command_of(request)
     if command is None:
         return answer_unknown_command(services, request.text)
     if request.choices:
         tie = MatchResult(request.subject, AMBIGUOUS, list(request.choices))
-        return did_you_mean(tie, command.name, request.suffix)
+        return did_you_mean(services, tie, command.name, request.suffix)
     words = request.command_line().partition(" ")[2]
     reply = answer_in_chat(command, services, chat_id, words)
     if request.guessed and request.target is not None:
-        return taken_as(request.target.label, reply)
+        return taken_as(label(services, request.target), reply, services.locale)
     return reply
+
+
+def answered_in(services: Services, request: Request) -> str:
+    """The language of the answer: the chat's when someone chose it; else a question written
+    in Chinese is answered in its own script, and anything else in the chat's language."""
+    if services.locale_chosen or request.language == EN:
+        return services.locale.code
+    return language_for(request.language)
 
 
 def answer_line(services: Services, line: str, chat_id: int = LOCAL_CHAT) -> Reply:

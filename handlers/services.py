@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from handlers.core.locale import ENGLISH_LOCALE, Locale
 from handlers.core.match import Matcher
 from handlers.core.sessions import HONG_KONG, PushSchedule, TradingCalendar
 from store import Store
@@ -85,10 +87,24 @@ class Services:
     # Names already built for this store's securities (a copy of a database, say), saving the
     # matcher's build; checked against the store's version of the securities before use.
     known_names: Names | None = field(default=None, repr=False, compare=False)
+    # The language of the reply being written: each answer is given the asking chat's, and
+    # whether the chat chose it (/lang, --lang) or it was only guessed (Telegram's
+    # language_code), in which case a question written in Chinese is answered in Chinese.
+    locale: Locale = ENGLISH_LOCALE
+    locale_chosen: bool = False
     names: NameIndex = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", NameIndex(self.store, self.known_names))
+
+    def speaking(self, locale: Locale, *, chosen: bool = False) -> Services:
+        """The same services, writing replies in `locale`: shares the store and the names."""
+        if locale == self.locale and chosen == self.locale_chosen:
+            return self
+        other = copy.copy(self)
+        object.__setattr__(other, "locale", locale)
+        object.__setattr__(other, "locale_chosen", chosen)
+        return other
 
     @property
     def matcher(self) -> Matcher:

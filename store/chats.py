@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from store.models import Alert, Quote, Security, Subscriber, WatchedQuote
+from store.models import Alert, ChatLanguage, Quote, Security, Subscriber, WatchedQuote
 from store.records import (
     QUOTE_COLUMNS,
     Repository,
@@ -21,6 +21,7 @@ _MOVED_WITH_A_CHAT = {
     "watchlist": ("ticker",),
     "alerts": ("number",),
     "alert_numbers": (),
+    "chat_languages": (),
 }
 
 
@@ -170,6 +171,41 @@ class ChatSettings(Repository):
                                    WHERE f.alert_id = a.id AND f.date = ?)
                  ORDER BY a.id"""
         return [alert_from(r) for r in self._rows(sql, [day.isoformat(), day.isoformat()])]
+
+    # --- languages ----------------------------------------------------------------------------
+
+    def language(self, chat_id: int) -> str | None:
+        """The language the chat is answered in (a code of `handlers.core.locale`), if set."""
+        setting = self.language_setting(chat_id)
+        return setting.language if setting else None
+
+    def language_setting(self, chat_id: int) -> ChatLanguage | None:
+        """The chat's language and whether someone chose it, if it has one."""
+        sql = "SELECT language, chosen FROM chat_languages WHERE chat_id = ?"
+        rows = self._rows(sql, [chat_id])
+        return ChatLanguage(str(rows[0]["language"]), bool(rows[0]["chosen"])) if rows else None
+
+    def languages(self, chat_ids: list[int]) -> dict[int, str]:
+        """The language of each of these chats that has one."""
+        if not chat_ids:
+            return {}
+        marks = ", ".join("?" * len(chat_ids))
+        sql = f"SELECT chat_id, language FROM chat_languages WHERE chat_id IN ({marks})"
+        return {int(r["chat_id"]): str(r["language"]) for r in self._rows(sql, chat_ids)}
+
+    def set_language(self, chat_id: int, language: str, at: datetime, *, chosen: bool) -> None:
+        """Answer the chat in `language` from now on when someone chose it (/lang); a language
+        guessed from Telegram's language_code is only ever the first one stored."""
+        with self.db.atomic():
+            self.db.execute(
+                """INSERT INTO chat_languages (chat_id, language, chosen, set_at)
+                   VALUES (?, ?, ?, ?)
+                   ON CONFLICT (chat_id) DO UPDATE SET
+                     language = excluded.language, chosen = excluded.chosen,
+                     set_at = excluded.set_at
+                   WHERE excluded.chosen = 1""",
+                [chat_id, language, int(chosen), at.isoformat()],
+            )
 
     # --- a group that became a supergroup ---------------------------------------------------
 

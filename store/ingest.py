@@ -25,11 +25,13 @@ if TYPE_CHECKING:  # pandas and numpy are imported when a file is read, not to a
 
     from store.staging import Rows, StagedCloses
 
-__all__ = ["ClosesSource", "IngestError", "IngestReport", "ingest", "read_summary"]
+__all__ = ["ClosesSource", "IngestError", "IngestReport", "ingest", "read_names", "read_summary"]
 
 SECURITIES_REQUIRED = ("ticker", "name")
 SECURITIES_OPTIONAL = ("name_zh", "sector", "kind", "category", "board_lot", "aliases")
 MEMBERS_REQUIRED = ("index", "ticker", "as_of")
+NAMES_REQUIRED = ("ticker", "name", "source")
+MAX_NAME_LENGTH = 30  # an everyday name is a word or two
 SECURITY_COLUMNS = (
     "ticker",
     "name",
@@ -57,6 +59,7 @@ class IngestReport:
     securities: int = 0
     summaries: int = 0
     members: int = 0
+    names: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)  # rows that cannot be real, each why
 
@@ -76,6 +79,8 @@ class IngestReport:
             parts.append(_plural(self.summaries, "summary", "summaries"))
         if self.members:
             parts.append(_plural(self.members, "index member", "index members"))
+        if self.names:
+            parts.append(_plural(self.names, "everyday name", "everyday names"))
         what = ", ".join(parts) or "nothing to load"
         if self.ignored_columns:
             what += "; ignored columns: " + _some(self.ignored_columns, IGNORED_SHOWN, ", ")
@@ -203,6 +208,69 @@ def read_members(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
     return [(i, t, d.isoformat()) for i, t, d in rows.itertuples(index=False)]
 
 
+@dataclass(frozen=True)
+class NameRow:
+    """A name people use for a security, and where it is shown that they use it."""
+
+    row: int
+    ticker: str
+    name: str
+    source: str
+
+
+def read_names(path: str | os.PathLike[str]) -> list[NameRow]:
+    """Validated rows of everyday names (ticker,name,source): each names one security, and
+    says where people are seen using it."""
+    import pandas as pd
+
+    from store import checks
+
+    path = Path(path)
+    frame = _read_csv(path, NAMES_REQUIRED)
+    tickers = checks.tickers(path, frame)
+    names = checks.text(path, frame, "name", longest=MAX_NAME_LENGTH)
+    sources = checks.text(path, frame, "source")
+    checks.first_bad(path, frame, "name", names == "", "a name is required")
+    checks.first_bad(path, frame, "source", sources == "", "say where people use this name")
+    rows = pd.DataFrame({"ticker": tickers, "name": names.str.casefold()})
+    checks.first_bad(path, frame, "name", rows.duplicated(), "this name is listed twice")
+    # A name already given to another security (not a row repeated: that is caught above).
+    elsewhere = rows.duplicated(subset="name") & ~rows.duplicated()
+    checks.first_bad(path, frame, "name", elsewhere, "the same name is given to two securities")
+    return [
+        NameRow(int(frame.index[i]) + 1, tickers.iloc[i], names.iloc[i], sources.iloc[i])
+        for i in range(len(frame))
+    ]
+
+
+def _check_names_known(path: str | os.PathLike[str], rows: list[NameRow], known: set[str]) -> None:
+    for row in rows:
+        if row.ticker not in known:
+            raise IngestError(
+                path,
+                "unknown security: load it with --securities first",
+                row=row.row,
+                column="ticker",
+                value=row.ticker,
+            )
+
+
+def _add_names(store: Store, rows: list[NameRow]) -> None:
+    """Each name, and its Simplified form, joins the aliases of its security."""
+    from store.chinese import to_simplified
+
+    added: dict[str, list[str]] = {}
+    for row in rows:
+        added.setdefault(row.ticker, []).extend([row.name, to_simplified(row.name)])
+    for security in store.market.securities():
+        if security.ticker in added:
+            aliases = list(dict.fromkeys([*security.aliases, *added[security.ticker]]))
+            store.engine.execute(
+                "UPDATE securities SET aliases = ? WHERE ticker = ?",
+                [json.dumps(aliases, ensure_ascii=False), security.ticker],
+            )
+
+
 def read_summary(path: str | os.PathLike[str]) -> tuple[str, str]:
     """(headline, body): the first non-blank line, then the rest."""
     from store.csvfile import read_text
@@ -229,10 +297,11 @@ def ingest(
     summary: str | os.PathLike[str] | None = None,
     securities: str | os.PathLike[str] | None = None,
     members: str | os.PathLike[str] | None = None,
+    names: str | os.PathLike[str] | None = None,
     summary_date: date | None = None,
     today: date,
 ) -> IngestReport:
-    """Load any of the four files in one transaction; raise `IngestError` and write nothing.
+    """Load any of the five files in one transaction; raise `IngestError` and write nothing.
 
     One load at a time across every process sharing the store: a scheduled fetch and an
     operator's upload each read the stored neighbours of their rows and then write, so they
@@ -245,6 +314,7 @@ def ingest(
             summary=summary,
             securities=securities,
             members=members,
+            names=names,
             summary_date=summary_date,
             today=today,
         )
@@ -257,10 +327,11 @@ def _ingest(
     summary: str | os.PathLike[str] | None = None,
     securities: str | os.PathLike[str] | None = None,
     members: str | os.PathLike[str] | None = None,
+    names: str | os.PathLike[str] | None = None,
     summary_date: date | None = None,
     today: date,
 ) -> IngestReport:
-    """Load any of the four files in one transaction; raise `IngestError` and write nothing.
+    """Load any of the five files in one transaction; raise `IngestError` and write nothing.
 
     Closes rows that cannot be real (see `store.quality`) are set aside and named in the
     report; the rest of the file loads.
@@ -270,6 +341,7 @@ def _ingest(
     report = IngestReport()
     security_rows = read_securities(securities) if securities else []
     member_rows = read_members(members) if members else []
+    name_rows = read_names(names) if names else []
     summary_text = read_summary(summary) if summary else None
     staged = stage_closes(closes, store, today=today) if closes is not None else None
     with staged or nullcontext():
@@ -289,8 +361,18 @@ def _ingest(
         new_securities = _securities_from_closes(staged, known) if staged is not None else []
         if members:
             _check_members_known(members, member_rows, known)
+        if names:
+            _check_names_known(names, name_rows, known)
         day_summary = (summary_date, *summary_text) if summary_text and summary_date else None
-        _write(store, report, staged, security_rows + new_securities, member_rows, day_summary)
+        _write(
+            store,
+            report,
+            staged,
+            security_rows + new_securities,
+            member_rows,
+            day_summary,
+            name_rows,
+        )
         report.securities = len(security_rows)
     return report
 
@@ -302,12 +384,15 @@ def _write(
     securities: list[dict[str, object]],
     members: list[tuple[str, str, str]],
     summary: tuple[date, str, str] | None,
+    names: list[NameRow],
 ) -> None:
     """Every write of the load, in one transaction."""
     with store.engine.atomic():
         store.engine.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
         _upsert_securities(store, securities)
-        if securities:
+        _add_names(store, names)
+        report.names = len(names)
+        if securities or names:
             store.engine.execute(
                 "UPDATE meta SET value = value + 1 WHERE key = 'securities_version'"
             )

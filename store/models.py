@@ -117,6 +117,15 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class ChatLanguage:
+    """The language a chat is answered in; `chosen` when someone picked it with /lang, rather
+    than it being guessed from Telegram's language_code."""
+
+    language: str
+    chosen: bool
+
+
+@dataclass(frozen=True)
 class Subscriber:
     chat_id: int
     subscribed_at: datetime

@@ -140,6 +140,17 @@ def m006_data_version(db: Database) -> None:
 
 
 @migrations()
+def m007_chat_language(db: Database) -> None:
+    """The language each chat is answered in: taken from the first person who talks to the bot
+    there (Telegram's language_code), until someone chooses one with /lang (`chosen` = 1)."""
+    db.table("chat_languages").create(
+        {"chat_id": int, "language": str, "chosen": int, "set_at": str},
+        pk="chat_id",
+        not_null={"language", "chosen", "set_at"},
+    )
+
+
+@migrations()
 def m008_delivery_leases(db: Database) -> None:
     """Who holds each claim of the push and alert ledgers, and until when: the work of a sender
     that died is found again (see store/ledger.py). `reason` says why a delivery ended other

@@ -1096,6 +1096,7 @@ class FakeTelegramServer:
         user_id: int | None = None,
         chat_type: str = "private",
         username: str = "alice",
+        language_code: str = "en",
     ) -> dict[str, Json]:
         """Simulate a user writing ``text`` in a chat; returns the queued update.
 
@@ -1123,7 +1124,7 @@ class FakeTelegramServer:
             if chat_type == "channel":
                 message["sender_chat"] = copy.deepcopy(chat)
             else:
-                message["from"] = _user(user_id, username)
+                message["from"] = _user(user_id, username, language_code)
             entities = _command_entities(text)
             if entities:
                 message["entities"] = entities
@@ -1739,13 +1740,15 @@ def _error_response(error: _ApiError) -> tuple[int, str, bytes]:
     return error.error_code, "application/json", _dump(payload)
 
 
-def _user(user_id: int, username: str) -> dict[str, Json]:
+def _user(user_id: int, username: str, language_code: str = "en") -> dict[str, Json]:
+    """A person as Telegram describes them: `language_code` is their app's language (an IETF
+    tag such as en, zh-hk or zh-hans)."""
     return {
         "id": user_id,
         "is_bot": False,
         "first_name": username.capitalize(),
         "username": username,
-        "language_code": "en",
+        "language_code": language_code,
     }
 
 

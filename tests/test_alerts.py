@@ -21,6 +21,7 @@ from bot.console import local_alerts
 from handlers.answers.alerts import MAX_ALERTS, parse_alert
 from handlers.answers.render import html_to_text
 from handlers.commands import LOCAL_CHAT, answer_line
+from handlers.core.locale import ENGLISH_LOCALE
 from handlers.loading import load_session
 from handlers.services import Names, Services, build_matcher
 from store import ingest, open_store
@@ -216,11 +217,11 @@ def test_an_ambiguous_alert_offers_buttons_that_keep_the_line(services):
     ],
 )
 def test_a_malformed_alert_is_explained(text, problem):
-    assert problem in parse_alert(text)
+    assert problem in parse_alert(text, ENGLISH_LOCALE)
 
 
 def test_alert_numbers_and_percent_signs_are_understood():
-    request = parse_alert("pop mart move 5% repeat")
+    request = parse_alert("pop mart move 5% repeat", ENGLISH_LOCALE)
     assert (request.name, request.kind, request.threshold, request.repeat) == (
         "pop mart",
         "move",

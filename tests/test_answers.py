@@ -71,9 +71,11 @@ def test_pressing_a_did_you_mean_button_answers_for_that_security(services):
     assert "+2.02%" in text
 
 
-def test_close_xyzzy_says_nothing_matches_and_suggests(services):
+def test_close_xyzzy_says_nothing_matches_closely_and_offers_guesses_as_guesses(services):
     reply, text = ask(services, "/close xyzzy")
-    assert "No security matches ‘xyzzy’" in text
+    # Never "No security matches" followed by names: the names it offers are questions.
+    assert "Nothing is a close match for ‘xyzzy’. Did you mean one of these?" in text
+    assert "No security matches" not in text
     assert "/close 700" in text
     assert len(reply.button_list) <= 3
     assert "HK$" not in text

@@ -217,6 +217,61 @@ def test_subscribers_get_the_push_once_through_flood_control_and_blocks(server, 
     server.clear_faults()
 
 
+# --- languages over HTTP ----------------------------------------------------------------------
+
+
+def test_a_zh_hk_user_asking_close_建行_gets_建設銀行_in_traditional_chinese(server, bot):
+    text = say(server, 401, "/close 建行", language_code="zh-hk").params["text"]
+    assert text.startswith(
+        "<b>建設銀行</b> China Construction Bank Corp\n0939.HK · 2025年6月4日（三）"
+    )
+    assert "收市 <b>HK$7.220</b>  ▲ 升0.060（+0.84%）" in text
+    assert "成交額 ≈HK$24.3億" in text
+    assert "行業：金融業" in text
+
+
+def test_that_chat_stays_in_chinese_and_lang_en_switches_it_to_english(server, bot):
+    assert "升跌榜" in say(server, 402, "/movers", language_code="zh-hk").params["text"]
+    # the chat keeps the language it started in, whoever writes next
+    assert "升跌榜" in say(server, 402, "/movers", language_code="en").params["text"]
+    switched = say(server, 402, "/lang en", language_code="zh-hk").params["text"]
+    assert switched == "I'll reply in English from now on. /lang changes it."
+    text = say(server, 402, "/close 建行", language_code="zh-hk").params["text"]
+    assert text.startswith("<b>China Construction Bank Corp</b> 建設銀行")
+    assert "Close <b>HK$7.220</b>" in text
+
+
+def test_a_simplified_chinese_user_gets_help_in_simplified_and_lang_offers_buttons(server, bot):
+    text = say(server, 403, "/help", language_code="zh-hans").params["text"]
+    assert "/close — 指数或个别证券的收盘表现" in text
+    reply = say(server, 403, "/lang", language_code="zh-hans")
+    buttons = [row[0] for row in reply.params["reply_markup"]["inline_keyboard"]]
+    assert [b["text"] for b in buttons] == ["English", "繁體中文（香港）", "简体中文"]
+    since = len(server.calls)
+    server.press_button(403, reply.result["message_id"], "/lang zh-hk")
+    edited = server.wait_for(lambda c: c.method == "editMessageText", timeout=WAIT, since=since)
+    assert edited.params["text"] == "今後我會以繁體中文回覆。/lang 可以更改。"
+
+
+def test_the_command_menu_is_published_in_chinese_too(server, bot):
+    server.wait_for(
+        lambda c: c.method == "setMyCommands" and c.params.get("language_code") == "zh",
+        timeout=WAIT,
+    )
+    menu = {c["command"]: c["description"] for c in server.commands(language_code="zh")}
+    assert menu["close"] == "指數或個別證券的收市表現"
+    assert menu["lang"] == "以English、繁體中文或简体中文回覆"
+
+
+def test_a_zh_hk_subscriber_gets_the_push_in_traditional_chinese(server, bot, workdir):
+    assert "已訂閱" in say(server, 404, "/subscribe", language_code="zh-hk").params["text"]
+    sent = push(server, workdir)
+    assert sent.returncode == 0, sent.stderr
+    [message] = pushes_to(server, 404)
+    assert message["text"].startswith("🔔 <b>港股收市</b> · 2025年6月4日（三）")
+    assert "恒生指數 <b>23,654.03</b>  ▲ 升141.54（+0.60%）" in message["text"]
+
+
 # --- webhook mode -----------------------------------------------------------------------------
 
 

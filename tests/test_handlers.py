@@ -99,7 +99,8 @@ async def test_a_question_in_plain_words_gets_its_answer(app):
 async def test_a_chart_asked_in_chinese_is_sent_as_a_picture(app):
     await app.process_update(make_message_update(app.bot, "美團三個月走勢圖"))
     photo = recorded(app).last("sendPhoto")
-    assert "3 months: ▼ -20.50 (-12.72%)" in photo["caption"]
+    # asked in Chinese, answered in Chinese (the chat chose no language)
+    assert "3個月: ▼ 跌20.50（-12.72%）" in photo["caption"]
 
 
 async def test_an_unknown_command_gets_a_hint(app):

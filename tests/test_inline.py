@@ -67,4 +67,4 @@ def test_a_question_offers_its_one_answer(services):
 def test_a_name_with_a_day_offers_that_days_close(services):
     results = inline_results(services, "小米 尋日")
     assert results[0].id == "1810.HK"
-    assert "Tue 3 Jun 2025" in results[0].input_message_content.message_text
+    assert "2025年6月3日（二）" in results[0].input_message_content.message_text

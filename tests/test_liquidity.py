@@ -12,6 +12,7 @@ from handlers.answers.daily import push_parts
 from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
 from handlers.core.figures import ranked_movers, short_name
+from handlers.core.locale import ENGLISH_LOCALE
 from handlers.services import DEFAULT_MIN_TURNOVER, Services
 from store import ingest
 from store.tickers import BOARD
@@ -144,8 +145,8 @@ def test_stored_turnover_counts_before_close_times_volume(services, write_file):
 
 
 def test_the_push_uses_the_same_floor(store):
-    assert "Dahsing Banking" not in push_parts(store, JUNE_4, 1)[0]
-    assert "Dahsing Banking" in push_parts(store, JUNE_4, 1, min_turnover=0)[0]
+    assert "Dahsing Banking" not in push_parts(store, JUNE_4, 1, lang=ENGLISH_LOCALE)[0]
+    assert "Dahsing Banking" in push_parts(store, JUNE_4, 1, min_turnover=0, lang=ENGLISH_LOCALE)[0]
 
 
 # --- the setting ------------------------------------------------------------------------------

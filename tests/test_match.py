@@ -144,7 +144,8 @@ LABELLED = [
     # more than one fits
     ("wuxi", "ambiguous", "2269.HK"),
     ("china", "ambiguous", None),
-    ("阿里", "ambiguous", "9988.HK"),
+    # 阿里 is what people call Alibaba Group (store/sample/names_zh.csv), not 阿里健康
+    ("阿里", "match", "9988.HK"),
     ("li", "ambiguous", None),
     ("bank", "ambiguous", None),
     ("ck", "ambiguous", "0001.HK"),

@@ -16,6 +16,7 @@ import pytest
 from bot.push import deliver, plan_push
 from handlers.answers.daily import push_parts
 from handlers.answers.render import TELEGRAM_LIMIT, html_to_text, split_message, utf16_length
+from handlers.core.locale import ENGLISH_LOCALE
 from handlers.services import Services
 from store import ingest, open_store
 from tests.conftest import SAMPLE_EVENING
@@ -100,14 +101,14 @@ async def test_a_chat_without_a_watchlist_gets_the_market_push_only(services):
     bot = Recorder()
     await push_now(services, bot)
     assert "Your watchlist" not in bot.to(2)[0]
-    assert bot.to(2) == push_parts(services.store, JUNE_4, chat_id=2)
+    assert bot.to(2) == push_parts(services.store, JUNE_4, chat_id=2, lang=ENGLISH_LOCALE)
 
 
 def test_a_name_without_a_close_that_day_says_so_last(services, write_file):
     row = "2025-06-03,8850.HK,5.00,4.90,100000,Sleepy Holdings,Industrials\n"
     ingest(services.store, write_file("sleepy.csv", CLOSES + row), today=JUNE_4)
     subscribe(services.store, 1, "8850.HK", POP_MART)
-    [text] = push_parts(services.store, JUNE_4, 1)
+    [text] = push_parts(services.store, JUNE_4, 1, lang=ENGLISH_LOCALE)
     lines = html_to_text(text).splitlines()
     section = lines[lines.index("Your watchlist · vs HSI +0.60%") :]
     assert section[1].startswith("Pop Mart") and section[1].endswith("246.00  +5.13%")
@@ -115,7 +116,7 @@ def test_a_name_without_a_close_that_day_says_so_last(services, write_file):
 
 
 def test_thirty_long_names_fit_in_valid_parts(services, long_names):
-    parts = push_parts(services.store, JUNE_4, 42)
+    parts = push_parts(services.store, JUNE_4, 42, lang=ENGLISH_LOCALE)
     assert parts and all(valid(part) for part in parts)
     rows = [line for line in shown_lines(parts) if "Longwinded" in line]
     assert [row[:2] for row in rows] == [f"{i:02d}" for i in reversed(range(30))]  # best first
@@ -124,13 +125,13 @@ def test_thirty_long_names_fit_in_valid_parts(services, long_names):
 
 
 def test_a_push_over_the_limit_splits_between_lines_and_keeps_tables_whole(services, long_names):
-    parts = push_parts(services.store, JUNE_4, 42, limit=700)
+    parts = push_parts(services.store, JUNE_4, 42, limit=700, lang=ENGLISH_LOCALE)
     assert len(parts) > 2
     for part in parts:
         assert html_problems(part) == [] and utf16_length(part) <= 700
         assert part == part.strip("\n")
     assert parts[0].startswith("🔔") and parts[-1].endswith("/unsubscribe")
-    whole = push_parts(services.store, JUNE_4, 42)
+    whole = push_parts(services.store, JUNE_4, 42, lang=ENGLISH_LOCALE)
     assert shown_lines(parts) == shown_lines(whole)
 
 

@@ -10,6 +10,7 @@ import pytest
 from handlers.answers.render import html_to_text
 from handlers.commands import answer_line, parse_line
 from handlers.core.dates import find_day, parse_day
+from handlers.core.locale import TRADITIONAL, locale
 from handlers.core.periods import find_period, parse_period, period_name, period_start
 from handlers.core.request import Request
 from handlers.core.script import question_language
@@ -266,30 +267,37 @@ def say(services, line: str) -> str:
     return html_to_text(answer_line(services, line).text)
 
 
+def say_in(services, code: str, line: str) -> str:
+    """The answer in a chat that chose `code` (a command is answered in the chat's language)."""
+    return say(services.speaking(locale(code), chosen=True), line)
+
+
 def test_how_did_xiaomi_do_on_3_6_gives_its_close_of_tuesday_3_june(services):
     text = say(services, "how did xiaomi do on 3/6")
     assert text.startswith("Xiaomi Corp 小米集團-W\n1810.HK · Tue 3 Jun 2025\nClose HK$53.20")
     assert text == say(services, "/close 1810 2025-06-03")
 
 
-def test_the_biggest_gain_in_chinese_gives_the_gainers(services):
+def test_the_biggest_gain_in_chinese_gives_the_gainers_in_chinese(services):
     text = say(services, "升幅最大")
-    assert "Top movers · Wed 4 Jun 2025" in text
-    assert "▲ Gainers" in text and "▼ Losers" not in text
+    assert "升跌榜 · 2025年6月4日（三）" in text
+    assert "▲ 升幅榜" in text and "▼ 跌幅榜" not in text
 
 
 def test_why_did_it_rise_in_cantonese_gives_the_days_story(services):
-    assert say(services, "點解今日升") == say(services, "/summary 2025-06-04")
+    assert say(services, "點解今日升") == say_in(services, TRADITIONAL, "/summary 2025-06-04")
     assert say(services, "why did the market rise") == say(services, "/summary")
 
 
 def test_hows_the_market_gives_the_index_close(services):
     assert say(services, "how's the market") == say(services, "/close")
-    assert say(services, "大市點") == say(services, "/close")
+    assert say(services, "大市點") == say_in(services, TRADITIONAL, "/close")
 
 
 def test_a_sector_word_gives_the_sector(services):
-    assert say(services, "內銀股今日點") == say(services, "/sector financials 2025-06-04")
+    assert say(services, "內銀股今日點") == say_in(
+        services, TRADITIONAL, "/sector financials 2025-06-04"
+    )
     assert say(services, "what happened to bank stocks").startswith("Financials · Wed 4 Jun")
 
 
@@ -312,10 +320,10 @@ def test_a_name_written_in_full_is_answered_without_a_note(services):
 
 
 def test_a_real_tie_offers_buttons_that_keep_the_day(services):
-    reply = answer_line(services, "阿里尋日點")
+    reply = answer_line(services, "藥明尋日點")
     commands = [b.command for b in reply.button_list]
-    assert "/close 9988.HK 2025-06-03" in commands
-    assert "/close 0241.HK 2025-06-03" in commands
+    assert "/close 2269.HK 2025-06-03" in commands
+    assert "/close 2359.HK 2025-06-03" in commands
 
 
 def test_a_stock_without_closes_says_exactly_that(services):
@@ -326,6 +334,8 @@ def test_a_stock_without_closes_says_exactly_that(services):
 
 def test_a_period_beyond_the_stored_history_says_exactly_that(services):
     text = say(services, "恒指五年")
+    assert "5年：儲存的歷史數據不足（其收市數據由2024年6月3日（一）開始）" in text
+    text = say(services, "hsi 5 years")
     assert "5 years: not enough history in the store (its closes begin Mon 3 Jun 2024)" in text
 
 
@@ -336,7 +346,7 @@ def test_a_weekend_in_plain_words_shows_the_friday(services):
 
 
 def test_a_name_in_a_question_that_matches_nothing_says_so(services):
-    assert say(services, "how did xyzzy close").startswith("No security matches ‘xyzzy’")
+    assert say(services, "how did xyzzy close").startswith("Nothing is a close match for ‘xyzzy’")
 
 
 def test_words_that_ask_nothing_get_the_hint(services):
@@ -361,6 +371,6 @@ def test_ask_answers_plain_words_from_the_command_line(store, tmp_path, capsys):
     assert main(["--db", str(path), "ask", "how did xiaomi do on 3/6"]) == 0
     assert "1810.HK · Tue 3 Jun 2025" in capsys.readouterr().out
     assert main(["--db", str(path), "ask", "升幅最大"]) == 0
-    assert "Gainers" in capsys.readouterr().out
+    assert "升幅榜" in capsys.readouterr().out  # a Chinese question, answered in Chinese
     assert main(["--db", str(path), "ask", "點解今日升"]) == 0
     assert "Hang Seng gains 0.6%" in capsys.readouterr().out

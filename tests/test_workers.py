@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from handlers.answers.daily import push_parts
+from handlers.core.locale import ENGLISH_LOCALE
 from tests.fake_telegram import FakeTelegramServer
 from tests.test_e2e import command_update, free_port, post_when_listening
 
@@ -146,7 +147,7 @@ def test_two_workers_answer_and_two_senders_push_each_chat_once_within_one_budge
             logs = [_stop(w) for w in workers]
         assert all(server.token not in log for log in logs)
 
-    parts = push_parts(store, date(2025, 6, 4), None)
+    parts = push_parts(store, date(2025, 6, 4), None, lang=ENGLISH_LOCALE)
     pushes = [
         c
         for c in server.calls[started:]

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from handlers.answers.render import bold, day_label, escape, price
+from handlers.answers.render import bold, escape, price
 from handlers.answers.reply import Button, Reply
 from handlers.answers.suggest import did_you_mean, no_match
+from handlers.core.locale import Locale
 from handlers.services import Services
 from store import Store
 from store.models import Alert, Close, Security
@@ -16,11 +17,14 @@ from store.tickers import INDEX
 
 MAX_ALERTS = 20
 KINDS = ("above", "below", "move")
-USAGE = (
-    "Usage: /alert innovent above 80 · /alert 700 below 450 · /alert pop mart move 5 "
-    "(a daily move of 5% either way) · add 'repeat' to keep it after it fires · "
-    "/alert remove 2 · /alerts lists them"
-)
+
+
+def usage(lang: Locale) -> str:
+    return lang._(
+        "Usage: /alert innovent above 80 · /alert 700 below 450 · /alert pop mart move 5 "
+        "(a daily move of 5% either way) · add 'repeat' to keep it after it fires · "
+        "/alert remove 2 · /alerts lists them"
+    )
 
 
 @dataclass(frozen=True)
@@ -31,38 +35,45 @@ class AlertRequest:
     repeat: bool
 
 
-def parse_alert(text: str) -> AlertRequest | str:
+def parse_alert(text: str, lang: Locale) -> AlertRequest | str:
     """ "innovent above 70 repeat" → a request; otherwise a sentence saying what is wrong."""
+    _ = lang._
     words = text.split()
     repeat = bool(words) and words[-1].lower() == "repeat"
     if repeat:
         words = words[:-1]
     positions = [i for i, w in enumerate(words) if w.lower() in KINDS]
     if not positions:
-        return "Say above, below or move, and a number."
+        return _("Say above, below or move, and a number.")
     at = positions[-1]
     name, kind, rest = " ".join(words[:at]), words[at].lower(), words[at + 1 :]
     if not name:
-        return "Which stock? Put its name first."
+        return _("Which stock? Put its name first.")
     number = rest[0].rstrip("%").replace(",", "").lstrip("$") if len(rest) == 1 else ""
     number = re.sub(r"^hk\$", "", number, flags=re.IGNORECASE)
     try:
         threshold = float(number)
     except ValueError:
-        return "After above, below or move, give one number, like 80 or 5%."
+        return _("After above, below or move, give one number, like 80 or 5%.")
     if not 0 < threshold < 1e9 or threshold != threshold:
-        return "The number must be greater than zero."
+        return _("The number must be greater than zero.")
     if kind == "move" and threshold >= 100:
-        return "A daily move is a percentage under 100."
+        return _("A daily move is a percentage under 100.")
     return AlertRequest(name, kind, threshold, repeat)
 
 
-def describe(alert: Alert, security: Security | None) -> str:
-    name = security.name if security else alert.ticker
+def describe(alert: Alert, security: Security | None, lang: Locale) -> str:
+    _ = lang._
+    name = lang.name(security) if security else alert.ticker
+    level = price(alert.threshold, index=True)
     if alert.kind == "move":
-        line = f"{name} moving {alert.threshold:g}% or more in a day"
+        line = _("{name} moving {pct}% or more in a day").format(
+            name=name, pct=f"{alert.threshold:g}"
+        )
+    elif alert.kind == "above":
+        line = _("{name} closing above {level}").format(name=name, level=level)
     else:
-        line = f"{name} closing {alert.kind} {price(alert.threshold, index=True)}"
+        line = _("{name} closing below {level}").format(name=name, level=level)
     return line
 
 
@@ -97,59 +108,70 @@ def judge_alerts(store: Store, day: date, at: datetime) -> int:
     return fired
 
 
-def due_messages(store: Store, chat_id: int, at: datetime) -> list[str]:
+def due_messages(store: Store, chat_id: int, at: datetime, lang: Locale) -> list[str]:
     """The alerts of `chat_id` that fired and were not told yet, marked as told: for a chat the
     bot answers in place (the console), not by sending."""
     messages = []
     for day, alert in store.ledger.due_alerts(chat_id=chat_id):
         quote = store.market.quote(alert.ticker, day)
         if quote is not None and store.ledger.start_alert(day, alert.id, at):
-            messages.append(fired_message(alert, quote.security, quote.close))
+            messages.append(fired_message(alert, quote.security, quote.close, lang))
             store.ledger.finish_alert(day, alert.id, "shown", at)
     return messages
 
 
-def fired_message(alert: Alert, security: Security, close: Close) -> str:
+def fired_message(alert: Alert, security: Security, close: Close, lang: Locale) -> str:
     """ "Innovent Biologics closed at HK$74.25, above your 70.00"."""
+    _ = lang._
     unit = "" if security.is_index else "HK$"
-    level = price(close.close, index=security.is_index)
-    when = day_label(close.date)
+    figures = {
+        "name": bold(lang.name(security)),
+        "level": unit + price(close.close, index=security.is_index),
+        "day": lang.day(close.date),
+        "line": price(alert.threshold, index=True),
+    }
     if alert.kind == "move":
-        text = (
-            f"{bold(security.name)} moved {close.pct_change:+.2f}% on {when}, "
-            f"beyond your {alert.threshold:g}% (closed at {unit}{level})."
+        text = _("{name} moved {pct} on {day}, beyond your {threshold}% (closed at {level}).")
+        text = text.format(
+            pct=f"{close.pct_change:+.2f}%", threshold=f"{alert.threshold:g}", **figures
         )
+    elif alert.kind == "above":
+        text = _("{name} closed at {level}, above your {line} ({day}).").format(**figures)
     else:
-        text = (
-            f"{bold(security.name)} closed at {unit}{level}, {alert.kind} your "
-            f"{price(alert.threshold, index=True)} ({when})."
-        )
-    tail = "It stays on (repeat)." if alert.repeat else "The alert is now off; /alerts lists it."
+        text = _("{name} closed at {level}, below your {line} ({day}).").format(**figures)
+    if alert.repeat:
+        tail = _("It stays on (repeat).")
+    else:
+        tail = _("The alert is now off; /alerts lists it.")
     return f"🔔 {text}\n{tail}"
 
 
 def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
     """The reply to `/alert NAME above|below PRICE`, `/alert NAME move PCT`, `/alert remove N`."""
+    lang = services.locale
+    _ = lang._
     words = args.split()
     if words and words[0].lower() in ("remove", "delete", "del", "rm"):
         return _remove(services, chat_id, words[1:])
     if not words or words[0].lower() in ("list", "show"):
         return answer_alerts(services, chat_id)
-    request = parse_alert(args)
+    request = parse_alert(args, lang)
     if isinstance(request, str):
-        return Reply(f"{escape(request)}\n{escape(USAGE)}")
+        return Reply(f"{escape(request)}\n{escape(usage(lang))}")
     result = services.matcher.match(request.name, kinds=("security",))
     tail = f"{request.kind} {request.threshold:.15g}" + (" repeat" if request.repeat else "")
     if result.outcome == "ambiguous":
-        return did_you_mean(result, "alert", tail)
+        return did_you_mean(services, result, "alert", tail)
     if result.outcome == "none" or result.best is None:
-        return no_match(result, "alert", "security", "/alert innovent above 80", tail)
+        examples = "/alert innovent above 80"
+        return no_match(services, result, "alert", _("security"), examples, tail)
     store = services.store
     if len(store.chats.alerts(chat_id)) >= MAX_ALERTS:
-        return Reply(
-            f"You have {MAX_ALERTS} alerts, the most a chat can keep. "
+        text = _(
+            "You have {most} alerts, the most a chat can keep. "
             "Remove one with /alert remove N (/alerts lists them)."
         )
+        return Reply(text.format(most=MAX_ALERTS))
     latest = store.market.latest_date()
     alert = store.chats.add_alert(
         chat_id,
@@ -162,40 +184,56 @@ def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
     )
     security = store.market.security(alert.ticker)
     now = store.market.quote(alert.ticker, latest) if latest else None
-    current = f" (last close {price(now.close.close, index=now.security.is_index)})" if now else ""
-    once = "every time it happens" if alert.repeat else "once, then it turns off"
-    return Reply(
-        f"Alert {alert.number} set: {escape(describe(alert, security))}{escape(current)}.\n"
-        f"Judged on each session's close from the next one; I'll tell you {once}."
+    current = ""
+    if now:
+        last = price(now.close.close, index=now.security.is_index)
+        current = _(" (last close {level})").format(level=last)
+    if alert.repeat:
+        told = _(
+            "Judged on each session's close from the next one; I'll tell you every time it happens."
+        )
+    else:
+        told = _(
+            "Judged on each session's close from the next one; "
+            "I'll tell you once, then it turns off."
+        )
+    text = _("Alert {number} set: {alert}{current}.").format(
+        number=alert.number, alert=escape(describe(alert, security, lang)), current=escape(current)
     )
+    return Reply(f"{text}\n{told}")
 
 
 def _remove(services: Services, chat_id: int, words: list[str]) -> Reply:
+    _ = services.locale._
     number = words[0].lstrip("#") if len(words) == 1 else ""
     if not number.isdigit():
-        return Reply("Which alert? e.g. /alert remove 2 (/alerts lists them).")
+        return Reply(_("Which alert? e.g. /alert remove 2 (/alerts lists them)."))
     if services.store.chats.remove_alert(chat_id, int(number)):
-        return Reply(f"Alert {int(number)} removed.")
-    return Reply(f"There is no alert {int(number)}. /alerts lists them.")
+        return Reply(_("Alert {number} removed.").format(number=int(number)))
+    return Reply(_("There is no alert {number}. /alerts lists them.").format(number=int(number)))
 
 
 def answer_alerts(services: Services, chat_id: int, args: str = "") -> Reply:
     """Every alert of the chat, with a remove button each."""
+    lang = services.locale
+    _ = lang._
     alerts = services.store.chats.alerts(chat_id)
     if not alerts:
-        return Reply("No alerts. Set one with /alert innovent above 80.")
-    lines, buttons = [bold("Your alerts")], []
+        return Reply(_("No alerts. Set one with /alert innovent above 80."))
+    lines, buttons = [bold(_("Your alerts"))], []
     for alert in alerts:
         security = services.store.market.security(alert.ticker)
         if alert.fired_on and not alert.active:
-            state = f"fired {day_label(alert.fired_on)}"
+            state = _("fired {day}").format(day=lang.day(alert.fired_on))
         elif alert.fired_on:
-            state = f"repeat, last fired {day_label(alert.fired_on)}"
+            state = _("repeat, last fired {day}").format(day=lang.day(alert.fired_on))
         elif not alert.active:
-            state = "crossed its line: the message is on its way"
+            state = _("crossed its line: the message is on its way")
         else:
-            state = "repeat" if alert.repeat else "waiting"
-        lines.append(f"{alert.number}. {escape(describe(alert, security))} — {escape(state)}")
-        buttons.append((Button(f"✕ Remove {alert.number}", f"/alert remove {alert.number}"),))
-    lines.append(f"{len(alerts)} of {MAX_ALERTS}")
+            state = _("repeat") if alert.repeat else _("waiting")
+        described = escape(describe(alert, security, lang))
+        lines.append(f"{alert.number}. {described} — {escape(state)}")
+        remove = _("✕ Remove {number}").format(number=alert.number)
+        buttons.append((Button(remove, f"/alert remove {alert.number}"),))
+    lines.append(_("{count} of {most}").format(count=len(alerts), most=MAX_ALERTS))
     return Reply("\n".join(lines), tuple(buttons))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from handlers.answers.render import (
     bold,
     compact,
-    day_label,
     escape,
     fit,
     italic,
@@ -17,27 +17,30 @@ from handlers.answers.render import (
     price,
     whole,
 )
-from handlers.answers.reply import NO_CLOSES, Reply
-from handlers.answers.suggest import choices, did_you_mean, no_match, sole_candidate
+from handlers.answers.reply import Reply, no_closes
+from handlers.answers.suggest import choices, did_you_mean, label, no_match, sole_candidate
 from handlers.answers.understood import taken_as
 from handlers.core.figures import SectorMove, sector_move
+from handlers.core.locale import N_, Locale
 from handlers.core.match import MatchResult
-from handlers.core.periods import parse_asked, period_change, period_name
-from handlers.services import HONG_KONG, Services
-from store.models import Breadth, Quote, Security, YearRange
+from handlers.core.narrative import generate_summary
+from handlers.core.periods import YEAR_TO_DATE, parse_asked, period_change
+from handlers.core.periods import period_name as english_period_name
+from handlers.services import DEFAULT_MIN_TURNOVER, HONG_KONG, Services
+from store import Store
+from store.models import Breadth, Quote, Security, Summary, YearRange
 from store.tickers import INDEX
 
 INDEX_PERIODS = ("1w", "1m")
-EXAMPLES = "/close 700 or /close tencent"
 EXACT = 100.0  # the score of a name, alias or sector written out in full
 
 
 def answer_close(services: Services, args: str = "") -> Reply:
     """The reply to `/close [QUERY] [DATE] [PERIOD]`."""
-    store = services.store
+    store, _ = services.store, services.locale._
     latest = store.market.latest_date()
     if latest is None:
-        return NO_CLOSES
+        return no_closes(services.locale)
     asked = parse_asked(args, today=services.today(), latest=latest)
     day, note = resolve_session(services, asked.day, latest)
     if not asked.query:
@@ -51,11 +54,12 @@ def answer_close(services: Services, args: str = "") -> Reply:
         reply = _security_reply(
             services, only.key, day, note, periods, with_summary=only.key == INDEX
         )
-        return taken_as(only.label, reply)
+        return taken_as(label(services, only), reply, services.locale)
     if result.outcome == "ambiguous":
-        return did_you_mean(result, "close", asked.suffix)
+        return did_you_mean(services, result, "close", asked.suffix)
     if result.outcome == "none":
-        return no_match(result, "close", "security", EXAMPLES, asked.suffix)
+        examples = _("/close 700 or /close tencent")
+        return no_match(services, result, "close", _("security"), examples, asked.suffix)
     ticker = result.best.key if result.best else INDEX
     return _security_reply(services, ticker, day, note, periods, with_summary=ticker == INDEX)
 
@@ -74,37 +78,68 @@ def _sector_hint(services: Services, result: MatchResult, suffix: str) -> Reply 
         named = services.matcher.named_in_full(result.query, kinds=("sector",))
     if named is None:
         return None
-    text = f"{bold(named.key)} is a sector: try /sector {escape(named.key.lower())}."
+    _ = services.locale._
+    lang = services.locale
+    command = lang.sector(named.key) if lang.chinese else named.key.lower()
+    text = _("{sector} is a sector: try /sector {command}.").format(
+        sector=bold(lang.sector(named.key)), command=escape(command)
+    )
     if result.outcome == "none":
         return Reply(text)
-    return Reply(f"{text}\nOr did you mean one of these?", choices(result, "close", suffix))
+    more = _("Or did you mean one of these?")
+    return Reply(f"{text}\n{more}", choices(services, result, "close", suffix))
+
+
+# The names the exchange calendar gives Hong Kong's holidays, for the catalogs: a reply says
+# `_(name)`, and each language has its own words for them.
+HOLIDAY_NAMES = (
+    N_("Boxing Day"),
+    N_("Christmas"),
+    N_("Easter Monday"),
+    N_("Good Friday"),
+    N_("Hong Kong Special Region Establishment Day"),
+    N_("Labour Day"),
+    N_("National Day"),
+    N_("New Year's Day"),
+    N_("Weekend Christmas"),
+    N_("Buddha's Birthday"),
+    N_("Ching Ming Festival"),
+    N_("Chung Yeung Festival"),
+    N_("Lunar New Year"),
+    N_("Tuen Ng Festival"),
+    N_("the day after Mid-Autumn Festival"),
+)
 
 
 def resolve_session(services: Services, asked: date | None, latest: date) -> tuple[date, str]:
     """The session to answer for, and a note when it is not the day that was asked: a day
     without one shows the session before it (a weekend, the Friday), naming the holiday."""
-    store = services.store
+    store, lang = services.store, services.locale
+    _ = lang._
     if asked is None or store.market.is_session(asked):
         return asked or latest, ""
     first = store.market.first_date() or latest
     if asked < first:
-        note = f"No closes stored before {day_label(first)}; showing {day_label(first)}."
-        return first, italic(note)
+        note = _("No closes stored before {first}; showing {nearest}.")
+        return first, italic(note.format(first=lang.day(first), nearest=lang.day(first)))
     before = store.market.session_before(asked) or first
     calendar = services.schedule.calendar
     trading = calendar.is_session(asked)
     if asked > services.today():
-        reason = "that day is in the future"
+        reason = _("that day is in the future")
     elif asked > latest and trading:
-        reason = "its closes are not in yet"
+        reason = _("its closes are not in yet")
     elif trading:
-        reason = "its closes are not stored"
+        reason = _("its closes are not stored")
     elif holiday := calendar.holiday_name(asked):
-        reason = f"{holiday}, no trading"
+        reason = _("{holiday}, no trading").format(holiday=_(holiday))
     else:
-        reason = "no trading that day"
-    shown = "latest" if before == latest and asked > latest else "the session before"
-    note = f"No session on {day_label(asked)} ({reason}); {shown}: {day_label(before)}."
+        reason = _("no trading that day")
+    if before == latest and asked > latest:
+        note = _("No session on {day} ({reason}); latest: {nearest}.")
+    else:
+        note = _("No session on {day} ({reason}); the session before: {nearest}.")
+    note = note.format(day=lang.day(asked), reason=reason, nearest=lang.day(before))
     return before, italic(note)
 
 
@@ -117,77 +152,95 @@ def _security_reply(
     *,
     with_summary: bool,
 ) -> Reply:
-    store = services.store
+    store, lang = services.store, services.locale
     quote = store.market.quote(ticker, day)
     if quote is None:
         return _no_close(services, ticker, day)
+    index = quote.security.is_index
     blocks = [note] if note else []
-    blocks += quote_lines(quote)
+    blocks += quote_lines(quote, lang)
     blocks += [period_line(services, quote, p) for p in periods]
-    blocks += year_lines(store.market.year_range(ticker, day), index=quote.security.is_index)
-    blocks += lot_lines(quote)
+    blocks += year_lines(store.market.year_range(ticker, day), lang, index=index)
+    blocks += lot_lines(quote, lang)
     if not quote.security.is_index and quote.security.sector:
-        blocks.append(sector_line(sector_move(store, quote.security.sector, day)))
+        blocks.append(sector_line(sector_move(store, quote.security.sector, day), lang))
     if with_summary:
         blocks += market_lines(services, day)
-        summary = store.market.summary(day)
+        summary = day_summary(services, day)
         if summary:
             blocks += ["", bold(summary.headline)]
             blocks += [escape(summary.paragraphs[0])] if summary.paragraphs else []
-            blocks += ["", "The full story: /summary · Top movers: /movers · Sectors: /sector"]
+            more = lang._("The full story: /summary · Top movers: /movers · Sectors: /sector")
+            blocks += ["", more]
     return Reply(fit(blocks))
 
 
 def _no_close(services: Services, ticker: str, day: date) -> Reply:
     """A known security without a close that day: say which of the two it is."""
-    store = services.store
+    store, lang = services.store, services.locale
+    _ = lang._
     security = store.market.security(ticker)
     if security is None:
-        return Reply(f"{bold(ticker)} has no close on {day_label(day)}.")
-    name = title_line(security)
+        text = _("{ticker} has no close on {day}.")
+        return Reply(text.format(ticker=bold(ticker), day=lang.day(day)))
+    name = title_line(security, lang)
     if store.market.first_close(ticker) is None:
-        return Reply(f"{name} ({escape(ticker)}): no closes stored for it yet.")
-    return Reply(f"{name} ({escape(ticker)}) has no close on {day_label(day)}.")
+        text = _("{name} ({ticker}): no closes stored for it yet.")
+        return Reply(text.format(name=name, ticker=escape(ticker)))
+    text = _("{name} ({ticker}) has no close on {day}.")
+    return Reply(text.format(name=name, ticker=escape(ticker), day=lang.day(day)))
 
 
-def title_line(security: Security) -> str:
-    """ "<b>Innovent Biologics</b> 信達生物"."""
+def title_line(security: Security, lang: Locale) -> str:
+    """ "<b>Innovent Biologics</b> 信達生物"; in Chinese the Chinese name leads and the English
+    one follows, so either is there to recognise."""
+    if lang.chinese and security.name_zh:
+        return f"{bold(lang.name(security))} {escape(security.name)}"
     title = bold(security.name)
     return f"{title} {escape(security.name_zh)}" if security.name_zh else title
 
 
-def quote_lines(quote: Quote) -> list[str]:
+def quote_lines(quote: Quote, lang: Locale) -> list[str]:
     """The heart of every close answer: who, when, the close, the move and the day's trading."""
     security, close = quote.security, quote.close
     index = security.is_index
+    _ = lang._
 
     def level(value: float) -> str:
         return price(value, index=True) if index else money(value)
 
+    level_line = _("Level {level}") if index else _("Close {level}")
     lines = [
-        title_line(security),
-        f"{escape(security.ticker)} · {day_label(close.date)}",
-        f"{'Close' if not index else 'Level'} {bold(level(close.close))}  "
-        f"{move(close.change, close.pct_change, index=index)}",
+        title_line(security, lang),
+        f"{escape(security.ticker)} · {lang.day(close.date)}",
+        level_line.format(level=bold(level(close.close)))
+        + f"  {move(close.change, close.pct_change, index=index, lang=lang)}",
     ]
-    opening = [f"Previous close {level(close.prev_close)}"] if close.prev_close is not None else []
+    opening = []
+    if close.prev_close is not None:
+        opening.append(_("Previous close {level}").format(level=level(close.prev_close)))
     if close.open is not None:
-        opening.append(f"Open {level(close.open)}")
+        opening.append(_("Open {level}").format(level=level(close.open)))
     if opening:
         lines.append(" · ".join(opening))
     if close.low is not None and close.high is not None:
-        lines.append(f"Day's range {level(close.low)} – {price(close.high, index=index)}")
-    trading = [f"Volume {whole(close.volume)}"] if close.volume else []
+        lines.append(
+            _("Day's range {low} – {high}").format(
+                low=level(close.low), high=price(close.high, index=index)
+            )
+        )
+    trading = [_("Volume {volume}").format(volume=whole(close.volume))] if close.volume else []
     if close.turnover:
-        trading.append(f"Turnover HK${compact(close.turnover)}")
+        trading.append(_("Turnover HK${amount}").format(amount=compact(close.turnover, lang)))
     elif close.volume and not index:
-        trading.append(f"Turnover ≈HK${compact(close.close * close.volume)} (close × volume)")
+        estimate = compact(close.close * close.volume, lang)
+        trading.append(_("Turnover ≈HK${amount} (close × volume)").format(amount=estimate))
     if trading:
         lines.append(" · ".join(trading))
     return lines
 
 
-def year_lines(found: YearRange | None, *, index: bool) -> list[str]:
+def year_lines(found: YearRange | None, lang: Locale, *, index: bool) -> list[str]:
     """ "52-week range HK$41.20 – 76.95", or the range since the first close when the security
     has traded for less than a year."""
     if found is None:
@@ -195,79 +248,135 @@ def year_lines(found: YearRange | None, *, index: bool) -> list[str]:
     low = price(found.low, index=True) if index else money(found.low)
     high = price(found.high, index=index)
     if found.full_year:
-        return [f"52-week range {low} – {high}"]
-    return [f"Range since {day_label(found.since)}: {low} – {high}"]
+        return [lang._("52-week range {low} – {high}").format(low=low, high=high)]
+    since = lang._("Range since {day}: {low} – {high}")
+    return [since.format(day=lang.day(found.since), low=low, high=high)]
 
 
-def lot_lines(quote: Quote) -> list[str]:
+def lot_lines(quote: Quote, lang: Locale) -> list[str]:
     """ "Board lot 500 shares · HK$37,125.00 a lot": what the smallest trade costs."""
     lot = quote.security.board_lot
     if not lot or quote.security.is_index:
         return []
-    return [f"Board lot {whole(lot)} shares · HK${quote.close.close * lot:,.2f} a lot"]
+    text = lang._("Board lot {shares} shares · HK${cost} a lot")
+    return [text.format(shares=whole(lot), cost=f"{quote.close.close * lot:,.2f}")]
 
 
 def market_lines(services: Services, day: date, index: str = INDEX) -> list[str]:
     """How broad the index's move was among its members, and how fresh the figures are."""
-    store = services.store
+    store, lang = services.store, services.locale
     counted = store.market.breadth(day, universe=store.market.membership(index, day))
-    lines = [breadth_line(counted, day)] if counted.total else []
-    return [*lines, as_of_line(day, store.market.stored_at(day))]
+    lines = [breadth_line(counted, day, lang)] if counted.total else []
+    return [*lines, as_of_line(day, store.market.stored_at(day), lang)]
 
 
-def breadth_line(counted: Breadth, day: date) -> str:
+def breadth_line(counted: Breadth, day: date, lang: Locale) -> str:
     """ "Breadth of its 83 members: 55 up · 24 down · 4 unchanged"."""
-    return f"{breadth_basis(counted, day)}: {breadth_counts(counted)}"
+    return f"{breadth_basis(counted, day, lang)}: {breadth_counts(counted, lang)}"
 
 
-def breadth_counts(counted: Breadth) -> str:
-    return f"{counted.advancers} up · {counted.decliners} down · {counted.unchanged} unchanged"
+def breadth_counts(counted: Breadth, lang: Locale) -> str:
+    return lang._("{up} up · {down} down · {unchanged} unchanged").format(
+        up=counted.advancers, down=counted.decliners, unchanged=counted.unchanged
+    )
 
 
-def breadth_basis(counted: Breadth, day: date) -> str:
+def breadth_basis(counted: Breadth, day: date, lang: Locale) -> str:
     """Whose stocks were counted, so nobody mistakes the stocks stored for the index."""
+    _ = lang._
     universe = counted.universe
     if universe is None:
-        return f"Breadth of {counted.total} stocks"
+        return _("Breadth of {count} stocks").format(count=counted.total)
     listed = len(universe.tickers)
-    basis = f"Breadth of its {listed} members"
+    basis = _("Breadth of its {count} members").format(count=listed)
     if universe.as_of > day:
-        basis += f" (as listed on {day_label(universe.as_of)})"
+        basis += _(" (as listed on {day})").format(day=lang.day(universe.as_of))
     if counted.total != listed:
-        basis += f" ({counted.total} with a close)"
+        basis += _(" ({count} with a close)").format(count=counted.total)
     return basis
 
 
-def as_of_line(day: date, stored_at: datetime | None) -> str:
+def as_of_line(day: date, stored_at: datetime | None, lang: Locale) -> str:
     """ "As of Wed 4 Jun 2025 close · data stored 4 Jun 18:02 HKT"."""
-    line = f"As of {day_label(day)} close"
+    _ = lang._
+    line = _("As of {day} close").format(day=lang.day(day))
     if stored_at is None:
         return line
     if stored_at.tzinfo is None:  # the store writes UTC
         stored_at = stored_at.replace(tzinfo=UTC)
     local = stored_at.astimezone(HONG_KONG)
-    year = "" if local.year == day.year else f" {local.year}"
-    return f"{line} · data stored {local.day} {local:%b}{year} {local:%H:%M} HKT"
+    if lang.chinese:
+        year = "" if local.year == day.year else f"{local.year}年"
+        when = f"{year}{local.month}月{local.day}日 {local:%H:%M}"
+    else:
+        year = "" if local.year == day.year else f" {local.year}"
+        when = f"{local.day} {local:%b}{year} {local:%H:%M}"
+    return line + _(" · data stored {when} HKT").format(when=when)
+
+
+def period_name(period: str, lang: Locale) -> str:
+    """ "1 month", "30 days", "year to date" … in the reply's language ("3個月", "年初至今")."""
+    if period == YEAR_TO_DATE:
+        return lang._("year to date")
+    if not lang.chinese:
+        return english_period_name(period)
+    number, unit = int(period[:-1]), period[-1]
+    units = {"d": lang._("day"), "w": lang._("week"), "m": lang._("month"), "y": lang._("year")}
+    return f"{number}{units[unit]}"
 
 
 def period_line(services: Services, quote: Quote, period: str) -> str:
     """ "1 month: ▲ +5.23% (+1,178.40) since Fri 2 May 2025"."""
+    lang = services.locale
+    name = period_name(period, lang).capitalize()
     found = period_change(services.store, quote.security.ticker, quote.close.date, period)
     if found is None:
         first = services.store.market.first_close(quote.security.ticker)
-        since = f" (its closes begin {day_label(first.date)})" if first else ""
-        return f"{period_name(period).capitalize()}: not enough history in the store{since}"
-    index = quote.security.is_index
-    return (
-        f"{period_name(period).capitalize()}: {move(found.change, found.pct_change, index=index)} "
-        f"since {day_label(found.since)}"
-    )
+        text = lang._("{period}: not enough history in the store").format(period=name)
+        if first:
+            text += lang._(" (its closes begin {day})").format(day=lang.day(first.date))
+        return text
+    moved = move(found.change, found.pct_change, index=quote.security.is_index, lang=lang)
+    since = lang._("{period}: {move} since {day}")
+    return since.format(period=name, move=moved, day=lang.day(found.since))
 
 
-def sector_line(sector: SectorMove) -> str:
+def sector_line(sector: SectorMove, lang: Locale) -> str:
+    name = escape(lang.sector(sector.sector))
     if sector.pct_change is None:
-        return f"Sector: {escape(sector.sector)}"
-    return (
-        f"Sector: {escape(sector.sector)} {pct_move(sector.pct_change)} "
-        f"({escape(sector.basis)}) · /sector {escape(sector.sector.lower())}"
+        return lang._("Sector: {sector}").format(sector=name)
+    text = lang._("Sector: {sector} {move} ({basis}) · /sector {command}")
+    return text.format(
+        sector=name,
+        move=pct_move(sector.pct_change, lang),
+        basis=escape(sector_basis(sector, lang)),
+        command=escape(lang.sector(sector.sector) if lang.chinese else sector.sector.lower()),
     )
+
+
+def sector_basis(sector: SectorMove, lang: Locale) -> str:
+    """How the move was found, said in the reply so nobody mistakes an average for an index."""
+    if sector.index:
+        return lang.name(sector.index.security)
+    return lang._n("average of {count} stock", "average of {count} stocks", sector.stocks).format(
+        count=sector.stocks
+    )
+
+
+def day_summary(services: Services, day: date) -> Summary | None:
+    """The day's summary in the chat's language (see `day_summary_in`)."""
+    return day_summary_in(services.store, day, services.locale, min_turnover=services.min_turnover)
+
+
+def day_summary_in(
+    store: Store, day: date, lang: Locale, *, min_turnover: float = DEFAULT_MIN_TURNOVER
+) -> Summary | None:
+    """The day's summary in `lang`: a written one as written; one generated from the data is
+    written again from the data in `lang`."""
+    summary = store.market.summary(day)
+    if summary is None or not lang.chinese or summary.source != "generated":
+        return summary
+    written = generate_summary(store, day, lang, min_turnover=min_turnover)
+    if written is None:
+        return summary
+    return replace(summary, headline=written[0], body=written[1])

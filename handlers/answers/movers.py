@@ -6,21 +6,11 @@ import re
 from dataclasses import dataclass, replace
 
 from handlers.answers.close import resolve_session
-from handlers.answers.render import (
-    bold,
-    day_label,
-    escape,
-    fit,
-    italic,
-    percent,
-    price,
-    rounded,
-    shorten,
-    table,
-)
-from handlers.answers.reply import NO_CLOSES, Reply
+from handlers.answers.render import bold, escape, fit, italic, percent, price, shorten, table
+from handlers.answers.reply import Reply, no_closes
 from handlers.core.dates import split_trailing_day
-from handlers.core.figures import ranked_movers, short_name
+from handlers.core.figures import ranked_movers, short_name_in
+from handlers.core.locale import Locale
 from handlers.services import Services
 from store import Store
 from store.models import Movers, Quote
@@ -29,20 +19,28 @@ from store.tickers import BOARD
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
 NAME_WIDTH = 20
-USAGE = (
-    "Usage: /movers [hsi] [all] [number up to 20] [gainers|losers] [date], "
-    "e.g. /movers 10 losers, /movers hsi or /movers all"
-)
+ZH_NAME_WIDTH = 10  # Chinese characters are twice as wide on a phone
 _SIDES = {
     "gainers": "gainers",
     "gainer": "gainers",
     "up": "gainers",
     "winners": "gainers",
+    "升": "gainers",
+    "升幅": "gainers",
     "losers": "losers",
     "loser": "losers",
     "down": "losers",
     "decliners": "losers",
+    "跌": "losers",
+    "跌幅": "losers",
 }
+
+
+def usage(lang: Locale) -> str:
+    return lang._(
+        "Usage: /movers [hsi] [all] [number up to 20] [gainers|losers] [date], "
+        "e.g. /movers 10 losers, /movers hsi or /movers all"
+    )
 
 
 @dataclass(frozen=True)
@@ -56,63 +54,88 @@ class Options:
 
 def answer_movers(services: Services, args: str = "") -> Reply:
     """The reply to `/movers [all] [N] [gainers|losers] [DATE]`."""
-    store = services.store
+    store, lang = services.store, services.locale
+    _ = lang._
     latest = store.market.latest_date()
     if latest is None:
-        return NO_CLOSES
+        return no_closes(lang)
     rest, asked_day = split_trailing_day(args, today=services.today(), reference=latest)
-    options = _options(rest, indexes=store.market.indexes_with_members())
+    options = _options(rest, lang, indexes=store.market.indexes_with_members())
     if options.problem:
-        return Reply(f"{escape(options.problem)}\n{escape(USAGE)}")
+        return Reply(f"{escape(options.problem)}\n{escape(usage(lang))}")
     day, note = resolve_session(services, asked_day, latest)
     floor = 0.0 if options.everything else services.min_turnover
     movers = ranked_movers(store, day, options.count, min_turnover=floor, among=options.among)
     blocks = [note] if note else []
-    blocks.append(f"{bold('Top movers')} · {day_label(day)}")
+    blocks.append(bold(_("Top movers")) + f" · {lang.day(day)}")
+    none = _("None today.")
     if "gainers" in options.sides:
-        blocks += ["", f"▲ {bold('Gainers')}", movers_table(movers.gainers) or "None today."]
+        blocks += ["", "▲ " + bold(_("Gainers")), movers_table(movers.gainers, lang) or none]
     if "losers" in options.sides:
-        blocks += ["", f"▼ {bold('Losers')}", movers_table(movers.losers) or "None today."]
+        blocks += ["", "▼ " + bold(_("Losers")), movers_table(movers.losers, lang) or none]
     blocks += ["", universe_line(services, movers, floor)]
-    blocks += ["", "One stock in detail: /close innovent"]
+    blocks += ["", _("One stock in detail: /close innovent")]
     return Reply(fit(blocks))
 
 
 def universe_line(services: Services, movers: Movers, floor: float) -> str:
     """What was ranked: "Ranked: the 447 of 493 Hang Seng Composite Index members with a close
     that traded at least HK$10M; 46 left out (/movers all ranks them)."."""
-    whose = _whose(services.store, movers)
+    lang = services.locale
+    _ = lang._
+    whose = _whose(services.store, movers, lang)
     ranked = movers.counted - movers.left_out
+    amount = lang.rounded(floor)
     if not movers.left_out:
-        every = "the one" if movers.counted == 1 else f"all {movers.counted}"
-        floor_words = f", none known to trade under HK${rounded(floor)}" if floor else ""
-        return italic(f"Ranked: {every} {escape(whose)} with a close{floor_words}.")
-    them = "it" if movers.left_out == 1 else "them"
+        if movers.counted == 1:
+            every = _("Ranked: the one {whose} with a close")
+        else:
+            every = _("Ranked: all {count} {whose} with a close")
+        line = every.format(count=movers.counted, whose=escape(whose))
+        if floor:
+            line += _(", none known to trade under HK${amount}").format(amount=amount)
+        return italic(line + _("."))
+    text = lang._n(
+        "Ranked: the {ranked} of {count} {whose} with a close that traded at least "
+        "HK${amount}; {left} left out (/movers all ranks it).",
+        "Ranked: the {ranked} of {count} {whose} with a close that traded at least "
+        "HK${amount}; {left} left out (/movers all ranks them).",
+        movers.left_out,
+    )
     return italic(
-        f"Ranked: the {ranked} of {movers.counted} {escape(whose)} with a close that traded at "
-        f"least HK${rounded(floor)}; {movers.left_out} left out (/movers all ranks {them})."
+        text.format(
+            ranked=ranked,
+            count=movers.counted,
+            whose=escape(whose),
+            amount=amount,
+            left=movers.left_out,
+        )
     )
 
 
-def ranked_among(store: Store, movers: Movers, floor: float) -> str:
+def ranked_among(store: Store, movers: Movers, floor: float, lang: Locale) -> str:
     """The short form for the push: "Among Hang Seng Composite Index members trading at least
     HK$10M"."""
-    among = f"Among {_whose(store, movers)}"
-    return escape(among + (f" trading at least HK${rounded(floor)}" if floor else ""))
+    _ = lang._
+    whose = _whose(store, movers, lang)
+    if floor:
+        among = _("Among {whose} trading at least HK${amount}")
+        return escape(among.format(whose=whose, amount=lang.rounded(floor)))
+    return escape(_("Among {whose}").format(whose=whose))
 
 
-def _whose(store: Store, movers: Movers) -> str:
+def _whose(store: Store, movers: Movers, lang: Locale) -> str:
     universe = movers.universe
     if universe is None:
-        return "stocks"
+        return lang._("stocks")
     index = store.market.security(universe.index)
-    whose = f"{index.name if index else universe.index} members"
+    whose = lang._("{index} members").format(index=lang.name(index) if index else universe.index)
     if universe.as_of > movers.date:
-        whose += f" (as listed on {day_label(universe.as_of)})"
+        whose += lang._(" (as listed on {day})").format(day=lang.day(universe.as_of))
     return whose
 
 
-def _options(text: str, *, indexes: list[str]) -> Options:
+def _options(text: str, lang: Locale, *, indexes: list[str]) -> Options:
     """What the words after /movers ask for, or the problem with them."""
     options = Options()
     for word in text.lower().split():
@@ -122,21 +145,24 @@ def _options(text: str, *, indexes: list[str]) -> Options:
         if re.fullmatch(r"\d{1,6}", word):
             count = int(word)
             if not 1 <= count <= MAX_COUNT:
-                return Options(problem=f"I can list 1 to {MAX_COUNT} movers, not {count}.")
+                problem = lang._("I can list 1 to {most} movers, not {count}.")
+                return Options(problem=problem.format(most=MAX_COUNT, count=count))
             options = replace(options, count=count)
         elif word in _SIDES:
             options = replace(options, sides=(_SIDES[word],))
-        elif word in ("all", "everything"):
+        elif word in ("all", "everything", "全部"):
             options = replace(options, everything=True)
         else:
-            return Options(problem=f"I don't understand ‘{shorten(word, 30)}’.")
+            problem = lang._("I don't understand {word}.")
+            return Options(problem=problem.format(word=f"‘{shorten(word, 30)}’"))
     return options
 
 
-def movers_table(quotes: list[Quote]) -> str:
+def movers_table(quotes: list[Quote], lang: Locale) -> str:
+    width = ZH_NAME_WIDTH if lang.chinese else NAME_WIDTH
     rows = [
         (
-            shorten(short_name(q.security), NAME_WIDTH),
+            shorten(short_name_in(q.security, lang), width),
             price(q.close.close),
             percent(q.close.pct_change or 0),
         )

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from handlers.core.locale import ENGLISH_LOCALE, Locale
+
 TELEGRAM_LIMIT = 4096
 UP, DOWN, FLAT = "▲", "▼", "▬"
 
@@ -27,9 +29,9 @@ def italic(text: object) -> str:
     return f"<i>{escape(text)}</i>"
 
 
-def day_label(day: date) -> str:
-    """ "Wed 4 Jun 2025"."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+def day_label(day: date, lang: Locale = ENGLISH_LOCALE) -> str:
+    """ "Wed 4 Jun 2025", or "2025年6月4日（三）"."""
+    return lang.day(day)
 
 
 def price(value: float, *, index: bool = False) -> str:
@@ -56,37 +58,47 @@ def arrow(value: float | None) -> str:
     return UP if value > 0 else DOWN
 
 
-def move(change: float | None, pct: float | None, *, index: bool = False) -> str:
-    """ "▲ +141.54 (+0.60%)", or a note that there is no previous close to compare with."""
+def move(
+    change: float | None,
+    pct: float | None,
+    *,
+    index: bool = False,
+    lang: Locale = ENGLISH_LOCALE,
+) -> str:
+    """ "▲ +141.54 (+0.60%)" (in Chinese "▲ 升141.54（+0.60%）"), or a note that there is no
+    previous close to compare with."""
     if change is None or pct is None:
-        return "no previous close to compare"
+        return lang._("no previous close to compare")
     places = 2 if index or abs(change) >= 1 else 3
+    if lang.chinese:
+        return f"{arrow(pct)} {rise_or_fall(pct, lang)}{abs(change):,.{places}f}（{percent(pct)}）"
     return f"{arrow(pct)} {signed(change, places)} ({percent(pct)})"
 
 
-def pct_move(pct: float | None) -> str:
+def rise_or_fall(pct: float, lang: Locale) -> str:
+    """升, 跌 or 平: the word a Chinese reader expects before a move."""
+    if round(pct, 2) == 0:
+        return lang._("unchanged")
+    return lang._("up") if pct > 0 else lang._("down")
+
+
+def pct_move(pct: float | None, lang: Locale = ENGLISH_LOCALE) -> str:
     """ "▲ +3.36%"."""
-    return "n/a" if pct is None else f"{arrow(pct)} {percent(pct)}"
+    return lang._("n/a") if pct is None else f"{arrow(pct)} {percent(pct)}"
 
 
 def whole(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def compact(value: float) -> str:
-    """Turnover-sized numbers a phone can show: 1.23B, 456.7M, 12.3K."""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= size:
-            return f"{value / size:,.2f}{suffix}"
-    return f"{value:,.0f}"
+def compact(value: float, lang: Locale = ENGLISH_LOCALE) -> str:
+    """Turnover-sized numbers a phone can show: 1.23B, 456.7M, 12.3K (45.3億 in Chinese)."""
+    return lang.compact(value)
 
 
-def rounded(value: float) -> str:
-    """Round amounts as people say them: 10M, 2.5M, 1B, 500K."""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= size:
-            return f"{value / size:,.2f}".rstrip("0").rstrip(".") + suffix
-    return f"{value:,.0f}"
+def rounded(value: float, lang: Locale = ENGLISH_LOCALE) -> str:
+    """Round amounts as people say them: 10M, 2.5M, 1B, 500K (1,000萬 in Chinese)."""
+    return lang.rounded(value)
 
 
 def shorten(text: str, width: int) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.core.locale import Locale
+
 
 @dataclass(frozen=True)
 class Button:
@@ -26,5 +28,8 @@ class Reply:
         return [button for row in self.buttons for button in row]
 
 
-# Every question about the market before any data is loaded gets the same honest answer.
-NO_CLOSES = Reply("No closes are loaded yet: the day's figures arrive after the market closes.")
+def no_closes(lang: Locale) -> Reply:
+    """Every question about the market before any data is loaded gets the same honest answer."""
+    return Reply(
+        lang._("No closes are loaded yet: the day's figures arrive after the market closes.")
+    )

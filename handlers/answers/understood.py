@@ -1,5 +1,5 @@
 """What the bot says about how it read a plain question: the words of its own, kept in one
-place so they are easy to translate."""
+place, each through the reply's language."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from dataclasses import replace
 
 from handlers.answers.render import escape, italic
 from handlers.answers.reply import Reply
-
-NOT_UNDERSTOOD = Reply(
-    "Send a stock's name or code, like pop mart or 700, or /help for everything I do."
-)
-TAKEN_AS = "Taken as {label}."
+from handlers.core.locale import Locale
 
 
-def taken_as(label: str, reply: Reply) -> Reply:
+def not_understood(lang: Locale) -> Reply:
+    return Reply(
+        lang._("Send a stock's name or code, like pop mart or 700, or /help for everything I do.")
+    )
+
+
+def taken_as(label: str, reply: Reply, lang: Locale) -> Reply:
     """The reply, first saying which security a near match was taken to mean."""
-    note = italic(escape(TAKEN_AS.format(label=label)))
+    note = italic(escape(lang._("Taken as {label}.").format(label=label)))
     return replace(reply, text=f"{note}\n{reply.text}")

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from handlers.answers.render import bold, day_label, escape, fit, percent, price, shorten, table
-from handlers.answers.reply import NO_CLOSES, Button, Reply
-from handlers.answers.suggest import choices, quoted
-from handlers.core.figures import short_name
+from handlers.answers.render import bold, escape, fit, percent, price, shorten, table
+from handlers.answers.reply import Button, Reply, no_closes
+from handlers.answers.suggest import choices, label, quoted
+from handlers.core.figures import short_name_in
+from handlers.core.locale import Locale
 from handlers.core.match import Matcher, MatchResult
 from handlers.services import Services
 from store import Store
@@ -20,17 +21,15 @@ MAX_NAMES = 30
 MAX_ASKED = 3  # unclear names asked about at once, each with its buttons
 NAME_WORDS = 6  # the most words one name is looked for in
 NAME_WIDTH = 18
-USAGE = (
-    "Usage: /watch add innovent, pop mart · /watch remove pop mart · /watch clear · "
-    "/watch to see the list"
-)
+ZH_NAME_WIDTH = 9  # Chinese characters are twice as wide on a phone
 _SEPARATORS = re.compile(r"[,，、;；]+")
 
 
 def answer_watch(services: Services, chat_id: int, args: str = "") -> Reply:
     """The reply to `/watch [add NAMES | remove NAME | clear]`."""
-    action, _, rest = args.strip().partition(" ")
+    action, _space, rest = args.strip().partition(" ")
     action = action.lower()
+    _ = services.locale._
     if not action or action in ("list", "show"):
         return show_watchlist(services, chat_id)
     if action == "add":
@@ -39,12 +38,17 @@ def answer_watch(services: Services, chat_id: int, args: str = "") -> Reply:
         return _remove(services, chat_id, rest)
     if action == "clear":
         removed = services.store.chats.clear_watchlist(chat_id)
-        return Reply(
-            f"Cleared your watchlist ({removed} names)."
-            if removed
-            else "Your watchlist is already empty."
-        )
-    return Reply(escape(USAGE))
+        if not removed:
+            return Reply(_("Your watchlist is already empty."))
+        return Reply(_("Cleared your watchlist ({count} names).").format(count=removed))
+    return Reply(escape(usage(services.locale)))
+
+
+def usage(lang: Locale) -> str:
+    return lang._(
+        "Usage: /watch add innovent, pop mart · /watch remove pop mart · /watch clear · "
+        "/watch to see the list"
+    )
 
 
 def split_names(text: str, matcher: Matcher) -> list[str]:
@@ -92,7 +96,7 @@ class _Outcome:
 def _add(services: Services, chat_id: int, text: str) -> Reply:
     names = split_names(text, services.matcher)
     if not names:
-        return Reply(escape(USAGE))
+        return Reply(escape(usage(services.locale)))
     store, outcome = services.store, _Outcome()
     for name in names[:MAX_NAMES]:
         result = services.matcher.match(name, kinds=("security",))
@@ -101,84 +105,99 @@ def _add(services: Services, chat_id: int, text: str) -> Reply:
         elif result.outcome == "none" or result.best is None:
             outcome.unknown.append(result)
         elif len(store.chats.watchlist(chat_id)) >= MAX_NAMES:
-            outcome.full.append(result.best.label)
+            outcome.full.append(label(services, result.best))
         elif store.chats.watch(chat_id, result.best.key, services.now()):
-            outcome.added.append(result.best.label)
+            outcome.added.append(label(services, result.best))
         else:
-            outcome.already.append(result.best.label)
-    return _added_reply(outcome, len(store.chats.watchlist(chat_id)))
+            outcome.already.append(label(services, result.best))
+    return _added_reply(services, outcome, len(store.chats.watchlist(chat_id)))
 
 
-def _added_reply(outcome: _Outcome, count: int) -> Reply:
+def _added_reply(services: Services, outcome: _Outcome, count: int) -> Reply:
+    _ = services.locale._
+    comma = _(", ")
     lines = []
     if outcome.added:
-        lines.append(f"Added {escape(', '.join(outcome.added))}.")
+        lines.append(_("Added {names}.").format(names=escape(comma.join(outcome.added))))
     if outcome.already:
-        lines.append(f"Already on your list: {escape(', '.join(dict.fromkeys(outcome.already)))}.")
+        text = _("Already on your list: {names}.")
+        lines.append(text.format(names=escape(comma.join(dict.fromkeys(outcome.already)))))
     if outcome.full:
-        lines.append(
-            f"Your watchlist is full ({MAX_NAMES} names), so {escape(', '.join(outcome.full))} "
-            "was not added. Make room with /watch remove NAME."
+        text = _(
+            "Your watchlist is full ({most} names), so {names} was not added. "
+            "Make room with /watch remove NAME."
         )
+        lines.append(text.format(most=MAX_NAMES, names=escape(comma.join(outcome.full))))
     for result in outcome.unknown:
-        lines.append(f"No security matches {quoted(result.query)}.")
+        lines.append(_("No security matches {query}.").format(query=quoted(result.query)))
     buttons: list[tuple[Button, ...]] = []
     for result in outcome.unclear[:MAX_ASKED]:
-        lines.append(f"{quoted(result.query)} could be more than one: {bold('which one?')}")
-        buttons += choices(result, "watch add")
+        text = _("{query} could be more than one: {which}")
+        lines.append(text.format(query=quoted(result.query), which=bold(_("which one?"))))
+        buttons += choices(services, result, "watch add")
     if len(outcome.unclear) > MAX_ASKED:
-        lines.append(f"…and {len(outcome.unclear) - MAX_ASKED} more: add them one at a time.")
-    lines.append(f"{count} of {MAX_NAMES} names: /watch shows them.")
+        text = _("…and {count} more: add them one at a time.")
+        lines.append(text.format(count=len(outcome.unclear) - MAX_ASKED))
+    lines.append(
+        _("{count} of {most} names: /watch shows them.").format(count=count, most=MAX_NAMES)
+    )
     return Reply(fit(lines), tuple(buttons))
 
 
 def _remove(services: Services, chat_id: int, text: str) -> Reply:
+    _ = services.locale._
     if not text.strip():
-        return Reply(escape(USAGE))
+        return Reply(escape(usage(services.locale)))
     result = services.matcher.match(text, kinds=("security",))
     watched = {s.ticker: s for s in services.store.chats.watchlist(chat_id)}
     on_list = [c for c in result.candidates if c.key in watched]
     if result.outcome == "none" or not on_list:
-        return Reply(f"{quoted(text)} is not on your watchlist. /watch shows it.")
+        return Reply(
+            _("{query} is not on your watchlist. /watch shows it.").format(query=quoted(text))
+        )
     if len(on_list) > 1:
         narrowed = MatchResult(result.query, "ambiguous", on_list)
+        which = _("{query} could be more than one: {which}")
         return Reply(
-            f"{quoted(text)} could be more than one: {bold('which one?')}",
-            choices(narrowed, "watch remove"),
+            which.format(query=quoted(text), which=bold(_("which one?"))),
+            choices(services, narrowed, "watch remove"),
         )
     services.store.chats.unwatch(chat_id, on_list[0].key)
-    return Reply(f"Removed {escape(on_list[0].label)}.")
+    return Reply(_("Removed {name}.").format(name=escape(label(services, on_list[0]))))
 
 
 def show_watchlist(services: Services, chat_id: int) -> Reply:
     """Every name with the day's close and % change, best first, beside the index's move."""
-    store = services.store
+    store, lang = services.store, services.locale
+    _ = lang._
     day = store.market.latest_date()
     if not store.chats.watchlist(chat_id):
-        return Reply("Your watchlist is empty. Add names with /watch add innovent, pop mart")
+        return Reply(_("Your watchlist is empty. Add names with /watch add innovent, pop mart"))
     if day is None:
-        return NO_CLOSES
+        return no_closes(lang)
     watched = store.chats.watched_quotes(chat_id, day)
-    versus = versus_index(store, day) or "no index close"
+    versus = versus_index(store, day, lang) or _("no index close")
     blocks = [
-        f"{bold('Your watchlist')} · {day_label(day)} · {escape(versus)}",
-        watchlist_table(watched),
-        f"{len(watched)} of {MAX_NAMES} · /watch add NAME · /watch remove NAME",
+        bold(_("Your watchlist")) + f" · {lang.day(day)} · {escape(versus)}",
+        watchlist_table(watched, lang),
+        _("{count} of {most} · /watch add NAME · /watch remove NAME").format(
+            count=len(watched), most=MAX_NAMES
+        ),
     ]
     return Reply(fit(blocks))
 
 
-def versus_index(store: Store, day: date) -> str:
+def versus_index(store: Store, day: date, lang: Locale) -> str:
     """ "vs HSI +0.60%", what each name is read against; empty without the index's move."""
     index = store.market.quote(INDEX, day)
     if index is None or index.close.pct_change is None:
         return ""
-    return f"vs HSI {percent(index.close.pct_change)}"
+    return lang._("vs HSI {pct}").format(pct=percent(index.close.pct_change))
 
 
-def watchlist_table(watched: list[WatchedQuote]) -> str:
+def watchlist_table(watched: list[WatchedQuote], lang: Locale) -> str:
     """A line per name that fits a phone, best first; names without a close that day last."""
-    return table([_row(w) for w in sorted(watched, key=_best_first)], "<>>")
+    return table([_row(w, lang) for w in sorted(watched, key=_best_first)], "<>>")
 
 
 def _best_first(watched: WatchedQuote) -> tuple[bool, bool, float, str]:
@@ -187,10 +206,11 @@ def _best_first(watched: WatchedQuote) -> tuple[bool, bool, float, str]:
     return (close is None, pct is None, -(pct or 0.0), watched.security.name)
 
 
-def _row(watched: WatchedQuote) -> tuple[str, str, str]:
-    name = shorten(short_name(watched.security), NAME_WIDTH)
+def _row(watched: WatchedQuote, lang: Locale) -> tuple[str, str, str]:
+    width = ZH_NAME_WIDTH if lang.chinese else NAME_WIDTH
+    name = shorten(short_name_in(watched.security, lang), width)
     close = watched.close
     if close is None:
-        return (name, "no close", "")
-    pct = "n/a" if close.pct_change is None else percent(close.pct_change)
+        return (name, lang._("no close"), "")
+    pct = lang._("n/a") if close.pct_change is None else percent(close.pct_change)
     return (name, price(close.close), pct)

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from handlers.core.locale import Locale
+from handlers.core.match import shorter_chinese_names
 from store import Store
 from store.models import Movers, Quote, Security
 from store.tickers import BOARD
@@ -73,6 +75,19 @@ def short_name(security: Security) -> str:
     while len(words) > 1 and words[-1].lower().strip(".,") in _CORPORATE_WORDS:
         words.pop()
     return " ".join(words)
+
+
+# HKEX's markers after a Chinese name: －Ｗ (weighted voting rights), －Ｓ, －ＳＷ, －Ｂ, －Ｒ …
+_ZH_MARKERS = re.compile(r"\s*[-－]\s*[A-Za-zＡ-Ｚａ-ｚ]{1,3}$")
+
+
+def short_name_in(security: Security, lang: Locale) -> str:
+    """How a reply in `lang` names a company in a list: "CSPC Pharmaceutical", or "石藥集團"
+    → "石藥" (HKEX's Chinese name without its markers and legal endings)."""
+    if not lang.chinese or not security.name_zh:
+        return short_name(security)
+    name = _ZH_MARKERS.sub("", security.name_zh.strip())
+    return lang.script(shorter_chinese_names(name)[-1] if not security.is_index else name)
 
 
 def sentences(text: str) -> list[str]:

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Protocol
 
+from handlers.core.locale import N_
+
 LIMIT = 20
 WINDOW = 60.0  # seconds
-SLOW_DOWN = "Slow down a little — I'll answer again in a minute."
+SLOW_DOWN = N_("Slow down a little — I'll answer again in a minute.")
 
 
 class Verdict(Enum):

@@ -240,6 +240,9 @@ def shorter_chinese_names(name: str) -> list[str]:
 
 
 _SHARE_CLASS = re.compile(r"\s(?:w|sw|s)$")
+# Characters Hong Kong writes two ways, folded to one so either finds a name: HKEX writes
+# 滙豐 and 恒生, people also type 匯豐 and 恆生.
+_VARIANTS = str.maketrans({"滙": "匯", "恆": "恒", "裡": "裏", "綫": "線", "衞": "衛", "啓": "啟"})
 _NOT_WORD = re.compile(r"[\W_]+")
 _LAST_CHARACTER = chr(0x10FFFF)  # sorts after every character a name holds
 
@@ -325,6 +328,7 @@ def normalise(text: str) -> str:
     # Zero-width and direction marks are invisible to the person typing; drop them.
     if not text.isascii():
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+        text = text.translate(_VARIANTS)
     text = unicodedata.normalize("NFKC", text.casefold())
     text = " ".join(text.split())
     start, end = 0, len(text)

@@ -1,14 +1,16 @@
 """A market summary written from the data, for days nobody wrote one.
 
-Plain, correct English from the store's own figures: the index move, the best and worst
-sectors, the top movers and the breadth of the day. A written summary always wins.
+Plain, correct sentences in any reply language, from the store's own figures: the index move,
+the best and worst sectors, the top movers and the breadth of the day. A written summary
+always wins.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from handlers.core.figures import ranked_movers, sector_moves, short_name
+from handlers.core.figures import SectorMove, ranked_movers, sector_moves, short_name_in
+from handlers.core.locale import ENGLISH_LOCALE, Locale
 from handlers.services import DEFAULT_MIN_TURNOVER
 from store import Store
 from store.models import Quote
@@ -17,27 +19,35 @@ from store.tickers import INDEX
 MOVERS = 3
 
 
-def _verb(pct: float) -> str:
-    if round(pct, 2) > 0:
-        return "rose"
-    return "fell" if round(pct, 2) < 0 else "was unchanged"
-
-
-def _listing(quotes: list[Quote]) -> str:
-    parts = [f"{short_name(q.security)} ({q.close.pct_change:+.2f}%)" for q in quotes]
+def _listing(quotes: list[Quote], lang: Locale) -> str:
+    parts = [f"{short_name_in(q.security, lang)} ({q.close.pct_change:+.2f}%)" for q in quotes]
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return lang._("{first} and {last}").format(first=lang._(", ").join(parts[:-1]), last=parts[-1])
 
 
-def _long_day(day: date) -> str:
+def _long_day(day: date, lang: Locale) -> str:
+    if lang.chinese:
+        return lang.day(day)
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def _basis(move: SectorMove, lang: Locale) -> str:
+    if move.index:
+        return lang.name(move.index.security)
+    return lang._n("average of {count} stock", "average of {count} stocks", move.stocks).format(
+        count=move.stocks
+    )
+
+
 def generate_summary(
-    store: Store, day: date, *, min_turnover: float = DEFAULT_MIN_TURNOVER
+    store: Store,
+    day: date,
+    lang: Locale = ENGLISH_LOCALE,
+    *,
+    min_turnover: float = DEFAULT_MIN_TURNOVER,
 ) -> tuple[str, str] | None:
-    """(headline, body) for `day`, or None without an index close to tell it from."""
+    """(headline, body) for `day` in `lang`, or None without an index close to tell it from."""
     index = store.market.quote(INDEX, day)
     if index is None:
         return None
@@ -45,38 +55,69 @@ def generate_summary(
     pct, change = close.pct_change, close.change
     if pct is None or change is None:
         return None
+    _ = lang._
     moves = [m for m in sector_moves(store, day) if m.pct_change is not None]
-    verb = _verb(pct)
-    points = abs(change)
-    if verb == "was unchanged":
-        opening = f"The Hang Seng Index was unchanged at {close.close:,.2f} on {_long_day(day)}."
-        headline = "Hang Seng ends flat"
-    else:
-        opening = (
-            f"The Hang Seng Index {verb} {points:,.2f} points, or {abs(pct):.2f}%, "
-            f"to close at {close.close:,.2f} on {_long_day(day)}."
+    rose, fell = round(pct, 2) > 0, round(pct, 2) < 0
+    figures = {
+        "points": f"{abs(change):,.2f}",
+        "pct": f"{abs(pct):.2f}",
+        "close": f"{close.close:,.2f}",
+        "day": _long_day(day, lang),
+    }
+    if rose:
+        opening = _(
+            "The Hang Seng Index rose {points} points, or {pct}%, to close at {close} on {day}."
         )
-        headline = f"Hang Seng {'gains' if verb == 'rose' else 'loses'} {abs(pct):.1f}%"
-    paragraphs = [opening]
+        headline = _("Hang Seng gains {pct}%").format(pct=f"{abs(pct):.1f}")
+    elif fell:
+        opening = _(
+            "The Hang Seng Index fell {points} points, or {pct}%, to close at {close} on {day}."
+        )
+        headline = _("Hang Seng loses {pct}%").format(pct=f"{abs(pct):.1f}")
+    else:
+        opening = _("The Hang Seng Index was unchanged at {close} on {day}.")
+        headline = _("Hang Seng ends flat")
+    paragraphs = [opening.format(**figures)]
     if moves:
         best, worst = moves[0], moves[-1]
-        headline += f" as {best.sector} leads" if verb == "rose" else f"; {worst.sector} lags"
-        sectors = f"{best.sector} was the strongest sector ({best.pct_change:+.2f}%, {best.basis})"
+        if rose:
+            headline += _(" as {sector} leads").format(sector=lang.sector(best.sector))
+        else:
+            headline += _("; {sector} lags").format(sector=lang.sector(worst.sector))
+        sectors = _("{sector} was the strongest sector ({pct}, {basis})").format(
+            sector=lang.sector(best.sector),
+            pct=f"{best.pct_change:+.2f}%",
+            basis=_basis(best, lang),
+        )
         if worst is not best:
-            sectors += f" and {worst.sector} the weakest ({worst.pct_change:+.2f}%, {worst.basis})"
-        paragraphs.append(sectors + ".")
+            sectors += _(" and {sector} the weakest ({pct}, {basis})").format(
+                sector=lang.sector(worst.sector),
+                pct=f"{worst.pct_change:+.2f}%",
+                basis=_basis(worst, lang),
+            )
+        paragraphs.append(sectors + _("."))
     movers = ranked_movers(store, day, MOVERS, min_turnover=min_turnover)  # as in /movers
     if movers.gainers:
-        paragraphs.append(f"The biggest gainers were {_listing(movers.gainers)}.")
+        gainers = _("The biggest gainers were {names}.")
+        paragraphs.append(gainers.format(names=_listing(movers.gainers, lang)))
     if movers.losers:
-        paragraphs.append(f"The biggest decliners were {_listing(movers.losers)}.")
+        losers = _("The biggest decliners were {names}.")
+        paragraphs.append(losers.format(names=_listing(movers.losers, lang)))
     members = store.market.membership(INDEX, day)
     counted = store.market.breadth(day, universe=members)
-    among = f"Of the index's {len(members.tickers)} members" if members else "Of the stocks stored"
+    if members:
+        among = _("Of the index's {count} members").format(count=len(members.tickers))
+    else:
+        among = _("Of the stocks stored")
     if counted.total:
+        breadth = _("{among}, {up} advanced, {down} declined and {unchanged} were unchanged.")
         paragraphs.append(
-            f"{among}, {counted.advancers} advanced, {counted.decliners} declined and "
-            f"{counted.unchanged} were unchanged."
+            breadth.format(
+                among=among,
+                up=counted.advancers,
+                down=counted.decliners,
+                unchanged=counted.unchanged,
+            )
         )
     return headline, "\n\n".join(paragraphs)
 

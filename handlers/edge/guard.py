@@ -8,7 +8,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from handlers.core.flood import SLOW_DOWN, Verdict
-from handlers.edge.io import Context, services_of
+from handlers.edge.io import Context, services_for, services_of
 
 
 async def flood_guard(update: Update, context: Context) -> None:
@@ -24,7 +24,8 @@ async def flood_guard(update: Update, context: Context) -> None:
         services_of(context).store.ledger.unblock_chat(chat.id)
         return
     if verdict is Verdict.WARN and update.effective_message is not None:
-        await update.effective_message.reply_text(SLOW_DOWN)
+        lang = services_for(update, context).locale
+        await update.effective_message.reply_text(lang._(SLOW_DOWN))
     if update.callback_query is not None:
         await update.callback_query.answer()
     raise ApplicationHandlerStop

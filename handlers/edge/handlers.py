@@ -23,7 +23,7 @@ from handlers.edge.io import (
     keyboard,
     log_answered,
     send_reply,
-    services_of,
+    services_for,
 )
 from handlers.services import Services
 
@@ -59,7 +59,7 @@ def _answering(command: Command):  # noqa: ANN202 - a PTB callback
         # The command as this handler knows it, with the words after it as typed.
         args = " ".join(context.args or [])
         line = f"/{command.name} {args}".strip()
-        services = services_of(context)
+        services = services_for(update, context)
         await send_reply(update, await answer_text(services, line, update.effective_chat.id))
         log_answered(update, started)
 
@@ -74,12 +74,12 @@ async def button_pressed(update: Update, context: Context) -> None:
         return
     await query.answer()
     chat_id = query.message.chat.id if query.message else LOCAL_CHAT
-    reply = await answer_text(services_of(context), query.data or "", chat_id)
+    services = services_for(update, context)
+    reply = await answer_text(services, query.data or "", chat_id)
     if reply.photo is not None and isinstance(query.message, Message):
         # A text message cannot become a photo: send the picture, and say so in the question.
-        await query.edit_message_text(
-            f"Chart: {escape(query.data or '')}", parse_mode=ParseMode.HTML
-        )
+        chart = services.locale._("Chart: {command}").format(command=escape(query.data or ""))
+        await query.edit_message_text(chart, parse_mode=ParseMode.HTML)
         await query.message.reply_photo(reply.photo, caption=reply.text, parse_mode=ParseMode.HTML)
         return
     await query.edit_message_text(
@@ -95,7 +95,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     addressed = text.split()[0].lower().endswith(f"@{context.bot.username}".lower())
     if message is None or (message.chat.type != ChatType.PRIVATE and not addressed):
         return
-    await send_reply(update, answer_unknown_command(services_of(context), text))
+    await send_reply(update, answer_unknown_command(services_for(update, context), text))
 
 
 async def plain_text(update: Update, context: Context) -> None:
@@ -105,7 +105,7 @@ async def plain_text(update: Update, context: Context) -> None:
     if message is None or update.effective_chat is None:
         return
     started = time.perf_counter()
-    services, chat_id = services_of(context), update.effective_chat.id
+    services, chat_id = services_for(update, context), update.effective_chat.id
     await send_reply(update, await answer_text(services, message.text or "", chat_id))
     log_answered(update, started)
 

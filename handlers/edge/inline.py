@@ -11,10 +11,11 @@ from telegram.constants import ParseMode
 from telegram.ext import InlineQueryHandler
 
 from handlers.answers.render import html_to_text, percent, price, shorten
+from handlers.answers.suggest import label
 from handlers.commands import LOCAL_CHAT, answer_request, parse_line
 from handlers.core.match import SECURITY
 from handlers.core.request import CLOSE, INDEX, UNCLEAR, Request
-from handlers.edge.io import Context, services_of
+from handlers.edge.io import Context, services_for
 from handlers.services import Services
 
 MAX_RESULTS = 5
@@ -43,7 +44,7 @@ def inline_results(services: Services, query: str) -> list[InlineQueryResultArti
         chosen = replace(request, what=CLOSE, target=candidate, choices=(), guessed=False)
         reply = answer_request(services, chosen, LOCAL_CHAT)
         quote = services.store.market.quote(candidate.key, latest) if latest else None
-        description = "No close stored"
+        description = services.locale._("No close stored")
         if quote:
             close = quote.close
             change = "" if close.pct_change is None else f"  {percent(close.pct_change)}"
@@ -51,7 +52,7 @@ def inline_results(services: Services, query: str) -> list[InlineQueryResultArti
         articles.append(
             InlineQueryResultArticle(
                 id=candidate.key,
-                title=candidate.label,
+                title=label(services, candidate),
                 description=description,
                 input_message_content=InputTextMessageContent(
                     reply.text, parse_mode=ParseMode.HTML
@@ -83,8 +84,11 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
-    results = inline_results(services_of(context), query.query)
-    await query.answer(results, cache_time=CACHE_SECONDS)
+    services = services_for(update, context)
+    results = inline_results(services, query.query)
+    # Telegram keeps answers per query for everyone unless told they are personal: a query
+    # answered in one language must not be shown to someone who reads another.
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
 
 
 HANDLERS = [InlineQueryHandler(inline_query)]

@@ -13,6 +13,7 @@ from telegram.ext import CallbackContext, ExtBot, filters
 
 from handlers.answers.reply import Reply
 from handlers.core.flood import FloodCheck, FloodGuard
+from handlers.core.locale import language_for, locale
 from handlers.services import Services
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,22 @@ def services_of(context: Context) -> Services:
     if services is None:
         raise RuntimeError("services are opened in post_init; the application is not initialised")
     return services
+
+
+def services_for(update: Update, context: Context) -> Services:
+    """The services speaking the language of the chat the update comes from: the one chosen
+    there with /lang, else the one guessed from the first person who talked to the bot there
+    (their Telegram language_code), which is stored now if it was not yet."""
+    services = services_of(context)
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return services.speaking(locale(language_for(user.language_code if user else None)))
+    setting = services.store.chats.language_setting(chat.id)
+    if setting is None:
+        code = language_for(user.language_code if user else None)
+        services.store.chats.set_language(chat.id, code, services.now(), chosen=False)
+        return services.speaking(locale(code))
+    return services.speaking(locale(setting.language), chosen=setting.chosen)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -20,13 +20,14 @@ from telegram.ext import MessageHandler, filters
 from handlers.answers.render import TELEGRAM_LIMIT, escape, utf16_length
 from handlers.answers.reply import Reply
 from handlers.core.dates import parse_day
-from handlers.edge.io import NEW_MESSAGES, Context, send_reply, services_of
+from handlers.core.locale import N_, Locale
+from handlers.edge.io import NEW_MESSAGES, Context, send_reply, services_for
 from handlers.loading import load_session
 from handlers.services import Services
 from store import IngestError, open_store
 
 MAX_BYTES = 20 * 1024 * 1024  # the most a bot may download from Telegram
-NOT_ALLOWED = "Sorry, only the bot's operators can load data files."
+NOT_ALLOWED = N_("Sorry, only the bot's operators can load data files.")
 KINDS = {".csv": "csv", ".md": "summary", ".txt": "summary"}
 
 
@@ -37,32 +38,44 @@ def safe_name(name: str | None) -> str:
 
 
 def csv_kind(head: bytes) -> str:
-    """Closes files have a close column; securities files have names but no closes."""
+    """Closes files have a close column; everyday-name files a source for each name;
+    securities files have names but neither."""
     header = head.decode("utf-8-sig", "replace").splitlines()[0].lower() if head else ""
     columns = {c.strip() for c in header.split(",")}
-    return "closes" if "close" in columns else "securities"
+    if "close" in columns:
+        return "closes"
+    return "names" if "source" in columns else "securities"
 
 
 def load_file(
-    db_path: str, path: Path, kind: str, day: date | None, now: datetime, min_turnover: float
+    db_path: str,
+    path: Path,
+    kind: str,
+    day: date | None,
+    now: datetime,
+    min_turnover: float,
+    lang: Locale,
 ) -> Reply:
     """Load one file on a fresh connection (safe in a worker thread)."""
+    _ = lang._
     store = open_store(db_path)
     try:
         if kind == "summary":
             day = day or store.market.latest_date()
             if day is None:
-                return Reply("Load the day's closes first, or put the date in the caption.")
+                return Reply(_("Load the day's closes first, or put the date in the caption."))
             loaded = load_session(store, summary=path, summary_date=day, now=now)
         elif kind == "closes":
             loaded = load_session(store, path, now=now, min_turnover=min_turnover)
+        elif kind == "names":
+            loaded = load_session(store, names=path, now=now)
         else:
             loaded = load_session(store, securities=path, now=now)
     except IngestError as error:
-        return Reply(fitted(f"Nothing was loaded. {error}"))
+        return Reply(fitted(_("Nothing was loaded. {error}").format(error=error)))
     finally:
         store.close()
-    return Reply(fitted(f"Loaded {loaded.describe()}."))
+    return Reply(fitted(_("Loaded {report}.").format(report=loaded.describe())))
 
 
 def fitted(text: str) -> str:
@@ -76,15 +89,17 @@ def fitted(text: str) -> str:
 
 
 async def receive_file(services: Services, name: str | None, data: bytes, caption: str) -> Reply:
+    _ = services.locale._
     kind = KINDS.get(Path(name or "").suffix.lower())
     if kind is None:
-        return Reply("Send closes or securities as .csv, or a summary as .md or .txt.")
+        return Reply(_("Send closes or securities as .csv, or a summary as .md or .txt."))
     if kind == "csv":
         kind = csv_kind(data[:4096])
     day = parse_day(caption, today=services.today()) if caption.strip() else None
     if kind == "summary" and caption.strip() and day is None:
         shown = escape(caption.strip()[:40])
-        return Reply(f"Nothing was loaded: the caption ‘{shown}’ is not a date (2025-06-04).")
+        text = _("Nothing was loaded: the caption {caption} is not a date (2025-06-04).")
+        return Reply(text.format(caption=f"‘{shown}’"))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / safe_name(name)
         path.write_bytes(data)
@@ -96,6 +111,7 @@ async def receive_file(services: Services, name: str | None, data: bytes, captio
             day,
             services.now(),
             services.min_turnover,
+            services.locale,
         )
     # New securities are matched at once, not a minute later.
     await asyncio.to_thread(services.names.refresh)
@@ -107,15 +123,16 @@ async def document_received(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.document is None:
         return
-    services = services_of(context)
+    services = services_for(update, context)
     user = update.effective_user
     if not services.is_operator(message.chat.id, user.id if user else None):
         if message.chat.type == ChatType.PRIVATE:  # in a group, members share files all day
-            await send_reply(update, Reply(NOT_ALLOWED))
+            await send_reply(update, Reply(services.locale._(NOT_ALLOWED)))
         return
     document = message.document
     if document.file_size and document.file_size > MAX_BYTES:
-        await send_reply(update, Reply("That file is over 20 MB, the most a bot can download."))
+        too_big = services.locale._("That file is over 20 MB, the most a bot can download.")
+        await send_reply(update, Reply(too_big))
         return
     telegram_file = await document.get_file()
     data = bytes(await telegram_file.download_as_bytearray())

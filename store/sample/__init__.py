@@ -14,17 +14,19 @@ SAMPLE_HISTORY = SAMPLE_DIR / "history.csv"
 SAMPLE_SECURITIES = SAMPLE_DIR / "securities.csv"
 SAMPLE_MEMBERS = SAMPLE_DIR / "members.csv"
 SAMPLE_SUMMARY = SAMPLE_DIR / "summary.md"
+SAMPLE_NAMES = SAMPLE_DIR / "names_zh.csv"
 SAMPLE_DAY = date(2025, 6, 4)
 
 
 def load_sample(store: Store) -> IngestReport:
-    """The securities master and index members with the year of history, then the four sample
-    sessions with the 4 June summary."""
+    """The securities master (with the everyday Chinese names people use) and index members
+    with the year of history, then the four sample sessions with the 4 June summary."""
     history = ingest(
         store,
         SAMPLE_HISTORY,
         securities=SAMPLE_SECURITIES,
         members=SAMPLE_MEMBERS,
+        names=SAMPLE_NAMES,
         today=SAMPLE_DAY,
     )
     days = ingest(
@@ -34,6 +36,7 @@ def load_sample(store: Store) -> IngestReport:
     days.closes_changed += history.closes_changed
     days.securities = history.securities
     days.members = history.members
+    days.names = history.names
     days.dates = sorted(set(history.dates) | set(days.dates))
     return days
 

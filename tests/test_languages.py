@@ -1,0 +1,329 @@
+"""Replies in the chat's language: English, Traditional Chinese as Hong Kong writes it, and
+Simplified Chinese. Each story is a person asking in their language; the catalogs are checked
+against the code, and no reply on the sample lets an English sentence through."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from handlers.answers.alerts import fired_message
+from handlers.answers.daily import push_parts
+from handlers.answers.render import html_to_text
+from handlers.commands import COMMANDS, answer_line
+from handlers.core.locale import (
+    ENGLISH,
+    LOCALES_DIR,
+    SIMPLIFIED,
+    TRADITIONAL,
+    language_for,
+    locale,
+)
+from handlers.core.narrative import generate_summary
+from handlers.core.sessions import HONG_KONG
+from tests.test_golden import LINES
+
+ROOT = Path(__file__).resolve().parent.parent
+HANT, HANS = locale(TRADITIONAL), locale(SIMPLIFIED)
+
+
+def ask(services, line: str, code: str, chat_id: int = 0) -> str:
+    return html_to_text(answer_line(services.speaking(locale(code)), line, chat_id).text)
+
+
+# --- choosing the language ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("telegram", "expected"),
+    [
+        ("zh-hk", TRADITIONAL),
+        ("zh-HK", TRADITIONAL),
+        ("zh-tw", TRADITIONAL),
+        ("zh-hant", TRADITIONAL),
+        ("zh-Hant-HK", TRADITIONAL),
+        ("zh", SIMPLIFIED),
+        ("zh-cn", SIMPLIFIED),
+        ("zh-hans", SIMPLIFIED),
+        ("zh-sg", SIMPLIFIED),
+        ("en", ENGLISH),
+        ("en-GB", ENGLISH),
+        ("fr", ENGLISH),
+        ("", ENGLISH),
+        (None, ENGLISH),
+    ],
+)
+def test_telegram_language_codes_choose_the_reply_language(telegram, expected):
+    assert language_for(telegram) == expected
+
+
+def test_a_chat_keeps_the_language_it_was_first_seen_in_until_someone_chooses(services):
+    chats, now = services.store.chats, datetime(2025, 6, 4, 18, tzinfo=HONG_KONG)
+    chats.set_language(7, TRADITIONAL, now, chosen=False)
+    chats.set_language(7, ENGLISH, now, chosen=False)  # a later guess changes nothing
+    assert chats.language(7) == TRADITIONAL
+    chats.set_language(7, SIMPLIFIED, now, chosen=True)
+    chats.set_language(7, ENGLISH, now, chosen=False)
+    assert chats.language(7) == SIMPLIFIED
+
+
+def test_lang_with_a_language_answers_in_it_and_keeps_it_for_the_chat(services):
+    assert ask(services, "/lang zh-hk", ENGLISH, 42) == "今後我會以繁體中文回覆。/lang 可以更改。"
+    assert services.store.chats.language(42) == TRADITIONAL
+    assert (
+        ask(services, "/lang 简体", TRADITIONAL, 42) == "今后我会以简体中文回复。/lang 可以更改。"
+    )
+    assert ask(services, "/lang english", SIMPLIFIED, 42).startswith("I'll reply in English")
+
+
+def test_lang_alone_offers_one_button_per_language_each_in_its_own_words(services):
+    reply = answer_line(services.speaking(HANT), "/lang", 42)
+    assert html_to_text(reply.text) == "我現在以繁體中文（香港）回覆。選擇其他語言："
+    assert [(b.text, b.command) for b in reply.button_list] == [
+        ("English", "/lang en"),
+        ("繁體中文（香港）", "/lang zh-hk"),
+        ("简体中文", "/lang zh-hans"),
+    ]
+
+
+def test_lang_with_a_language_it_does_not_know_says_so_and_offers_the_buttons(services):
+    reply = answer_line(services.speaking(HANT), "/lang klingon", 42)
+    assert "我不認識語言‘klingon’" in reply.text
+    assert len(reply.button_list) == 3
+    assert services.store.chats.language(42) is None
+
+
+# --- the stories --------------------------------------------------------------------------------
+
+
+def test_a_zh_hk_user_asking_close_建行_gets_建設銀行s_close_in_traditional_chinese(services):
+    text = ask(services, "/close 建行", TRADITIONAL)
+    assert text.startswith("建設銀行 China Construction Bank Corp\n0939.HK · 2025年6月4日（三）\n")
+    assert "收市 HK$7.220  ▲ 升0.060（+0.84%）" in text
+    assert "前收市 HK$7.160 · 開市 HK$7.180" in text
+    assert "成交額 ≈HK$24.3億（收市價 × 成交量）" in text
+    assert "每手1,000股 · 每手入場費HK$7,220.00" in text
+    assert "行業：金融業 ▲ +0.89%（48隻股票平均） · /sector 金融業" in text
+
+
+def test_a_zh_hans_user_asking_close_汇控_gets_hsbc_in_simplified_chinese(services):
+    text = ask(services, "/close 汇控", SIMPLIFIED)
+    assert text.startswith("汇丰控股 HSBC Holdings PLC\n0005.HK · 2025年6月4日（三）\n")
+    assert "收盘 HK$93.15  ▲ 升1.00（+1.09%）" in text
+    assert "成交额 ≈HK$9.15亿" in text
+    assert "行业：金融业" in text
+
+
+def test_an_english_user_asking_close_建行_gets_the_english_answer(services):
+    text = ask(services, "/close 建行", ENGLISH)
+    assert text.startswith("China Construction Bank Corp 建設銀行\n0939.HK · Wed 4 Jun 2025\n")
+    assert "Close HK$7.220  ▲ +0.060 (+0.84%)" in text
+
+
+@pytest.mark.parametrize(
+    ("code", "intro", "close_line"),
+    [
+        (ENGLISH, "I answer questions about the Hong Kong market", "/close — An index or one"),
+        (TRADITIONAL, "我在收市後解答港股問題", "/close — 指數或個別證券的收市表現"),
+        (SIMPLIFIED, "我在收盘后解答港股问题", "/close — 指数或个别证券的收盘表现"),
+    ],
+)
+def test_help_lists_every_command_in_the_chats_language(services, code, intro, close_line):
+    text = ask(services, "/help", code)
+    assert text.startswith(intro)
+    assert close_line in text
+    for command in COMMANDS:
+        assert f"/{command.name} — " in text
+
+
+@pytest.mark.parametrize(
+    ("code", "title", "gainers", "top"),
+    [
+        (ENGLISH, "Top movers · Wed 4 Jun 2025", "▲ Gainers", "CGN Mining"),
+        (TRADITIONAL, "升跌榜 · 2025年6月4日（三）", "▲ 升幅榜", "中廣核礦業"),
+        (SIMPLIFIED, "升跌榜 · 2025年6月4日（三）", "▲ 升幅榜", "中广核矿业"),
+    ],
+)
+def test_movers_ranks_the_same_stocks_in_each_language(services, code, title, gainers, top):
+    text = ask(services, "/movers", code)
+    assert text.startswith(title)
+    assert gainers in text
+    assert top in text.split("▼")[0]
+    assert "+28.31%" in text
+
+
+def test_a_near_tie_in_chinese_is_offered_as_buttons_named_in_chinese(services):
+    reply = answer_line(services.speaking(HANT), "/close 藥明")
+    assert "‘藥明’可以指多於一樣東西。你是指…" in html_to_text(reply.text)
+    labels = [b.text for b in reply.button_list]
+    assert "藥明生物 (2269.HK)" in labels and "藥明康德 (2359.HK)" in labels
+
+
+def test_a_miss_never_names_a_closest_match_after_saying_nothing_matches(services):
+    for code in (ENGLISH, TRADITIONAL, SIMPLIFIED):
+        reply = answer_line(services.speaking(locale(code)), "/close xyzzy")
+        if reply.buttons:
+            assert "No security matches" not in reply.text
+            assert "沒有證券符合" not in reply.text and "没有证券符合" not in reply.text
+
+
+def test_the_day_summary_written_from_the_data_reads_in_chinese(store):
+    headline, body = generate_summary(store, date(2025, 6, 4), HANT)
+    assert headline == "恒指升0.6%，資訊科技業領漲" or headline.startswith("恒指升0.6%，")
+    assert body.startswith("恒生指數於2025年6月4日（三）升141.54點，或0.60%，收報23,654.03點。")
+    assert "升幅最大的是中廣核礦業 (+28.31%)、信達生物 (+14.14%)及" in body
+
+
+def test_an_alert_that_fires_is_told_in_the_chats_language(services):
+    quote = services.store.market.quote("1801.HK", date(2025, 6, 4))
+    alert = services.store.chats.add_alert(
+        5,
+        "1801.HK",
+        "above",
+        70.0,
+        repeat=False,
+        at=datetime(2025, 6, 3, 18, tzinfo=HONG_KONG),
+        since_date=date(2025, 6, 3),
+    )
+    text = html_to_text(fired_message(alert, quote.security, quote.close, HANT))
+    assert text == (
+        "🔔 信達生物收報HK$74.25，高於你設定的70.00（2025年6月4日（三））。\n"
+        "此提示現已關閉；/alerts 可查看。"
+    )
+
+
+def test_the_push_in_simplified_chinese(store):
+    [text] = push_parts(store, date(2025, 6, 4), None, lang=HANS)
+    assert text.startswith("🔔 <b>港股收盘</b> · 2025年6月4日（三）\n恒生指数 <b>23,654.03</b>")
+    assert "停止推送：/unsubscribe" in text
+
+
+def test_amounts_read_in_wan_and_yi_and_dates_with_the_weekday():
+    assert HANT.compact(4_530_000_000) == "45.3億"
+    assert HANS.compact(4_530_000_000) == "45.3亿"
+    assert HANT.compact(12_500) == "1.25萬"
+    assert HANT.rounded(10_000_000) == "1,000萬"
+    assert HANT.day(date(2025, 6, 4)) == "2025年6月4日（三）"
+    assert HANT.day(date(2025, 6, 8)) == "2025年6月8日（日）"
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def _ask(sample_file: Path, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", *args, "--db", str(sample_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_ask_with_lang_zh_hk_answers_close_建行_in_traditional_chinese(sample_file):
+    out = _ask(sample_file, "--lang", "zh-hk", "/close 建行")
+    assert out.startswith("建設銀行 China Construction Bank Corp\n0939.HK · 2025年6月4日（三）")
+
+
+def test_ask_with_lang_zh_hans_answers_close_汇控_in_simplified_chinese(sample_file):
+    out = _ask(sample_file, "--lang", "zh-hans", "/close 汇控")
+    assert out.startswith("汇丰控股 HSBC Holdings PLC\n0005.HK")
+    assert "收盘 HK$93.15" in out
+
+
+def test_ask_with_a_language_it_does_not_know_says_which_it_knows(sample_file):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--lang", "xx", "/close", "--db", str(sample_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "use en, zh-hk (Traditional) or zh-hans (Simplified)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- the catalogs -------------------------------------------------------------------------------
+
+KEYWORDS = {"_": None, "_n": (1, 2), "N_": None}
+
+
+def _sentences_in_the_code() -> set[str]:
+    found = set()
+    for folder in ("bot", "handlers", "store"):
+        for _, _, message, _, _ in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+@pytest.mark.parametrize("code", [TRADITIONAL, SIMPLIFIED])
+def test_every_sentence_in_the_code_is_translated_and_keeps_its_placeholders(code):
+    with (LOCALES_DIR / code / "LC_MESSAGES" / "closebot.po").open("rb") as file:
+        catalog = read_po(file)
+    translated = {}
+    for message in catalog:
+        if message.id:
+            key = message.id[0] if isinstance(message.id, tuple) else message.id
+            translated[key] = (message.id, message.string, message.fuzzy)
+    in_code = _sentences_in_the_code()
+    assert in_code - set(translated) == set(), "run python scripts/catalogs.py"
+    assert set(translated) - in_code == set(), "run python scripts/catalogs.py"
+    for key, (ids, strings, fuzzy) in translated.items():
+        assert not fuzzy, key
+        for source, text in zip(
+            ids if isinstance(ids, tuple) else (ids,),
+            strings if isinstance(strings, tuple) else (strings,),
+            strict=False,
+        ):
+            assert text, key
+            assert set(re.findall(r"\{\w*\}", source)) == set(re.findall(r"\{\w*\}", text)), key
+
+
+# Words a Chinese reply keeps in Latin letters: commands and their words, codes, units, and
+# what the data or the person wrote (names, an English summary, the query echoed back).
+_KEPT = re.compile(
+    r"/[a-z_]+|\b\d{4}\.HK\b|HK\$|HKT|HSI|HSTECH|HSCEI|PNG|MB|English|Telegram|closebot|"
+    r"zh-hk|zh-hans|\b\d{1,2} Jun\b|"
+    r"Ctrl-D|‘[^’]*’|\b(?:above|below|move|repeat|add|remove|clear|gainers|losers|all|hsi|"
+    r"sector|healthcare|tech|innovent|tencent|ask|out)\b"
+)
+
+
+def _english_left(text: str, allowed: set[str]) -> list[str]:
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]{2,}", _KEPT.sub(" ", text))
+    return [w for w in words if w.lower() not in allowed]
+
+
+@pytest.mark.parametrize("code", [TRADITIONAL, SIMPLIFIED])
+def test_no_reply_on_the_sample_lets_an_english_sentence_through(services, code):
+    market = services.store.market
+    allowed = {
+        word.lower()
+        for security in market.securities()
+        for word in re.findall(r"[A-Za-z][A-Za-z'’-]+", security.name)
+    }
+    summary = market.summary(date(2025, 6, 4))
+    assert summary is not None
+    allowed |= {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", summary.headline)}
+    allowed |= {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", summary.body)}
+    lang = services.speaking(locale(code))
+    leaks = {}
+    for line in [*LINES, "/lang", "/unsubscribe", "/watch clear", "/alert remove 9"]:
+        reply = answer_line(lang, line)
+        texts = [html_to_text(reply.text), *(b.text for b in reply.button_list)]
+        left = [w for text in texts for w in _english_left(text, allowed)]
+        if left:
+            leaks[line] = left
+    assert leaks == {}
