@@ -34,7 +34,6 @@ from bot.opening import services_from
 from handlers.answers.render import html_to_text
 from handlers.commands import LOCAL_CHAT, answer_line
 from handlers.core.locale import ENGLISH, language_named, locale
-from handlers.loading import load_session
 from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, open_store
 
@@ -125,6 +124,8 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from handlers.loading import load_session
+
     store = open_store(settings.db_path)
     try:
         loaded = load_session(
