@@ -272,6 +272,25 @@ def test_any_plain_message_is_answered_safely(services, read_only, text):
     ask_safely(services, read_only, text)
 
 
+# Pieces of plain questions in every way of writing, to be put together in any order.
+QUESTION_PIECES = (
+    "how did", "close", "today", "yesterday", "last friday", "3/6", "31/2", "4 jun", "why",
+    "biggest gainers", "losers", "top 10", "bank stocks", "chart", "3 months", "5y", "ytd",
+    "xiaomi", "9988", "hsbc", "the market", "&", "<b>", "小米", "恒指", "今日", "尋日", "收市",
+    "幾多", "點解", "升幅最大", "跌幅榜", "內銀股", "醫藥股", "上星期五", "6月4日", "三個月",
+    "年初至今", "收盘", "为什么", "涨幅榜", "今天", "走勢圖", "定", "咗", "嘅", "?", "？", "",
+)  # fmt: skip
+
+
+@BOUNDED
+@given(
+    pieces=st.lists(st.sampled_from(QUESTION_PIECES), max_size=8),
+    joiner=st.sampled_from(("", " ")),
+)
+def test_any_mix_of_question_words_is_answered_safely(services, read_only, pieces, joiner):
+    ask_safely(services, read_only, joiner.join(pieces))
+
+
 @settings(BOUNDED, max_examples=50)
 @given(command=st.sampled_from(QUESTIONS), args=ten_thousand)
 def test_ten_thousand_character_arguments_are_answered_safely(services, read_only, command, args):

@@ -84,6 +84,11 @@ def test_the_labelled_set_asks_every_kind_of_question_in_every_way_of_writing():
         ("my watchlist", "watch", None),
         ("我的自選股", "watch", None),
         ("我的自选股", "watch", None),
+        ("my alerts", "alerts", None),
+        ("我的提醒", "alerts", None),
+        ("what can you do", "help", None),
+        ("你識做咩", "help", None),
+        ("怎么用", "help", None),
     ],
 )
 def test_each_kind_of_question_is_understood_in_each_language(services, question, what, target):
@@ -158,6 +163,10 @@ def test_a_command_is_english_whatever_name_it_carries(services):
         ("6月3號", "2025-06-03"),
         ("2025年6月3日", "2025-06-03"),
         ("六月三日", "2025-06-03"),
+        ("2 weeks ago", "2025-05-21"),
+        ("a month ago", "2025-05-04"),
+        ("三日前", "2025-06-01"),
+        ("兩個星期前", "2025-05-21"),
     ],
 )
 def test_each_way_of_writing_a_day_is_read(written, day):
@@ -222,6 +231,11 @@ def test_a_day_is_found_inside_a_sentence_in_each_language(sentence, rest, day):
         ("今年", "ytd"),
         ("今年以来", "ytd"),
         ("30天", "30d"),
+        ("this week", "1w"),
+        ("last month", "1m"),
+        ("本週", "1w"),
+        ("上個月", "1m"),
+        ("这个月", "1m"),
     ],
 )
 def test_each_way_of_writing_a_period_is_read(written, period):
@@ -315,8 +329,23 @@ def test_a_guess_says_what_it_was_taken_as(services):
     assert text.startswith("Taken as Xiaomi Corp (1810.HK).\nXiaomi Corp")
 
 
+def test_a_guessed_name_with_an_ampersand_is_escaped_once(services):
+    reply = answer_line(services, "how did hong kong and china gas close")
+    assert reply.text.startswith("<i>Taken as Hong Kong &amp; China Gas Co Ltd (0003.HK).</i>")
+
+
 def test_a_name_written_in_full_is_answered_without_a_note(services):
     assert not say(services, "how did xiaomi close").startswith("Taken as")
+
+
+def test_a_name_in_full_among_unknown_words_is_still_found(services):
+    request = parse_line(services, "xiaomi since january")
+    assert (request.what, request.target.key) == ("close", "1810.HK")
+
+
+def test_two_names_in_one_question_are_offered_as_a_choice(services):
+    reply = answer_line(services, "compare tencent and alibaba")
+    assert [b.command for b in reply.button_list] == ["/close 0700.HK", "/close 9988.HK"]
 
 
 def test_a_real_tie_offers_buttons_that_keep_the_day(services):
@@ -343,6 +372,35 @@ def test_a_weekend_in_plain_words_shows_the_friday(services):
     text = say(services, "xiaomi 31/5")
     assert "No session on Sat 31 May 2025 (no trading that day)" in text
     assert "1810.HK · Fri 30 May 2025" in text
+
+
+def test_today_on_a_sunday_shows_fridays_close(store):
+    from datetime import datetime
+
+    from handlers.services import HONG_KONG, Services
+
+    sunday = Services(store, now=lambda: datetime(2025, 6, 1, 11, 0, tzinfo=HONG_KONG))
+    text = say(sunday, "how did xiaomi close today?")
+    assert "No session on Sun 1 Jun 2025 (no trading that day)" in text
+    assert "1810.HK · Fri 30 May 2025" in text
+    # Asked in Cantonese, answered in Traditional Chinese: the same Friday.
+    text = say(sunday, "小米今日收市幾多")
+    assert "2025年6月1日（日）沒有交易時段" in text
+    assert "1810.HK · 2025年5月30日（五）" in text
+
+
+def test_yesterday_said_on_a_holiday_names_it(store):
+    from datetime import datetime
+
+    from handlers.services import HONG_KONG, Services
+
+    friday = Services(store, now=lambda: datetime(2025, 5, 2, 18, 0, tzinfo=HONG_KONG))
+    text = say(friday, "how did the hang seng index close yesterday")
+    assert "No session on Thu 1 May 2025 (Labour Day, no trading)" in text
+    assert "HSI · Wed 30 Apr 2025" in text
+    text = say(friday, "恒指尋日收市點")
+    assert "2025年5月1日（四）沒有交易時段（勞動節，休市）" in text
+    assert "HSI · 2025年4月30日（三）" in text
 
 
 def test_a_name_in_a_question_that_matches_nothing_says_so(services):

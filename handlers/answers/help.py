@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from handlers.answers.render import bold, escape, shorten
 from handlers.answers.reply import Reply
 from handlers.catalog import Command
+from handlers.core.locale import N_
 from handlers.services import Services
+
+# Plain questions shown in /help, in the reply's language; an English reply also shows that
+# Chinese is read (every chat is answered in either).
+PLAIN_EXAMPLES = (N_("how did xiaomi close today?"), N_("biggest gainers"))
+CHINESE_EXAMPLES = ("小米今日收市幾多", "升幅最大")
 
 
 def answer_help(services: Services, commands: Sequence[Command]) -> Reply:
@@ -21,8 +27,14 @@ def answer_help(services: Services, commands: Sequence[Command]) -> Reply:
     for info in commands:
         lines.append(f"/{info.name} — {escape(_(info.description))}")
         lines.append("   " + " · ".join(escape(_(e)) for e in info.examples))
-    names = _("Or just send a name, like {first} or {second}.")
-    lines += ["", names.format(first=bold(_("pop mart")), second=bold("700"))]
+    ask = _(
+        "Or just ask, in English or Chinese: {examples}; or send a name, like {first} or {second}."
+    )
+    questions = [_(q) for q in PLAIN_EXAMPLES]
+    if not services.locale.chinese:
+        questions += CHINESE_EXAMPLES
+    examples = ", ".join(bold(q) for q in questions)
+    lines += ["", ask.format(examples=examples, first=bold(_("pop mart")), second=bold("700"))]
     return Reply("\n".join(lines))
 
 

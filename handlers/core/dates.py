@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -155,6 +156,26 @@ def _chinese(m: re.Match[str], today: date, reference: date | None) -> date | No
     return _yearless(month, day, m["y"], today, reference)
 
 
+_EN_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "日": 1, "天": 1, "星期": 7, "禮拜": 7}
+_UNIT_DAYS |= {"礼拜": 7, "週": 7, "周": 7}
+
+
+def _ago(m: re.Match[str], today: date, reference: date | None) -> date | None:
+    """ "2 weeks ago", "三日前", "一個月前": that many days, weeks or months before today."""
+    count = _EN_COUNTS.get(m["n"]) or zh_number(m["n"])
+    if count is None or count > 3660:
+        return None
+    base = anchor(today, reference)
+    if m["unit"].startswith("month") or m["unit"] == "月":
+        months = base.year * 12 + base.month - 1 - count
+        year, month = divmod(months, 12)
+        if year < 1:
+            return None
+        return date(year, month + 1, min(base.day, calendar.monthrange(year, month + 1)[1]))
+    return base - timedelta(days=count * _UNIT_DAYS[m["unit"]])
+
+
 def _last_weekday(m: re.Match[str], today: date, reference: date | None) -> date:
     return _weekday_before(anchor(today, reference), _WEEKDAYS[m["wd"]])
 
@@ -218,6 +239,20 @@ _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
     (re.compile(_LATIN + r"yesterday" + _END), _relative(1)),
     (re.compile(_LATIN + r"last\s+(?P<wd>" + _WEEKDAY_WORD + r")" + _END), _last_weekday),
     (re.compile(_LATIN + r"(?:on\s+)?(?P<wd>" + _FULL_WEEKDAY + r")" + _END), _weekday),
+    (
+        re.compile(
+            _LATIN + r"(?P<n>\d{1,4}|an?|one|two|three|four|five|six)\s+(?P<unit>days?|weeks?"
+            r"|months?)\s+ago" + _END
+        ),
+        _ago,
+    ),
+    (
+        re.compile(
+            r"(?P<n>[0-9零〇一二兩两三四五六七八九十]{1,4})\s*(?:個|个)?\s*(?P<unit>日|天|星期|禮拜"
+            r"|礼拜|週|周|月)\s*(?:之)?前"
+        ),
+        _ago,
+    ),
     (re.compile(r"前日|前天"), _relative(2)),
     (re.compile(r"今日|今天|今晚"), _relative(0)),
     (re.compile(r"尋日|寻日|琴日|昨日|昨天|噚日"), _relative(1)),

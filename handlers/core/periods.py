@@ -42,8 +42,10 @@ _EN_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five
 _EN_NUMBERS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
 _ZH_UNITS = {"星期": "w", "禮拜": "w", "礼拜": "w", "週": "w", "周": "w", "月": "m", "年": "y"}
 _ZH_UNITS |= {"天": "d", "日": "d"}
-_EN_NUMBER = r"\d{1,4}|" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True))
+_EN_NUMBER = "|".join(sorted(_EN_NUMBERS, key=len, reverse=True))
 _EN_UNIT = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
+# Written out, a number and its unit are words of their own: "two weeks", never "and" (an d).
+_EN_UNIT_WORD = "|".join(sorted((u for u in _EN_UNITS if len(u) > 2), key=len, reverse=True))
 _PERIOD_FORMS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (
         re.compile(
@@ -54,10 +56,20 @@ _PERIOD_FORMS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     ),
     (re.compile(r"年初至今|年初到今|今年以來|今年以来|今年"), YEAR_TO_DATE),
     (re.compile(r"半年"), "6m"),
+    # This week or month, or the last one: the week or month to today.
+    (re.compile(r"(?<![a-z0-9])(?:this|last|past)\s+week(?![a-z0-9])"), "1w"),
+    (re.compile(r"(?<![a-z0-9])(?:this|last|past)\s+month(?![a-z0-9])"), "1m"),
+    (re.compile(r"(?:本|今個|呢個|這個|这个|這|这|上個|上个|上)(?:星期|禮拜|礼拜|週|周)"), "1w"),
+    (re.compile(r"(?:本|今個|呢個|這個|这个|上個|上个)月"), "1m"),
     (re.compile(r"(?<![a-z0-9])half\s+(?:a\s+)?year(?![a-z0-9])"), "6m"),
     (
+        re.compile(r"(?<![a-z0-9.])(?P<n>\d{1,4})[\s-]*(?P<unit>" + _EN_UNIT + r")(?![a-z0-9])"),
+        None,
+    ),
+    (
         re.compile(
-            r"(?<![a-z0-9.])(?P<n>" + _EN_NUMBER + r")[\s-]*(?P<unit>" + _EN_UNIT + r")(?![a-z0-9])"
+            r"(?<![a-z0-9.])(?P<n>" + _EN_NUMBER + r")[\s-]+(?P<unit>" + _EN_UNIT_WORD + r")"
+            r"(?![a-z0-9])"
         ),
         None,
     ),

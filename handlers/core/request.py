@@ -226,8 +226,10 @@ _EN_FILLER_WORDS = """how what whats what's did do does doing done is was were a
     rising fall fell fallen falling drop dropped gain gained lose lost and vs with over
     since by much many at on for to in now than today's yesterday's hk hkd today yesterday
     so far look looking like see can you could would tell check where did last day s am i we
-    our the a an of top biggest best worst most largest who which were there any"""
+    our the a an of top biggest best worst most largest who which were there any or vs versus
+    compare"""
 _EN_FILLER = frozenset(_EN_FILLER_WORDS.split())
+_JOINING = frozenset({"of", "and", "&", "the"})
 _ZH_FILLER = (
     "收市價", "收盤價", "收盘价", "收市", "收盤", "收盘", "收巿", "點樣", "点样", "幾多錢",
     "几多钱", "幾多", "几多", "多少錢", "多少钱", "多少", "怎麼樣", "怎么样", "怎樣", "怎样",
@@ -511,10 +513,13 @@ def _subject(
 def _name_words(text: str) -> str:
     """The words of `text` that may be a name: the question's own words taken out."""
     text = _ZH_FILLER_PATTERN.sub(" ", text) if not text.isascii() else text
-    kept = [w for w in text.split() if w not in _EN_FILLER]
-    while kept and kept[0] in ("of", "the"):
-        kept.pop(0)
-    return " ".join(kept)
+    words = text.split()
+    named = [w not in _EN_FILLER for w in words]
+    # "of", "and", "&" inside a name stay: "bank of china", "hong kong and china gas".
+    for i in range(1, len(words) - 1):
+        if words[i] in _JOINING and named[i - 1] and named[i + 1]:
+            named[i] = True
+    return " ".join(w for w, keep in zip(words, named, strict=True) if keep)
 
 
 def _sector_phrase(text: str, words: Vocabulary) -> tuple[str, Candidate] | None:
@@ -563,6 +568,9 @@ def _look_up(
     sector = _sector_named(name, words)
     if sector is not None:
         return sector, (), False
+    inside = _named_inside(name, words)
+    if inside:
+        return (inside[0], (), False) if len(inside) == 1 else (None, tuple(inside), False)
     if result.outcome == AMBIGUOUS:
         if len(result.candidates) == 1:
             return (result.candidates[0], (), True) if asking else (None, (), False)
@@ -571,6 +579,25 @@ def _look_up(
     if guessed.outcome == MATCH and guessed.best:
         return guessed.best, (), True
     return None, (), False
+
+
+def _named_inside(name: str, words: Vocabulary) -> list[Candidate]:
+    """Names written in full among words the rules do not know: "xiaomi since january" →
+    [Xiaomi]; "tencent and alibaba" → [Tencent, Alibaba]. Longest runs of words first, each
+    word in one name at most."""
+    parts = name.split()
+    taken = [False] * len(parts)
+    found: list[Candidate] = []
+    for size in range(min(len(parts) - 1, 4), 0, -1):
+        for start in range(len(parts) - size + 1):
+            if any(taken[start : start + size]):
+                continue
+            candidate = words.matcher.named_in_full(" ".join(parts[start : start + size]))
+            if candidate is not None:
+                taken[start : start + size] = [True] * size
+                if candidate not in found:
+                    found.append(candidate)
+    return found
 
 
 def _settle(request: Request, asked: _Asked, leftover: str) -> Request:
