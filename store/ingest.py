@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -347,7 +347,7 @@ def _ingest(
     name_rows = read_names(names) if names else []
     summary_text = read_summary(summary) if summary else None
     staged = stage_closes(closes, store, today=today) if closes is not None else None
-    with staged or _Nothing():
+    with staged or nullcontext():
         if staged is not None:
             report.ignored_columns = staged.ignored
             report.set_aside = staged.set_aside
@@ -379,16 +379,6 @@ def _ingest(
         )
         report.securities = len(security_rows)
     return report
-
-
-class _Nothing:
-    """Stands in for staged closes when a load has none."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _write(
