@@ -13,9 +13,11 @@ transaction, so rows per second compare like with like:
 from __future__ import annotations
 
 import sqlite3
+import statistics
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +25,7 @@ import pandas as pd
 from bench.child import measured, run_child
 from bench.make_market import Market
 from bench.timing import rate
-from store import ingest, open_store
+from store import IngestError, ingest, open_store
 
 COLUMNS = ["date", "ticker", "close", "prev_close", "change", "pct_change", "volume", "turnover"]
 TO_SQL_CHUNKSIZE = 50_000  # big enough to amortise, small enough to keep the SQL bounded
@@ -192,4 +194,34 @@ def compare_ingest(market: Market, work: Path, *, cli: bool = True) -> dict[str,
         "fingerprints": {name: asdict(p) for name, p in prints.items()},
         "ratio_to_raw": round(project / loads["raw"].rows_per_s, 3),
         "ratio_to_sql": round(project / loads["to_sql"].rows_per_s, 3),
+    }
+
+
+def wide_file_refusal(work: Path, columns: int = 50_000, repeats: int = 5) -> dict[str, object]:
+    """How long `ingest` takes to refuse a closes file of `columns` columns (issue 19: a
+    quadratic header check once stalled every chat ~22 s on one); median of `repeats`."""
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "wide.csv"
+    header = "date,ticker,close," + ",".join(f"extra{i}" for i in range(columns - 3))
+    path.write_text(header + "\n2025-06-05,1801.HK,80" + ",1" * (columns - 3) + "\n")
+    db = fresh_db(work / "wide.db")
+    store = open_store(db)
+    seconds, message = [], ""
+    try:
+        for _ in range(repeats):
+            started = time.perf_counter()
+            try:
+                ingest(store, path, today=date(2025, 6, 5))
+            except IngestError as error:
+                message = str(error)
+            seconds.append(time.perf_counter() - started)
+    finally:
+        store.close()
+        remove_db(db)
+        path.unlink()
+    return {
+        "columns": columns,
+        "bytes": len(header) + 30 + 2 * columns,
+        "median_s": round(statistics.median(seconds), 4),
+        "refused": message,
     }

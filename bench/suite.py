@@ -21,7 +21,7 @@ import numpy as np
 from bench import report
 from bench.answers import answer_latency, evening_services
 from bench.console_stream import console_cost
-from bench.ingest_rate import compare_ingest, remove_db
+from bench.ingest_rate import compare_ingest, remove_db, wide_file_refusal
 from bench.make_market import TRADING_DAYS_PER_YEAR, Market, cached_market, make_securities
 from bench.matching import labelled_accuracy, matcher_vs_naive
 from bench.process import ask_startup, serve_child
@@ -162,6 +162,7 @@ def _independent(cache: Path, work: Path, size: Size, log: bool) -> dict[str, An
     with _Step(f"independent set-up: {label}, ingest and baselines", log):
         market = cached_market(cache, securities=size.board_stocks, years=years, seed=SEED)
         ingest = compare_ingest(market, work / "board", cli=True)
+        ingest["wide_file"] = wide_file_refusal(work / "wide")
     db = work / "board" / "store.db"
     with _Step(f"independent set-up: ask, and {size.console_questions:,} questions", log):
         ask = ask_startup(db, size.startup_runs)

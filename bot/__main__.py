@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
         "--names", help="everyday names CSV: ticker,name,source (e.g. 0939.HK,建行,<where>)"
     )
     load.add_argument("--date", type=date.fromisoformat, help="the summary's day (YYYY-MM-DD)")
+    load.add_argument(
+        "--summary-lang",
+        type=_language,
+        help="the language the --summary is written in when not English: zh-hk or zh-hans "
+        "(shown to the chats answered in it)",
+    )
     fetch = command("fetch", "download a session's closes and load them")
     fetch.add_argument("--date", type=date.fromisoformat, help="the session (default: today)")
     fetch.add_argument("--source", default="yfinance", help="where to download (yfinance)")
@@ -136,6 +142,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
             members=args.members,
             names=args.names,
             summary_date=args.date,
+            summary_language=args.summary_lang if args.summary_lang != ENGLISH else None,
             now=hong_kong_now(),
             min_turnover=settings.movers_min_turnover,
         )

@@ -197,8 +197,11 @@ class DayWork:
     sender.
     """
 
-    def __init__(self, services: Services, plan: PushPlan, size: int = BATCH) -> None:
+    def __init__(
+        self, services: Services, plan: PushPlan, size: int = BATCH, owner: str | None = None
+    ) -> None:
         self.services, self.plan, self.size = services, plan, size
+        self.owner = owner  # whose queued work it is, where several senders share the ledger
         self._batch: deque[DuePush] = deque()
         self._after = BEFORE_ANY_CHAT
         self._exhausted = not plan.times
@@ -211,7 +214,12 @@ class DayWork:
 
     def _take_batch(self) -> None:
         batch = self.services.store.ledger.queue_pushes(
-            self.plan.day, self.plan.times, self.services.now(), after=self._after, limit=self.size
+            self.plan.day,
+            self.plan.times,
+            self.services.now(),
+            after=self._after,
+            limit=self.size,
+            owner=self.owner,
         )
         # A short batch is the last: the walk by chat id reached the end of the subscribers.
         self._exhausted = len(batch) < self.size
@@ -298,8 +306,8 @@ async def deliver(
         return report
     stop = stop or asyncio.Event()
     _recover(services, plan.day, report)
-    work = DayWork(services, plan, batch_size)
     owner = new_owner()
+    work = DayWork(services, plan, batch_size, owner)
     # Most chats keep no watchlist and get the very same messages as every other chat in
     # their language: make those once per language.
     markets: dict[str, list[str]] = {}
@@ -346,6 +354,8 @@ async def deliver(
             report.note(due.chat_id, delivery)
 
     await _run_senders(sender, concurrency, stop, grace)
+    # Work another sender still holds: the job looks again once its lease is out.
+    report.held_elsewhere += store.ledger.queued_elsewhere(plan.day, services.now(), owner)
     if stop.is_set():
         report.stopped = True
         report.left_due = store.ledger.count_due(plan.day, plan.times)

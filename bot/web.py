@@ -4,8 +4,8 @@ Following python-telegram-bot's custom-webhook example, the web server is starle
 uvicorn and the application has no updater of its own. Unlike the example, each update is
 answered before the HTTP 200 goes back: Telegram keeps an update until it gets its 200, so an
 update whose worker died mid-answer is delivered again (to any worker), never lost. Each request
-proves it comes from Telegram (the secret token, checked before anything else is read) and is
-refused past a size no real update reaches.
+passes the webhook's own checks (bot/webhook.py: the secret token first, then the size) before
+any of its body is read.
 
 Every worker opens the same store (PostgreSQL, CLOSEBOT_DB) and shares Telegram's limits through
 Redis (CLOSEBOT_REDIS); the push, alerts and fetch run in `closebot sender`, not here.
@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from urllib.parse import urlparse
 
 from starlette.applications import Starlette
@@ -27,14 +28,11 @@ from starlette.routing import Route
 from telegram import Update
 
 from bot.app import build_application, running, services_from
-from bot.config import Settings, environment, load_settings
+from bot.config import ConfigError, Settings, environment, load_settings
 from bot.logs import configure_logging
-from bot.webhook import Refusal, log_refusal, secret_refusal
+from bot.webhook import MAX_UPDATE_BYTES, log_refusal, refusal
 
 logger = logging.getLogger(__name__)
-
-MAX_UPDATE_BYTES = 1_000_000  # a real update is a few kilobytes; a message's text at most 4,096
-SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
 def webhook_path(settings: Settings) -> str:
@@ -50,28 +48,31 @@ def create_app(settings: Settings | None = None) -> Starlette:
         level=logging.getLevelName(settings.log_level),
         secrets=[token, *settings.secrets()],
     )
-    secret = (settings.webhook_secret or "").encode()
+    if not settings.webhook_secret:
+        raise ConfigError("Set WEBHOOK_SECRET, so only Telegram can post updates to the workers.")
+    path = webhook_path(settings)
     application = build_application(
         settings, services=services_from(settings), jobs=False, updater=False
     )
 
     async def telegram(request: Request) -> Response:
-        remote = request.client.host if request.client else "?"
-        # The same check, and the same log line without the secret, as `run`'s webhook.
-        found = secret_refusal(request.headers.get(SECRET_HEADER), secret.decode())
+        # The webhook's own checks (bot/webhook.py), before any of the body is read.
+        found = refusal(
+            request.method,
+            request.url.path,
+            request.headers,
+            expected_path=path,
+            secret=settings.webhook_secret,
+        )
         if found is not None:
-            log_refusal(found, remote)
-            return PlainTextResponse("wrong secret token", status_code=403)
+            log_refusal(found, request.client.host if request.client else "?")
+            return PlainTextResponse(HTTPStatus(found.status).phrase, status_code=found.status)
         body = await _body(request)
         if body is None:
-            log_refusal(
-                Refusal(413, f"body above the {MAX_UPDATE_BYTES:,} an update can be"), remote
-            )
             return PlainTextResponse("too large for an update", status_code=413)
         try:
             update = Update.de_json(json.loads(body), application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            log_refusal(Refusal(400, f"not an update ({type(error).__name__})"), remote)
+        except (ValueError, TypeError, KeyError, AttributeError):
             return PlainTextResponse("not an update", status_code=400)
         # Answered before the 200: an update this worker dies on is delivered again.
         await application.process_update(update)
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     routes = [
-        Route(webhook_path(settings), telegram, methods=["POST"]),
+        Route(path, telegram, methods=["POST"]),
         Route("/healthz", healthy, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
@@ -129,8 +130,6 @@ def serve(settings: Settings) -> int:
 
     settings.require_token()
     if not settings.webhook_url:
-        from bot.config import ConfigError
-
         raise ConfigError(
             "Set WEBHOOK_URL (the public https:// address Telegram posts to) and "
             "WEBHOOK_SECRET for `closebot web`."

@@ -7,6 +7,8 @@ command means one entry here and one module with its answer.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from handlers.answers.alerts import answer_alert, answer_alerts
 from handlers.answers.chart import answer_chart
 from handlers.answers.close import answer_close
@@ -22,7 +24,7 @@ from handlers.answers.understood import not_understood, taken_as
 from handlers.answers.watch import answer_watch
 from handlers.catalog import Command, about_the_market
 from handlers.core.locale import N_, language_for, locale
-from handlers.core.match import AMBIGUOUS, MatchResult
+from handlers.core.match import AMBIGUOUS, Matcher, MatchResult
 from handlers.core.request import COMMAND_LINE, UNCLEAR, Request, Vocabulary, parse_request
 from handlers.core.script import EN
 from handlers.services import Services
@@ -131,10 +133,21 @@ def find_command(line: str) -> tuple[Command | None, str]:
     return BY_NAME.get(match["name"].lower()), match["args"] or ""
 
 
+class _MatcherOnFirstUse:
+    """The services' matcher, reached only when the parser reads a name: a slash command is
+    parsed without one, so `ask "/close"` never builds the matcher over 2,700 names."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._services.matcher, name)
+
+
 def vocabulary(services: Services) -> Vocabulary:
     """What the request parser reads names with, over the store as it is now."""
     return Vocabulary(
-        services.matcher,
+        cast(Matcher, _MatcherOnFirstUse(services)),
         today=services.today(),
         latest=services.store.market.latest_date(),
         commands=frozenset(BY_NAME),

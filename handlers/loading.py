@@ -42,6 +42,7 @@ def load_session(
     names: FilePath | None = None,
     summary: FilePath | None = None,
     summary_date: date | None = None,
+    summary_language: str | None = None,
     now: datetime,
     min_turnover: float = DEFAULT_MIN_TURNOVER,
 ) -> Loaded:
@@ -58,6 +59,7 @@ def load_session(
             names=names,
             summary=summary,
             summary_date=summary_date,
+            summary_language=summary_language,
             now=now,
             min_turnover=min_turnover,
         )
@@ -72,6 +74,7 @@ def _load(
     names: FilePath | None,
     summary: FilePath | None,
     summary_date: date | None,
+    summary_language: str | None,
     now: datetime,
     min_turnover: float,
 ) -> Loaded:
@@ -83,6 +86,7 @@ def _load(
         names=names,
         summary=summary,
         summary_date=summary_date,
+        summary_language=summary_language,
         today=now.date(),
     )
     if closes is None or not report.dates:

@@ -167,11 +167,9 @@ class PostgresEngine:
     dialect = "postgresql"
 
     def __init__(self, url: str, *, max_connections: int = 8) -> None:
-        import psycopg
         from psycopg_pool import ConnectionPool
 
         self.url = url
-        self._errors = psycopg.Error
         self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
             min_size=1,
@@ -224,7 +222,12 @@ class PostgresEngine:
     @contextmanager
     def lock(self, name: str, *, wait: bool = True) -> Iterator[bool]:
         # A session lock on a connection of its own, so it is held across transactions and
-        # released by PostgreSQL itself if this process dies.
+        # released by PostgreSQL itself if this process dies. Taken again inside itself (a load
+        # that ingests), it is already held: asking on another connection would wait forever.
+        held_here: set[str] = self._local.__dict__.setdefault("locks", set())
+        if name in held_here:
+            yield True
+            return
         key = lock_key(name)
         with self.pool.connection() as connection:
             if wait:
@@ -233,10 +236,13 @@ class PostgresEngine:
             else:
                 row = connection.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()
                 held = bool(row and row[0])
+            if held:
+                held_here.add(name)
             try:
                 yield held
             finally:
                 if held:
+                    held_here.discard(name)
                     connection.execute("SELECT pg_advisory_unlock(%s)", [key])
 
     def upsert_rows(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -299,6 +299,7 @@ def ingest(
     members: str | os.PathLike[str] | None = None,
     names: str | os.PathLike[str] | None = None,
     summary_date: date | None = None,
+    summary_language: str | None = None,
     today: date,
 ) -> IngestReport:
     """Load any of the five files in one transaction; raise `IngestError` and write nothing.
@@ -316,6 +317,7 @@ def ingest(
             members=members,
             names=names,
             summary_date=summary_date,
+            summary_language=summary_language,
             today=today,
         )
 
@@ -329,6 +331,7 @@ def _ingest(
     members: str | os.PathLike[str] | None = None,
     names: str | os.PathLike[str] | None = None,
     summary_date: date | None = None,
+    summary_language: str | None = None,
     today: date,
 ) -> IngestReport:
     """Load any of the five files in one transaction; raise `IngestError` and write nothing.
@@ -344,7 +347,7 @@ def _ingest(
     name_rows = read_names(names) if names else []
     summary_text = read_summary(summary) if summary else None
     staged = stage_closes(closes, store, today=today) if closes is not None else None
-    with staged or _Nothing():
+    with staged or nullcontext():
         if staged is not None:
             report.ignored_columns = staged.ignored
             report.set_aside = staged.set_aside
@@ -372,19 +375,10 @@ def _ingest(
             member_rows,
             day_summary,
             name_rows,
+            summary_language,
         )
         report.securities = len(security_rows)
     return report
-
-
-class _Nothing:
-    """Stands in for staged closes when a load has none."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _write(
@@ -395,6 +389,7 @@ def _write(
     members: list[tuple[str, str, str]],
     summary: tuple[date, str, str] | None,
     names: list[NameRow],
+    summary_language: str | None = None,
 ) -> None:
     """Every write of the load, in one transaction."""
     with store.engine.atomic():
@@ -416,12 +411,22 @@ def _write(
             report.members = len(members)
         if summary:
             day, headline, body = summary
-            store.engine.upsert_rows(
-                "summaries",
-                ("date", "headline", "body", "source"),
-                ("date",),
-                [(day.isoformat(), headline, body, "written")],
-            )
+            if summary_language:
+                # Written in another language: shown to the chats answered in it, beside the
+                # day's summary in `summaries`, which it never replaces.
+                store.engine.upsert_rows(
+                    "summaries_by_language",
+                    ("date", "language", "headline", "body"),
+                    ("date", "language"),
+                    [(day.isoformat(), summary_language, headline, body)],
+                )
+            else:
+                store.engine.upsert_rows(
+                    "summaries",
+                    ("date", "headline", "body", "source"),
+                    ("date",),
+                    [(day.isoformat(), headline, body, "written")],
+                )
             report.summaries = 1
             if day not in report.dates:
                 report.dates.append(day)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from store.chats import ChatSettings
-from store.claims import queue_pushes_skip_locked
+from store.claims import queue_pushes_skip_locked, queued_owners, release_queued_of
 from store.engine import Engine
 from store.models import Alert, DuePush
 from store.records import Repository, alert_from
@@ -106,6 +106,7 @@ class DeliveryLedger(Repository):
         *,
         after: int = BEFORE_ANY_CHAT,
         limit: int,
+        owner: str | None = None,
     ) -> list[DuePush]:
         """Take the next batch of the day's work, by chat id: the chats `due_pushes` finds,
         written into the ledger as queued in one statement.
@@ -115,7 +116,9 @@ class DeliveryLedger(Repository):
         before its message goes out.
         """
         if self.db.dialect == "postgresql":  # several senders at once: see store/claims.py
-            return queue_pushes_skip_locked(self.db, day, times, at, after=after, limit=limit)
+            return queue_pushes_skip_locked(
+                self.db, day, times, at, after=after, limit=limit, owner=owner
+            )
         due, params = _due(day, times, after)
         # One statement holds the write lock from its first read to its last write, so a run
         # in another process cannot take the same chats in between.
@@ -184,11 +187,25 @@ class DeliveryLedger(Repository):
         sql = f"SELECT 1 FROM pushes WHERE date = ? AND chat_id = ? AND status != '{QUEUED}'"
         return self._value(sql, [day.isoformat(), chat_id]) is not None
 
+    def queued_elsewhere(self, day: date, at: datetime, owner: str) -> int:
+        """How many senders other than `owner` hold queued work of `day` under its lease
+        (only PostgreSQL's senders lease what they queue: store/claims.py)."""
+        if self.db.dialect != "postgresql":
+            return 0
+        return sum(1 for other in queued_owners(self.db, day, at) if other != owner)
+
     def recover_pushes(self, day: date, at: datetime, gone: Callable[[str], bool]) -> Recovery:
         """Find the day's claims whose sender stopped (its lease ran out, or `gone` says its
         owner is no longer running): a claim that never reached the wire is due again, one that
         was on its way ends as "may have arrived" and is reported, never sent twice."""
-        return self._recover("pushes", "chat_id", day, at, gone, due_again=None)
+        recovery = self._recover("pushes", "chat_id", day, at, gone, due_again=None)
+        if self.db.dialect == "postgresql":  # queued work leased to a sender (store/claims.py)
+            for owner in queued_owners(self.db, day, at):
+                if gone(owner):
+                    release_queued_of(self.db, day, owner)
+                else:
+                    recovery.held_elsewhere += 1
+        return recovery
 
     # --- the alert ledger -------------------------------------------------------------------
 

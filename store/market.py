@@ -397,6 +397,16 @@ class MarketData(Repository):
         row = rows[0]
         return Summary(date=day, headline=row["headline"], body=row["body"], source=row["source"])
 
+    def summary_in(self, day: date, language: str) -> Summary | None:
+        """The day's summary written in `language` (a code of `handlers.core.locale`), if one
+        was loaded."""
+        sql = "SELECT * FROM summaries_by_language WHERE date = ? AND language = ?"
+        rows = self._rows(sql, [day.isoformat(), language])
+        if not rows:
+            return None
+        row = rows[0]
+        return Summary(date=day, headline=row["headline"], body=row["body"], source="written")
+
     def save_generated_summary(self, day: date, headline: str, body: str) -> bool:
         """Store a summary written from the data, unless a written one exists; True if stored."""
         with self.db.atomic():

@@ -166,5 +166,16 @@ def m008_delivery_leases(db: Database) -> None:
         )
 
 
+@migrations()
+def m009_summary_languages(db: Database) -> None:
+    """A day's summary written in another language than the one in `summaries` (a Traditional
+    or Simplified Chinese text), shown to the chats answered in that language."""
+    db.table("summaries_by_language").create(
+        {"date": str, "language": str, "headline": str, "body": str},
+        pk=("date", "language"),
+        not_null={"headline", "body"},
+    )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -38,7 +38,11 @@ class Store:
     @contextmanager
     def loading(self) -> Iterator[None]:
         """One load at a time on this database, across threads and processes: a second waits
-        for the first to finish (see store/locks.py)."""
+        for the first to finish (store/locks.py; on PostgreSQL the 'ingest' advisory lock)."""
+        if self.db is None:
+            with self.engine.lock("ingest"):
+                yield
+            return
         with one_loader(self.path):
             yield
 

@@ -144,6 +144,7 @@ def test_the_independent_set_up_loads_the_board_and_answers_a_mixed_stream(
     independent = results["independent"]
     ingest = independent["ingest"]
     assert ingest["same_data"] and ingest["cli"]["rows"] == independent["market"]["rows"]
+    assert "the header has 50,000 columns" in ingest["wide_file"]["refused"]
     assert independent["ask"]["answer_starts"].startswith("Hang Seng Index")
     console = independent["console"]
     assert (
@@ -170,10 +171,10 @@ def test_table_has_a_row_for_every_target(results: dict[str, Any]) -> None:
     table = report.table(rows)
     assert len(table.splitlines()) == len(rows) + 2
     targets = results["targets"]
-    # issue 21's board (ingest, console answer and memory, ask); the sample's answers, updates
-    # at 100 ms and start-up; then ingest and its memory, 7 answers, match, labelled, push,
-    # rate, push planning (first batch, whole day), memory and start-up
-    assert len(targets) == 24
+    # issue 19's wide file; issue 21's board (ingest, console answer and memory, ask); the
+    # sample's answers, updates at 100 ms and start-up; then ingest and its memory, 7 answers,
+    # match, labelled, push, rate, push planning (first batch, whole day), memory and start-up
+    assert len(targets) == 25
     assert all(isinstance(t["met"], bool) for t in targets)
 
 

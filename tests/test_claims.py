@@ -72,3 +72,26 @@ def test_a_claimed_push_is_never_queued_again(postgres_url):
     _take_all(store, later, at=AT + LEASE * 2)
     store.close()
     assert later == [1, 3]
+
+
+def test_the_queued_work_of_a_sender_that_is_gone_is_due_again_at_once(postgres_url):
+    store = open_store(postgres_url)
+    _subscribe(store, range(1, 6))
+    store.ledger.queue_pushes(DAY, {None}, AT, limit=10, owner="host/1/dead")
+    store.ledger.queue_pushes(DAY, {None}, AT, limit=10, owner="host/2/alive")  # nothing left
+    found = store.ledger.recover_pushes(DAY, AT, gone=lambda owner: owner.endswith("dead"))
+    again: list[int] = []
+    _take_all(store, again)
+    store.close()
+    assert found.held_elsewhere == 0
+    assert again == [1, 2, 3, 4, 5]
+
+
+def test_a_sender_finishing_sees_the_work_another_still_holds(postgres_url):
+    store = open_store(postgres_url)
+    _subscribe(store, range(1, 6))
+    store.ledger.queue_pushes(DAY, {None}, AT, limit=3, owner="host/1/busy")
+    assert store.ledger.queued_elsewhere(DAY, AT, "host/2/me") == 1
+    assert store.ledger.queued_elsewhere(DAY, AT, "host/1/busy") == 0
+    assert store.ledger.queued_elsewhere(DAY, AT + LEASE * 2, "host/2/me") == 0
+    store.close()

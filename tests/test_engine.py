@@ -79,3 +79,15 @@ def test_a_postgresql_that_is_not_there_is_a_clear_message():
 
     with pytest.raises(StoreError, match="Cannot use PostgreSQL at postgresql://bot:\\*\\*\\*@"):
         open_store("postgresql://bot:secret@127.0.0.1:9/closebot?connect_timeout=1")
+
+
+def test_a_lock_taken_again_inside_itself_does_not_wait_for_itself(postgres_url):
+    store, elsewhere = open_store(postgres_url), open_store(postgres_url)
+    try:
+        with store.loading(), store.engine.lock("ingest") as again:
+            assert again
+            with elsewhere.engine.lock("ingest", wait=False) as other:
+                assert not other  # still held against every other process
+    finally:
+        store.close()
+        elsewhere.close()

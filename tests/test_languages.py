@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 
 from handlers.answers.alerts import fired_message
 from handlers.answers.daily import push_parts
+from handlers.answers.help import PLAIN_EXAMPLES
 from handlers.answers.render import html_to_text
 from handlers.commands import COMMANDS, answer_line
 from handlers.core.locale import (
@@ -181,6 +182,30 @@ def test_the_day_summary_written_from_the_data_reads_in_chinese(store):
     assert "升幅最大的是中廣核礦業 (+28.31%)、信達生物 (+14.14%)及" in body
 
 
+def test_a_summary_written_in_chinese_is_shown_to_chinese_chats_and_english_keeps_its_own(
+    services, write_file
+):
+    from store import ingest
+
+    english = ask(services, "/summary", ENGLISH)
+    path = write_file("summary_zh.md", "恒指連升兩日 藥股領漲\n\n恒生指數升141點，收報23,654點。\n")
+    report = ingest(
+        services.store,
+        summary=path,
+        summary_date=date(2025, 6, 4),
+        summary_language=TRADITIONAL,
+        today=date(2025, 6, 4),
+    )
+    assert report.summaries == 1
+    assert ask(services, "/summary", TRADITIONAL).startswith(
+        "恒指連升兩日 藥股領漲\n2025年6月4日（三）\n\n恒生指數升141點"
+    )
+    assert "恒指連升兩日 藥股領漲" in ask(services, "/close", TRADITIONAL)
+    assert ask(services, "/summary", ENGLISH) == english
+    # no Simplified text was loaded: a Simplified chat reads the day's own summary
+    assert ask(services, "/summary", SIMPLIFIED).startswith(english.split("\n")[0])
+
+
 def test_an_alert_that_fires_is_told_in_the_chats_language(services):
     quote = services.store.market.quote("1801.HK", date(2025, 6, 4))
     alert = services.store.chats.add_alert(
@@ -318,6 +343,8 @@ def test_no_reply_on_the_sample_lets_an_english_sentence_through(services, code)
     assert summary is not None
     allowed |= {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", summary.headline)}
     allowed |= {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", summary.body)}
+    # /help shows questions to type in either language, whatever the chat's
+    allowed |= {w.lower() for q in PLAIN_EXAMPLES for w in re.findall(r"[A-Za-z]+", q)}
     lang = services.speaking(locale(code))
     leaks = {}
     for line in [*LINES, "/lang", "/unsubscribe", "/watch clear", "/alert remove 9"]:

@@ -1,6 +1,7 @@
 """Past one machine: two webhook workers and two senders sharing PostgreSQL and Redis, against
 the fake Bot API. People are answered by whichever worker Telegram posts to; a push reaches each
-subscriber exactly once whichever sender takes it; the senders share one broadcast budget."""
+subscriber exactly once whichever sender takes it, even when one is killed mid-push; the senders
+share one broadcast budget."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -69,14 +71,29 @@ def _busiest_second(times: list[float]) -> int:
     return most
 
 
+def _subscribe(store, chats) -> None:
+    at = datetime(2025, 6, 4, 9, tzinfo=UTC).isoformat()
+    store.engine.executemany(
+        "INSERT INTO subscribers (chat_id, subscribed_at, active) VALUES (?, ?, 1)",
+        [(chat_id, at) for chat_id in chats],
+    )
+
+
+def _sender(server: FakeTelegramServer, url: str, redis: str) -> subprocess.Popen:
+    command = ["sender", "--once", "--date", SAMPLE_DAY, "--batch", "25"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *command],
+        env=_environment(server, url, redis, free_port()),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 @pytest.fixture
 def shared_store(pg_store, redis_server):
     """The sample in PostgreSQL with 200 subscribers, and its URL for the processes."""
-    at = datetime(2025, 6, 4, 9, tzinfo=UTC).isoformat()
-    pg_store.engine.executemany(
-        "INSERT INTO subscribers (chat_id, subscribed_at, active) VALUES (?, ?, 1)",
-        [(chat_id, at) for chat_id in SUBSCRIBERS],
-    )
+    _subscribe(pg_store, SUBSCRIBERS)
     return pg_store, pg_store.path
 
 
@@ -119,26 +136,7 @@ def test_two_workers_answer_and_two_senders_push_each_chat_once_within_one_budge
 
             # Two senders push the sample day side by side.
             started = len(server.calls)
-            senders = [
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "bot",
-                        "sender",
-                        "--once",
-                        "--date",
-                        SAMPLE_DAY,
-                        "--batch",
-                        "25",
-                    ],
-                    env=_environment(server, url, redis_server, free_port()),
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-                for _ in range(2)
-            ]
+            senders = [_sender(server, url, redis_server) for _ in range(2)]
             reports = [s.communicate(timeout=WAIT * 2) for s in senders]
             for sender, (out, err) in zip(senders, reports, strict=True):
                 assert sender.returncode == 0, err
@@ -162,3 +160,51 @@ def test_two_workers_answer_and_two_senders_push_each_chat_once_within_one_budge
     # Sends are spaced by the shared budget; one more than the rate can land inside a second
     # when the network delays one request and not the next.
     assert _busiest_second([c.at for c in pushes]) <= RATE + 1
+
+
+KILLED_RUN = range(20_001, 20_401)  # 400 chats: ten seconds at the shared rate
+
+
+def test_a_sender_killed_mid_push_leaves_no_chat_pushed_twice_and_the_next_round_finishes(
+    pg_store, redis_server
+):
+    from store.ledger import MAY_HAVE_ARRIVED, SENT
+
+    _subscribe(pg_store, KILLED_RUN)
+    url = pg_store.path
+    with FakeTelegramServer(token=_token()) as server:
+
+        def pushes() -> list:
+            return [
+                c
+                for c in server.calls
+                if c.method == "sendMessage" and c.ok and c.chat_id in KILLED_RUN
+            ]
+
+        doomed, survivor = _sender(server, url, redis_server), _sender(server, url, redis_server)
+        deadline = time.monotonic() + WAIT
+        while len(pushes()) < 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        doomed.kill()  # SIGKILL: no grace, claims and queued work left as they were
+        doomed.communicate()
+        out, err = survivor.communicate(timeout=WAIT * 2)
+        assert survivor.returncode == 0, err
+        # The next round finds the killed sender gone and takes what it left.
+        after = _sender(server, url, redis_server)
+        out, err = after.communicate(timeout=WAIT * 2)
+        assert after.returncode == 0, err
+        sent = pushes()
+
+    parts = len(push_parts(pg_store, date(2025, 6, 4), None, lang=ENGLISH_LOCALE))
+    per_chat = Counter(c.chat_id for c in sent)
+    ledger = pg_store.ledger.pushes(date(2025, 6, 4))
+    unsure = {chat for chat, status in ledger.items() if status == MAY_HAVE_ARRIVED}
+    assert set(ledger) == set(KILLED_RUN)
+    assert set(ledger.values()) <= {SENT, MAY_HAVE_ARRIVED}
+    assert len(unsure) <= 8, "more chats in doubt than the killed sender had in flight"
+    for chat_id in KILLED_RUN:
+        if chat_id in unsure:  # its request was on the wire when the sender died
+            assert per_chat[chat_id] in (0, parts)
+        else:
+            assert per_chat[chat_id] == parts, f"chat {chat_id} got {per_chat[chat_id]} pushes"
+    assert _busiest_second([c.at for c in sent]) <= RATE + 1

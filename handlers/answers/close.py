@@ -371,8 +371,11 @@ def day_summary(services: Services, day: date) -> Summary | None:
 def day_summary_in(
     store: Store, day: date, lang: Locale, *, min_turnover: float = DEFAULT_MIN_TURNOVER
 ) -> Summary | None:
-    """The day's summary in `lang`: a written one as written; one generated from the data is
+    """The day's summary in `lang`: one written in `lang` when it was loaded (`ingest
+    --summary-lang`), else the day's written one as written; one generated from the data is
     written again from the data in `lang`."""
+    if lang.chinese and (own := store.market.summary_in(day, lang.code)):
+        return own
     summary = store.market.summary(day)
     if summary is None or not lang.chinese or summary.source != "generated":
         return summary
