@@ -7,7 +7,7 @@ Three runs on the same sink and message:
 - raw httpx, one message after another: the baseline the target compares with, replaying the
   exact request bodies the bot sent in the first run; a concurrent httpx run at the push's
   concurrency is reported beside it for context;
-- deliver through `ExtBot(rate_limiter=telegram_pace())`, as `python -m bot push` sends:
+- deliver through `ExtBot(rate_limiter=TelegramPace())`, as `python -m bot push` sends:
   its pace as the sink saw it, which must sit at Telegram's ~30 messages a second.
 """
 
@@ -27,7 +27,7 @@ from telegram.request import HTTPXRequest
 
 from bench.sink import Sink, SinkStats
 from bench.timing import rate
-from bot.delivery import telegram_pace
+from bot.pacing import TelegramPace
 from bot.push import CONCURRENCY, PushPlan, deliver, plan_push
 from handlers.services import Services
 
@@ -162,11 +162,9 @@ def pace(stats: SinkStats) -> dict[str, float]:
 
 
 async def deliver_rate_limited(setup: PushSetup, sink: Sink, count: int) -> dict[str, Any]:
-    """`deliver` through the bot's own pace (`telegram_pace()`), as `python -m bot push` sends."""
+    """`deliver` through the bot's own pace (`TelegramPace()`), as `python -m bot push` sends."""
     sink.reset()
-    bot = ExtBot(
-        TOKEN, base_url=f"{sink.url}/bot", rate_limiter=telegram_pace(), request=_request()
-    )
+    bot = ExtBot(TOKEN, base_url=f"{sink.url}/bot", rate_limiter=TelegramPace(), request=_request())
     seconds, outcomes = await _deliver(bot, setup, count)
     stats = sink.stats()
     return {

@@ -139,12 +139,6 @@ class _Untracked:
         pass
 
 
-def telegram_pace(*, paid_broadcasts: bool = False) -> TelegramPace:
-    """The bot's pacing: per chat for every message, the broadcast budget for pushes and alerts
-    (see bot/pacing.py)."""
-    return TelegramPace(paid_broadcasts=paid_broadcasts)
-
-
 async def _send_broadcast(bot: Bot, chat_id: int, text: str, wire: Wire) -> None:
     """One message of a push or an alert: marked as a broadcast for the bot's pacing, and as a
     paid broadcast when the operator turned those on. The pacing says when it leaves (after

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from telegram.ext import ExtBot
 
-from bot.delivery import new_owner, owner_gone, telegram_pace
+from bot.delivery import new_owner, owner_gone
+from bot.pacing import TelegramPace
 from bot.push import deliver, plan_push
 from handlers.core.sessions import PushSchedule, TradingCalendar
 from handlers.services import Services
@@ -62,7 +63,7 @@ class Sleeps(list):
 
 
 async def push_over_http(server: FakeTelegramServer, services: Services, sleep=None):
-    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=telegram_pace())
+    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=TelegramPace())
     async with bot:
         plan = plan_push(services, services.now(), day=SAMPLE_DAY, everyone=True)
         return await deliver(bot, services, plan, sleep=Sleeps() if sleep is None else sleep)
@@ -289,7 +290,7 @@ async def test_a_send_still_in_flight_when_the_grace_ends_is_cut_off_and_reporte
     subscribe(push_services.store, [1])
     server.delay_answers("sendMessage", 3)  # delivered, but the answer is slow to come
     stop = asyncio.Event()
-    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=telegram_pace())
+    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=TelegramPace())
     async with bot:
         plan = plan_push(push_services, push_services.now(), day=SAMPLE_DAY, everyone=True)
         asyncio.get_running_loop().call_later(0.3, stop.set)
@@ -347,7 +348,7 @@ async def test_a_stopping_bot_claims_no_new_chat(server, push_services):
     subscribe(push_services.store, [1, 2])
     stop = asyncio.Event()
     stop.set()
-    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=telegram_pace())
+    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=TelegramPace())
     async with bot:
         plan = plan_push(push_services, push_services.now(), day=SAMPLE_DAY, everyone=True)
         report = await deliver(bot, push_services, plan, stop=stop)

@@ -99,12 +99,13 @@ async def test_different_chats_are_answered_side_by_side():
 async def test_paid_broadcasts_are_marked_only_when_the_operator_turned_them_on():
     from telegram.ext import ExtBot
 
-    from bot.delivery import send_parts, telegram_pace
+    from bot.delivery import send_parts
+    from bot.pacing import TelegramPace
     from tests.offline import FAKE_TOKEN, RecordingRequest
 
     for paid in (False, True):
         request = RecordingRequest()
-        bot = ExtBot(FAKE_TOKEN, request=request, rate_limiter=telegram_pace(paid_broadcasts=paid))
+        bot = ExtBot(FAKE_TOKEN, request=request, rate_limiter=TelegramPace(paid_broadcasts=paid))
         async with bot:
             await send_parts(bot, 5, ["The close"])
         (params,) = [c.params for c in request.calls if c.method == "sendMessage"]
