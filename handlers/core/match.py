@@ -279,6 +279,33 @@ class _Scored:
 
 
 @dataclass(frozen=True)
+class _PairIndex:
+    """The texts holding each two-character pair, as slices of one array of positions: tens of
+    thousands of pairs as small arrays of their own cost more in array headers than in data."""
+
+    slots: dict[str, int]  # pair -> its slice's number
+    bounds: np.ndarray  # slice i is positions[bounds[i]:bounds[i + 1]]
+    positions: np.ndarray
+
+    @classmethod
+    def build(cls, by_pair: dict[str, list[int]]) -> _PairIndex:
+        sizes = [len(where) for where in by_pair.values()]
+        bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=bounds[1:])
+        positions = np.fromiter(
+            (i for where in by_pair.values() for i in where), dtype=np.int64, count=sum(sizes)
+        )
+        return cls({pair: slot for slot, pair in enumerate(by_pair)}, bounds, positions)
+
+    def __contains__(self, pair: str) -> bool:
+        return pair in self.slots
+
+    def __getitem__(self, pair: str) -> np.ndarray:
+        slot = self.slots[pair]
+        return self.positions[self.bounds.item(slot) : self.bounds.item(slot + 1)]
+
+
+@dataclass(frozen=True)
 class _Choices:
     """Folded strings to score, shortest first, each with the candidate it stands for."""
 
@@ -288,7 +315,7 @@ class _Choices:
     owners: list[Candidate]
     costs: np.ndarray  # what each text's owner gives up in the ranking for being lesser known
     by_word: dict[str, list[int]]  # word -> positions of the texts that contain it
-    by_pair: dict[str, np.ndarray]  # two-character pair -> positions of the texts holding it
+    by_pair: _PairIndex  # two-character pair -> positions of the texts holding it
     alphabetical: list[str]  # the texts in alphabetical order, to find those a query begins
     alphabetical_positions: np.ndarray  # where each of those texts is in `texts`
     vocabulary: list[str]  # every word of the texts, in alphabetical order
@@ -315,7 +342,7 @@ class _Choices:
                 [_LESSER_KNOWN_COST * (o.kind == SECURITY and o.key in lesser) for o in owners]
             ),
             by_word=by_word,
-            by_pair={pair: np.array(where, dtype=np.int64) for pair, where in by_pair.items()},
+            by_pair=_PairIndex.build(by_pair),
             alphabetical=[texts[i] for i in alphabetical],
             alphabetical_positions=np.array(alphabetical, dtype=np.int64),
             vocabulary=sorted(by_word),
