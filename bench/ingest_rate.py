@@ -25,7 +25,7 @@ import pandas as pd
 from bench.child import measured, run_child
 from bench.make_market import Market
 from bench.timing import rate
-from store import IngestError, ingest, open_store
+from store import IngestError, Store, ingest, open_store
 
 COLUMNS = ["date", "ticker", "close", "prev_close", "change", "pct_change", "volume", "turnover"]
 TO_SQL_CHUNKSIZE = 50_000  # big enough to amortise, small enough to keep the SQL bounded
@@ -63,17 +63,22 @@ def project_ingest(market: Market, db: Path) -> LoadTime:
     remove_db(db)
     store = open_store(db)
     try:
-        started = time.perf_counter()
-        report = ingest(
-            store,
-            market.closes,
-            securities=market.securities,
-            summary=market.summary,
-            today=market.last_day,
-        )
-        seconds = time.perf_counter() - started
+        return timed_ingest(store, market)
     finally:
         store.close()
+
+
+def timed_ingest(store: Store, market: Market) -> LoadTime:
+    """The market's files loaded into `store` as the CLI loads them, timed."""
+    started = time.perf_counter()
+    report = ingest(
+        store,
+        market.closes,
+        securities=market.securities,
+        summary=market.summary,
+        today=market.last_day,
+    )
+    seconds = time.perf_counter() - started
     return LoadTime(report.closes, round(seconds, 3), rate(report.closes, seconds))
 
 

@@ -27,12 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.answers import answer_latency, evening_services
-from bench.ingest_rate import remove_db
+from bench.ingest_rate import remove_db, timed_ingest
 from bench.make_market import Market
 from bench.push_path import TOKEN, pace
 from bench.sink import Sink
-from bench.timing import rate
-from store import Store, ingest, open_store
+from store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SENDERS = 2
@@ -55,20 +54,8 @@ def bench_schema(url: str) -> Iterator[str]:
 
 
 def _ingest(store: Store, market: Market) -> dict[str, float]:
-    started = time.perf_counter()
-    report = ingest(
-        store,
-        market.closes,
-        securities=market.securities,
-        summary=market.summary,
-        today=market.last_day,
-    )
-    seconds = time.perf_counter() - started
-    return {
-        "rows": report.closes,
-        "seconds": round(seconds, 3),
-        "rows_per_s": rate(report.closes, seconds),
-    }
+    loaded = timed_ingest(store, market)
+    return {"rows": loaded.rows, "seconds": loaded.seconds, "rows_per_s": loaded.rows_per_s}
 
 
 def _answers(store: Store, market: Market, count: int, seed: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,17 +91,7 @@ def _answers_only(size: str, out: Path | None) -> int:
     from bench import report, suite
 
     results = suite.run_answers(suite.SIZES[size])
-    if out:
-        suite.write(results, out)
-    machine = results["machine"]
-    print()
-    print(
-        f"closebot · answers and matching: {machine['cores']} × {machine['cpu']}, Python "
-        f"{machine['python']}, load {machine['load_average_at_start'][0]} at start, "
-        f"{machine['load_average_at_end'][0]} at end"
-    )
-    print(report.table(report.answer_rows(results)))
-    return 0
+    return _print_part("answers and matching", results, report.answer_rows(results), out)
 
 
 def _push_plan_only(size: str, out: Path | None) -> int:
@@ -108,16 +99,25 @@ def _push_plan_only(size: str, out: Path | None) -> int:
     from bench import report, suite
 
     results = suite.run_push_plan(suite.SIZES[size])
+    rows = report.push_plan_rows(results["push_plan"])
+    return _print_part("push planning", results, rows, out)
+
+
+def _print_part(what: str, results: dict[str, Any], rows: list[Any], out: Path | None) -> int:
+    """The table of a partial run, under the machine it ran on; its figures written to `out`."""
+    from bench import report, suite
+
     if out:
         suite.write(results, out)
     machine = results["machine"]
     print()
     print(
-        f"closebot · push planning: {machine['cores']} × {machine['cpu']}, Python "
+        f"closebot · {what}: {machine['cores']} × {machine['cpu']}, Python "
         f"{machine['python']}, SQLite {machine['sqlite']}, load "
-        f"{machine['load_average_at_start'][0]} at start"
+        f"{machine['load_average_at_start'][0]} at start, "
+        f"{machine['load_average_at_end'][0]} at end"
     )
-    print(report.table(report.push_plan_rows(results["push_plan"])))
+    print(report.table(rows))
     if out:
         print(f"\nEvery figure: {out}")
     return 0

@@ -51,7 +51,7 @@ def load_session(
     data if nobody wrote one, and judge the alerts on it. One load at a time: another waits
     for this one to finish (`Store.loading`)."""
     with store.loading():
-        return _load(
+        report = ingest(
             store,
             closes,
             securities=securities,
@@ -60,40 +60,13 @@ def load_session(
             summary=summary,
             summary_date=summary_date,
             summary_language=summary_language,
-            now=now,
-            min_turnover=min_turnover,
+            today=now.date(),
         )
-
-
-def _load(
-    store: Store,
-    closes: ClosesSource | None,
-    *,
-    securities: FilePath | None,
-    members: FilePath | None,
-    names: FilePath | None,
-    summary: FilePath | None,
-    summary_date: date | None,
-    summary_language: str | None,
-    now: datetime,
-    min_turnover: float,
-) -> Loaded:
-    report = ingest(
-        store,
-        closes,
-        securities=securities,
-        members=members,
-        names=names,
-        summary=summary,
-        summary_date=summary_date,
-        summary_language=summary_language,
-        today=now.date(),
-    )
-    if closes is None or not report.dates:
-        return Loaded(report)
-    day = max(report.dates)
-    return Loaded(
-        report,
-        summary_written=ensure_summary(store, day, min_turnover=min_turnover),
-        alerts_fired=judge_alerts(store, day, now),
-    )
+        if closes is None or not report.dates:
+            return Loaded(report)
+        day = max(report.dates)
+        return Loaded(
+            report,
+            summary_written=ensure_summary(store, day, min_turnover=min_turnover),
+            alerts_fired=judge_alerts(store, day, now),
+        )

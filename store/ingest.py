@@ -303,82 +303,54 @@ def ingest(
     today: date,
 ) -> IngestReport:
     """Load any of the five files in one transaction; raise `IngestError` and write nothing.
+    Closes rows that cannot be real (see `store.quality`) are set aside and named in the
+    report; the rest of the file loads.
 
     One load at a time across every process sharing the store: a scheduled fetch and an
     operator's upload each read the stored neighbours of their rows and then write, so they
     must not interleave (on PostgreSQL an advisory lock; a SQLite file has one writer).
     """
     with store.engine.lock("ingest"):
-        return _ingest(
-            store,
-            closes,
-            summary=summary,
-            securities=securities,
-            members=members,
-            names=names,
-            summary_date=summary_date,
-            summary_language=summary_language,
-            today=today,
-        )
+        from store.staging import stage_closes
 
-
-def _ingest(
-    store: Store,
-    closes: ClosesSource | None = None,
-    *,
-    summary: str | os.PathLike[str] | None = None,
-    securities: str | os.PathLike[str] | None = None,
-    members: str | os.PathLike[str] | None = None,
-    names: str | os.PathLike[str] | None = None,
-    summary_date: date | None = None,
-    summary_language: str | None = None,
-    today: date,
-) -> IngestReport:
-    """Load any of the five files in one transaction; raise `IngestError` and write nothing.
-
-    Closes rows that cannot be real (see `store.quality`) are set aside and named in the
-    report; the rest of the file loads.
-    """
-    from store.staging import stage_closes
-
-    report = IngestReport()
-    security_rows = read_securities(securities) if securities else []
-    member_rows = read_members(members) if members else []
-    name_rows = read_names(names) if names else []
-    summary_text = read_summary(summary) if summary else None
-    staged = stage_closes(closes, store, today=today) if closes is not None else None
-    with staged or nullcontext():
-        if staged is not None:
-            report.ignored_columns = staged.ignored
-            report.set_aside = staged.set_aside
-            if staged.loading == 0:
-                raise IngestError(
-                    staged.path, "no row can be loaded: " + "; ".join(staged.set_aside[:3])
-                )
-        if summary and summary_text and summary_date is None:
-            if staged is None:
-                raise IngestError(summary, "say which day it is for (--date YYYY-MM-DD)")
-            summary_date = staged.last_day
-        known = {s.ticker for s in store.market.securities()}
-        known |= {str(r["ticker"]) for r in security_rows}
-        new_securities = _securities_from_closes(staged, known) if staged is not None else []
-        if members:
-            _check_members_known(members, member_rows, known)
-        if names:
-            _check_names_known(names, name_rows, known)
-        day_summary = (summary_date, *summary_text) if summary_text and summary_date else None
-        _write(
-            store,
-            report,
-            staged,
-            security_rows + new_securities,
-            member_rows,
-            day_summary,
-            name_rows,
-            summary_language,
-        )
-        report.securities = len(security_rows)
-    return report
+        report = IngestReport()
+        security_rows = read_securities(securities) if securities else []
+        member_rows = read_members(members) if members else []
+        name_rows = read_names(names) if names else []
+        summary_text = read_summary(summary) if summary else None
+        staged = stage_closes(closes, store, today=today) if closes is not None else None
+        with staged or nullcontext():
+            if staged is not None:
+                report.ignored_columns = staged.ignored
+                report.set_aside = staged.set_aside
+                if staged.loading == 0:
+                    raise IngestError(
+                        staged.path, "no row can be loaded: " + "; ".join(staged.set_aside[:3])
+                    )
+            if summary and summary_text and summary_date is None:
+                if staged is None:
+                    raise IngestError(summary, "say which day it is for (--date YYYY-MM-DD)")
+                summary_date = staged.last_day
+            known = {s.ticker for s in store.market.securities()}
+            known |= {str(r["ticker"]) for r in security_rows}
+            new_securities = _securities_from_closes(staged, known) if staged is not None else []
+            if members:
+                _check_members_known(members, member_rows, known)
+            if names:
+                _check_names_known(names, name_rows, known)
+            day_summary = (summary_date, *summary_text) if summary_text and summary_date else None
+            _write(
+                store,
+                report,
+                staged,
+                security_rows + new_securities,
+                member_rows,
+                day_summary,
+                name_rows,
+                summary_language,
+            )
+            report.securities = len(security_rows)
+        return report
 
 
 def _write(
