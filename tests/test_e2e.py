@@ -64,7 +64,9 @@ def bot(server, workdir) -> Iterator[Path]:
             stderr=subprocess.STDOUT,
         )
     try:
-        server.wait_for(lambda c: c.method == "getUpdates", timeout=WAIT)
+        # The bot's last call before it polls: a long poll is recorded only when it returns.
+        # An update sent before the first poll waits in the queue, as on Telegram.
+        server.wait_for(lambda c: c.method == "deleteWebhook", timeout=WAIT)
         yield log
     finally:
         process.send_signal(signal.SIGINT)
