@@ -20,7 +20,7 @@ from store.sample import SAMPLE_HISTORY
 from tests.conftest import SAMPLE_EVENING
 
 ROOT = Path(__file__).resolve().parent.parent
-ROWS = 500_000
+ROWS = 100_000
 WAIT = 120.0
 
 
@@ -52,7 +52,7 @@ def write_locked(db: Path) -> bool:
         probe.close()
 
 
-def test_subscribe_during_a_500000_row_ingest_succeeds(sample_file, tmp_path):
+def test_subscribe_during_a_100000_row_ingest_succeeds(sample_file, tmp_path):
     closes = big_closes_file(tmp_path / "big.csv", ROWS)
     with closes.open() as lines:
         assert sum(1 for _ in lines) == ROWS + 1
