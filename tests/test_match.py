@@ -412,7 +412,7 @@ def test_normalise_folds_width_case_spacing_and_edges(text: str, expected: str) 
     assert normalise(text) == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(query=st.text())
 def test_match_never_fails_on_any_text(matcher: Matcher, query: str) -> None:
     result = matcher.match(query)
@@ -420,7 +420,7 @@ def test_match_never_fails_on_any_text(matcher: Matcher, query: str) -> None:
     assert len(result.candidates) <= 4
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(query=st.text(alphabet=string.ascii_letters, min_size=12))
 def test_match_answers_sensibly_for_random_letters(matcher: Matcher, query: str) -> None:
     result = matcher.match(query)
