@@ -25,6 +25,38 @@ SAMPLE_DAY = date(2025, 6, 4)
 SAMPLE_EVENING = datetime(2025, 6, 4, 18, 0, tzinfo=HONG_KONG)
 
 
+# The test files that take longest, longest first. Under xdist (`--dist loadfile`, without its
+# reordering by number of tests: pyproject.toml) each file runs on one worker and files are
+# handed out in this order, so the long ones start at once and the short ones fill in after;
+# a long file handed out last would leave the other worker idle while it runs.
+LONGEST_FIRST = (
+    "test_bench.py",
+    "test_e2e.py",
+    "test_workers.py",
+    "test_copying.py",
+    "test_bad_files.py",
+    "test_hostile.py",
+    "test_alerts.py",
+    "test_watch.py",
+    "test_delivery.py",
+    "test_languages.py",
+    "test_request.py",
+    "test_locks.py",
+    "test_match.py",
+    "test_ingest.py",
+    "test_golden.py",
+    "test_secrets.py",
+    "test_store.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the files of LONGEST_FIRST first, in its order; the rest keep theirs after them."""
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture
 def fresh_store() -> Store:
     store = open_store(":memory:")
@@ -103,20 +135,33 @@ def sample_postgres(postgres_server: str, sample_db: Path) -> str:
         yield url
 
 
-@pytest.fixture
-def pg_store(postgres_server: str, sample_postgres: str) -> Store:
-    """A PostgreSQL store of this test's own holding the sample."""
-    from tests.servers import own_database
+@pytest.fixture(scope="session")
+def sample_postgres_copies(postgres_server: str, sample_postgres: str):
+    """Databases copied from the sample's, one ready before each test asks (tests/servers.py)."""
+    from tests.servers import DatabaseCopies
 
-    with own_database(postgres_server, template=sample_postgres) as url:
+    copies = DatabaseCopies(postgres_server, sample_postgres)
+    yield copies
+    copies.close()
+
+
+@pytest.fixture
+def pg_store(sample_postgres_copies) -> Store:
+    """A PostgreSQL store of this test's own holding the sample."""
+    url = sample_postgres_copies.take()
+    try:
         store = open_store(url)
         yield store
         store.close()
+    finally:
+        sample_postgres_copies.give_back(url)
 
 
 @pytest.fixture
-def pg_services(pg_store: Store) -> Services:
-    return Services(pg_store, now=lambda: SAMPLE_EVENING)
+def pg_services(pg_store: Store, sample_names: Names) -> Services:
+    """Services over the PostgreSQL copy of the sample; it holds the same version of the
+    securities as the SQLite one, so the matcher built once for the sample serves it too."""
+    return Services(pg_store, now=lambda: SAMPLE_EVENING, known_names=sample_names)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
