@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import CliRun
 from tests.fake_telegram import FakeTelegramServer, RecordedCall
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,40 +153,35 @@ def test_the_token_never_reaches_the_log(server, bot):
     assert TOKEN.split(":")[1] not in log
 
 
-def test_a_missing_token_exits_2_with_a_hint(workdir):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": ""}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert "Set TELEGRAM_BOT_TOKEN (from @BotFather)" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_a_missing_token_exits_2_with_a_hint(workdir, cli, monkeypatch):
+    monkeypatch.chdir(workdir)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    result = cli("run")
+    assert result.code == 2
+    assert "Set TELEGRAM_BOT_TOKEN (from @BotFather)" in result.err
+    assert "Traceback" not in result.err
 
 
 # --- the end-of-day push over HTTP ------------------------------------------------------------
 
 
-def push(server: FakeTelegramServer, workdir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "push", "--date", "2025-06-04"],
-        cwd=workdir,
-        env=bot_env(server, workdir),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def push(server: FakeTelegramServer, workdir: Path, cli, monkeypatch) -> CliRun:
+    """`python -m bot push --date 2025-06-04` in the bot's folder and environment, run in this
+    process: a push is one command run to its end, and goes over HTTP all the same."""
+    monkeypatch.chdir(workdir)
+    for name, value in bot_env(server, workdir).items():
+        if name.startswith(("TELEGRAM_", "CLOSEBOT_")):
+            monkeypatch.setenv(name, value)
+    return cli("push", "--date", "2025-06-04")
 
 
 def pushes_to(server: FakeTelegramServer, chat_id: int) -> list[dict]:
     return [m for m in server.sent_messages(chat_id) if m["text"].startswith("🔔")]
 
 
-def test_subscribers_get_the_push_once_through_flood_control_and_blocks(server, bot, workdir):
+def test_subscribers_get_the_push_once_through_flood_control_and_blocks(
+    server, bot, workdir, cli, monkeypatch
+):
     for chat_id in (201, 202, 203, 204):
         assert "Subscribed" in say(server, chat_id, "/subscribe").params["text"]
     assert "Unsubscribed" in say(server, 204, "/unsubscribe").params["text"]
@@ -204,16 +200,16 @@ def test_subscribers_get_the_push_once_through_flood_control_and_blocks(server, 
         times=None,
     )
 
-    first = push(server, workdir)
-    assert first.returncode == 0, first.stderr
-    assert TOKEN not in first.stdout + first.stderr
+    first = push(server, workdir, cli, monkeypatch)
+    assert first.code == 0, first.err
+    assert TOKEN not in first.out + first.err
     assert len(pushes_to(server, 201)) == 1
     assert len(pushes_to(server, 202)) == 1  # waited out the 429, then delivered once
     assert "23,654.03" in pushes_to(server, 201)[0]["text"]
     assert pushes_to(server, 203) == [] and pushes_to(server, 204) == []
 
-    again = push(server, workdir)
-    assert again.returncode == 0
+    again = push(server, workdir, cli, monkeypatch)
+    assert again.code == 0
     assert len(pushes_to(server, 201)) == 1 and len(pushes_to(server, 202)) == 1
     assert "Not subscribed" in say(server, 203, "/status").params["text"]
     server.clear_faults()
@@ -265,10 +261,12 @@ def test_the_command_menu_is_published_in_chinese_too(server, bot):
     assert menu["lang"] == "以English、繁體中文或简体中文回覆"
 
 
-def test_a_zh_hk_subscriber_gets_the_push_in_traditional_chinese(server, bot, workdir):
+def test_a_zh_hk_subscriber_gets_the_push_in_traditional_chinese(
+    server, bot, workdir, cli, monkeypatch
+):
     assert "已訂閱" in say(server, 404, "/subscribe", language_code="zh-hk").params["text"]
-    sent = push(server, workdir)
-    assert sent.returncode == 0, sent.stderr
+    sent = push(server, workdir, cli, monkeypatch)
+    assert sent.code == 0, sent.err
     [message] = pushes_to(server, 404)
     assert message["text"].startswith("🔔 <b>港股收市</b> · 2025年6月4日（三）")
     assert "恒生指數 <b>23,654.03</b>  ▲ 升141.54（+0.60%）" in message["text"]

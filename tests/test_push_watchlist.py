@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,7 +20,6 @@ from tests.conftest import SAMPLE_EVENING
 from tests.fake_telegram import FakeTelegramServer, parse_html
 from tests.htmlcheck import html_problems
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "5550002222:AAE2eWatchlistPushTokenForTests_abcdef"
 JUNE_4 = date(2025, 6, 4)
 INNOVENT, POP_MART = "1801.HK", "9992.HK"
@@ -167,7 +163,7 @@ async def test_a_long_push_goes_out_in_parts_once(services, write_file):
     assert bot.to(1) == parts
 
 
-# --- over HTTP, as `python -m bot push` sends it ----------------------------------------------
+# --- over HTTP, as `closebot push` sends it --------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -188,24 +184,14 @@ def database(tmp_path_factory, sample_db) -> Path:
     return path
 
 
-def test_a_subscriber_with_a_watchlist_receives_it_over_http(server, database):
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": server.base_url,
-        "CLOSEBOT_DB": str(database),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "push", "--date", "2025-06-04"],
-        cwd=database.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "2 sent" in result.stdout
+def test_a_subscriber_with_a_watchlist_receives_it_over_http(server, database, cli, monkeypatch):
+    monkeypatch.chdir(database.parent)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", server.base_url)
+    monkeypatch.setenv("CLOSEBOT_DB", str(database))
+    result = cli("push", "--date", "2025-06-04")
+    assert result.code == 0, result.err
+    assert "2 sent" in result.out
     assert all(call.ok for call in server.calls)
     [watcher] = server.sent_messages(401)
     [other] = server.sent_messages(402)
