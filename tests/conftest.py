@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +20,12 @@ from store.sample import load_sample
 
 # Time periods as timedelta, as python-telegram-bot will use them in its next major version.
 os.environ["PTB_TIMEDELTA"] = "true"
+
+# Where PYTHONDONTWRITEBYTECODE is set, pytest cannot keep the assert-rewritten test modules in
+# __pycache__ and rewrites all of them in each xdist worker on every run (some 5 s of CPU), and
+# the bot's modules, never written out, are compiled again in every child process the tests
+# start. Writing them is Python's default; the setting still holds for those child processes.
+sys.dont_write_bytecode = False
 
 SAMPLE_DAY = date(2025, 6, 4)
 # The evening of the sample day in Hong Kong: after the close, before the next session.
