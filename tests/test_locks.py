@@ -98,7 +98,7 @@ def test_two_first_runs_at_once_load_the_sample_once_and_both_answer(tmp_path):
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(3)
+        for _ in range(2)
     ]
     results = [run.communicate(timeout=WAIT) for run in runs]
     for run, (stdout, stderr) in zip(runs, results, strict=True):
