@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -99,14 +100,20 @@ def own_database(url: str, *, template: str | None = None) -> Iterator[str]:
 
 
 class DatabaseCopies:
-    """Copies of `template`'s database, each made before a test asks for it and dropped after
-    it, in a thread of their own: CREATE and DROP DATABASE wait for the server to write the
-    files out, which no test needs to wait for. One thread, so one statement at a time."""
+    """Copies of `template`'s database, made ahead of the tests that ask for them and dropped
+    after, in threads of their own: CREATE and DROP DATABASE wait for the server to write the
+    files out, which no test needs to wait for. Two copies are kept in the making, and drops
+    run beside them, as the server does each faster two at a time than one after another."""
+
+    AHEAD = 2
 
     def __init__(self, url: str, template: str) -> None:
         self.url, self.template = url, template
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-copies")
-        self._next: Future[str] = self._thread.submit(self._create)
+        self._makers = ThreadPoolExecutor(max_workers=self.AHEAD, thread_name_prefix="pg-copy")
+        self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-drop")
+        self._ahead: deque[Future[str]] = deque(
+            self._makers.submit(self._create) for _ in range(self.AHEAD)
+        )
 
     def _execute(self, statement: str) -> None:
         import psycopg
@@ -123,21 +130,23 @@ class DatabaseCopies:
         self._execute(f"DROP DATABASE {database_of(url)} WITH (FORCE)")
 
     def take(self) -> str:
-        """The URL of a new copy of the template, the test's own; the next is begun."""
-        url = self._next.result()
-        self._next = self._thread.submit(self._create)
+        """The URL of a new copy of the template, the test's own; another is begun."""
+        url = self._ahead.popleft().result()
+        self._ahead.append(self._makers.submit(self._create))
         return url
 
     def give_back(self, url: str) -> None:
         """Drop the copy at `url` (after the test: nothing may be connected to it)."""
-        self._thread.submit(self._drop, url)
+        self._dropper.submit(self._drop, url)
 
     def close(self) -> None:
-        """Drop the copy made ahead, wait for every drop, and stop the thread."""
+        """Drop the copies made ahead, wait for every drop, and stop the threads."""
         try:
-            self._drop(self._next.result())
+            for made in self._ahead:
+                self._dropper.submit(self._drop, made.result())
         finally:
-            self._thread.shutdown(wait=True)
+            self._makers.shutdown(wait=True)
+            self._dropper.shutdown(wait=True)
 
 
 def with_database(url: str, name: str) -> str:
