@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -14,8 +15,9 @@ from store.sample import load_sample
 TABLES = ("securities", "closes", "summaries", "session_loads", "index_members", "meta")
 
 
-def _rows(engine, table):
-    return sorted(engine.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+def _rows(engine, table) -> Counter[tuple]:
+    """The table's rows, in no order: each row and how many times it is there."""
+    return Counter(map(tuple, engine.execute(f"SELECT * FROM {table}").fetchall()))
 
 
 def test_every_row_of_a_sqlite_store_arrives_in_postgresql(sample_file, postgres_url):
