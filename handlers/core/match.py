@@ -306,6 +306,22 @@ class _PairIndex:
 
 
 @dataclass(frozen=True)
+class _Script:
+    """The choices a query written in one script can score above nothing against: a text with
+    no character in common with the query scores 0 whatever the scorer, so a Latin query
+    skips the texts written only in Chinese, and a Chinese query those written only in Latin."""
+
+    positions: np.ndarray  # where these texts are among all the choices
+    texts: list[str]
+    words_sorted: list[str]
+
+    @classmethod
+    def build(cls, keep: list[bool], texts: list[str], words_sorted: list[str]) -> _Script:
+        positions = np.flatnonzero(np.array(keep, dtype=bool))
+        return cls(positions, [texts[i] for i in positions], [words_sorted[i] for i in positions])
+
+
+@dataclass(frozen=True)
 class _Choices:
     """Folded strings to score, shortest first, each with the candidate it stands for."""
 
@@ -319,6 +335,8 @@ class _Choices:
     alphabetical: list[str]  # the texts in alphabetical order, to find those a query begins
     alphabetical_positions: np.ndarray  # where each of those texts is in `texts`
     vocabulary: list[str]  # every word of the texts, in alphabetical order
+    latin: _Script  # the texts holding an ASCII character
+    other: _Script  # the texts holding a character that is not ASCII
 
     @classmethod
     def build(cls, pairs: Iterable[tuple[str, Candidate]], lesser: frozenset[str]) -> _Choices:
@@ -333,9 +351,11 @@ class _Choices:
                 by_pair.setdefault(pair, []).append(index)
         owners = [owner for _, owner in ordered]
         alphabetical = sorted(range(len(texts)), key=texts.__getitem__)
+        words_sorted = [_words_sorted(text) for text in texts]
+        all_ascii = [text.isascii() for text in texts]
         return cls(
             texts=texts,
-            words_sorted=[_words_sorted(text) for text in texts],
+            words_sorted=words_sorted,
             lengths=np.array([len(text) for text in texts], dtype=np.int64),
             owners=owners,
             costs=np.array(
@@ -346,7 +366,25 @@ class _Choices:
             alphabetical=[texts[i] for i in alphabetical],
             alphabetical_positions=np.array(alphabetical, dtype=np.int64),
             vocabulary=sorted(by_word),
+            latin=_Script.build(
+                [ascii or _has_ascii(text) for ascii, text in zip(all_ascii, texts, strict=True)],
+                texts,
+                words_sorted,
+            ),
+            other=_Script.build([not ascii for ascii in all_ascii], texts, words_sorted),
         )
+
+    def comparable(self, query: str) -> _Script | None:
+        """The texts `query` can share a character with, or None for all of them."""
+        if query.isascii():
+            return self.latin
+        if not _has_ascii(query):
+            return self.other
+        return None
+
+
+def _has_ascii(text: str) -> bool:
+    return any(character.isascii() for character in text)
 
 
 def normalise(text: str) -> str:
@@ -393,13 +431,18 @@ def _words_sorted(text: str) -> str:
 def _scores(query: str, choices: _Choices) -> np.ndarray:
     """How well the folded query fits each choice, 0..100, fair to short queries."""
     # Below the suggestion floor a score changes nothing, so the scorer may stop early there.
-    scores = _cdist(fuzz.ratio, query, choices.texts, score_cutoff=SUGGESTION_FLOOR)
+    script = choices.comparable(query)
+    texts = choices.texts if script is None else script.texts
+    scores = _spread(
+        _cdist(fuzz.ratio, query, texts, score_cutoff=SUGGESTION_FLOOR), script, choices
+    )
     _credit_swaps(query, choices, scores)
     if " " in query:
+        words_sorted = choices.words_sorted if script is None else script.words_sorted
         by_words = _cdist(
-            fuzz.ratio, _words_sorted(query), choices.words_sorted, score_cutoff=SUGGESTION_FLOOR
+            fuzz.ratio, _words_sorted(query), words_sorted, score_cutoff=SUGGESTION_FLOOR
         )
-        np.maximum(scores, _WORD_ORDER_WEIGHT * by_words, out=scores)
+        np.maximum(scores, _WORD_ORDER_WEIGHT * _spread(by_words, script, choices), out=scores)
     # Choices are shortest first, so the clearly longer and clearly shorter ones are slices.
     longer = int(np.searchsorted(choices.lengths, _LENGTH_RATIO * len(query), side="left"))
     shorter = int(np.searchsorted(choices.lengths, len(query) / _LENGTH_RATIO, side="right"))
@@ -413,6 +456,15 @@ def _scores(query: str, choices: _Choices) -> np.ndarray:
     for index, whole in _whole_scores(query, choices, shortest, shorter):
         scores[index] = max(scores[index], whole)
     return scores
+
+
+def _spread(scores: np.ndarray, script: _Script | None, choices: _Choices) -> np.ndarray:
+    """Scores of a script's texts placed among all the choices (0 for the rest)."""
+    if script is None:
+        return scores
+    every = np.zeros(len(choices.texts), dtype=scores.dtype)
+    every[script.positions] = scores
+    return every
 
 
 def _add_part_scores(query: str, choices: _Choices, scores: np.ndarray, longer: int) -> None:
