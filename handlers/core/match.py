@@ -279,30 +279,35 @@ class _Scored:
 
 
 @dataclass(frozen=True)
-class _PairIndex:
-    """The texts holding each two-character pair, as slices of one array of positions: tens of
-    thousands of pairs as small arrays of their own cost more in array headers than in data."""
+class _Postings:
+    """The positions of the texts holding each key (a word, a two-character pair), as slices of
+    one array: tens of thousands of keys as lists or arrays of their own cost more in object
+    headers than in data."""
 
-    slots: dict[str, int]  # pair -> its slice's number
+    slots: dict[str, int]  # key -> its slice's number
     bounds: np.ndarray  # slice i is positions[bounds[i]:bounds[i + 1]]
     positions: np.ndarray
 
     @classmethod
-    def build(cls, by_pair: dict[str, list[int]]) -> _PairIndex:
-        sizes = [len(where) for where in by_pair.values()]
+    def build(cls, postings: dict[str, list[int]]) -> _Postings:
+        sizes = [len(where) for where in postings.values()]
         bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes, out=bounds[1:])
         positions = np.fromiter(
-            (i for where in by_pair.values() for i in where), dtype=np.int64, count=sum(sizes)
+            (i for where in postings.values() for i in where), dtype=np.int32, count=sum(sizes)
         )
-        return cls({pair: slot for slot, pair in enumerate(by_pair)}, bounds, positions)
+        return cls({key: slot for slot, key in enumerate(postings)}, bounds, positions)
 
-    def __contains__(self, pair: str) -> bool:
-        return pair in self.slots
+    def __contains__(self, key: str) -> bool:
+        return key in self.slots
 
-    def __getitem__(self, pair: str) -> np.ndarray:
-        slot = self.slots[pair]
+    def __getitem__(self, key: str) -> np.ndarray:
+        slot = self.slots[key]
         return self.positions[self.bounds.item(slot) : self.bounds.item(slot + 1)]
+
+    def get(self, key: str) -> np.ndarray:
+        """The key's positions, none when no text holds it."""
+        return self[key] if key in self.slots else self.positions[:0]
 
 
 @dataclass(frozen=True)
@@ -330,8 +335,8 @@ class _Choices:
     lengths: np.ndarray
     owners: list[Candidate]
     costs: np.ndarray  # what each text's owner gives up in the ranking for being lesser known
-    by_word: dict[str, list[int]]  # word -> positions of the texts that contain it
-    by_pair: _PairIndex  # two-character pair -> positions of the texts holding it
+    by_word: _Postings  # word -> positions of the texts that contain it
+    by_pair: _Postings  # two-character pair -> positions of the texts holding it
     alphabetical: list[str]  # the texts in alphabetical order, to find those a query begins
     alphabetical_positions: np.ndarray  # where each of those texts is in `texts`
     vocabulary: list[str]  # every word of the texts, in alphabetical order
@@ -351,7 +356,8 @@ class _Choices:
                 by_pair.setdefault(pair, []).append(index)
         owners = [owner for _, owner in ordered]
         alphabetical = sorted(range(len(texts)), key=texts.__getitem__)
-        words_sorted = [_words_sorted(text) for text in texts]
+        # Most texts are one word or already in order: those keep the one string.
+        words_sorted = [text if (w := _words_sorted(text)) == text else w for text in texts]
         all_ascii = [text.isascii() for text in texts]
         return cls(
             texts=texts,
@@ -361,8 +367,8 @@ class _Choices:
             costs=np.array(
                 [_LESSER_KNOWN_COST * (o.kind == SECURITY and o.key in lesser) for o in owners]
             ),
-            by_word=by_word,
-            by_pair=_PairIndex.build(by_pair),
+            by_word=_Postings.build(by_word),
+            by_pair=_Postings.build(by_pair),
             alphabetical=[texts[i] for i in alphabetical],
             alphabetical_positions=np.array(alphabetical, dtype=np.int64),
             vocabulary=sorted(by_word),
@@ -539,7 +545,8 @@ def _starts_a_word(query: str, choices: _Choices) -> np.ndarray:
     """Whether each text has a word beginning with the query's first word."""
     words = choices.vocabulary[_beginning_with(choices.vocabulary, query.split()[0])]
     starts = np.zeros(len(choices.texts), dtype=bool)
-    starts[[index for word in words for index in choices.by_word[word]]] = True
+    if words:
+        starts[np.concatenate([choices.by_word[word] for word in words])] = True
     return starts
 
 
@@ -595,8 +602,8 @@ def _whole_scores(
     shared = {
         index
         for word in set(query.split())
-        if len(texts := choices.by_word.get(word, ())) <= _COMMON_WORD
-        for index in texts
+        if len(texts := choices.by_word.get(word)) <= _COMMON_WORD
+        for index in texts.tolist()
         if start <= index < stop
     }
     # Legal words explain themselves: "xiaomi corporation" is all about Xiaomi.
