@@ -191,3 +191,17 @@ def test_the_days_shared_figures_are_read_again_after_a_load(store, write_file):
     day = write_file("june5.csv", "date,ticker,close\n2025-06-05,1801.HK,72.30\n")
     ingest(store, day, today=june_5)
     assert store.market.breadth(june_5).total == 1
+
+
+def test_a_reload_of_the_day_renews_its_breadth_on_either_engine(store, write_file):
+    before = store.market.breadth(JUNE_4)
+    innovent = store.market.quote("1801.HK", JUNE_4)
+    assert innovent is not None and innovent.close.pct_change > 0
+    printed = innovent.close.prev_close
+    lower = write_file(
+        "june4.csv",
+        f"date,ticker,close,prev_close\n2025-06-04,1801.HK,{printed * 0.9:.2f},{printed}\n",
+    )
+    ingest(store, lower, today=JUNE_4)
+    after = store.market.breadth(JUNE_4)
+    assert (after.advancers, after.decliners) == (before.advancers - 1, before.decliners + 1)
