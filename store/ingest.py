@@ -439,6 +439,7 @@ def _check_members_known(
 def _replace_members(store: Store, rows: list[tuple[str, str, str]]) -> None:
     """Each (index, date) list in the file replaces the stored list of that index and date."""
     lists = sorted({(index, as_of) for index, _, as_of in rows})
+    store.engine.execute("UPDATE meta SET value = value + 1 WHERE key = 'members_version'")
     store.engine.executemany(
         "DELETE FROM index_members WHERE index_ticker = ? AND as_of = ?", lists
     )
@@ -475,11 +476,14 @@ def _securities_from_closes(staged: StagedCloses, known: set[str]) -> list[dict[
 
 
 def _record_loads(store: Store, dates: list[date]) -> None:
-    """When each session's closes were stored, for the "as of" line of answers."""
+    """When each session's closes were stored, for the "as of" line of answers, and by which
+    load (the data version it raised): the day's shared figures are read again after it."""
     stored_at = datetime.now(UTC).isoformat(timespec="seconds")
     store.engine.executemany(
-        "INSERT INTO session_loads (date, stored_at) VALUES (?, ?) "
-        "ON CONFLICT (date) DO UPDATE SET stored_at = excluded.stored_at",
+        "INSERT INTO session_loads (date, stored_at, version) "
+        "VALUES (?, ?, (SELECT value FROM meta WHERE key = 'data_version')) "
+        "ON CONFLICT (date) DO UPDATE SET stored_at = excluded.stored_at, "
+        "version = excluded.version",
         [(day.isoformat(), stored_at) for day in dates],
     )
 

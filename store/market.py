@@ -1,10 +1,11 @@
 """The market's data: securities, sessions, closes, index members and summaries, read as
-plain records; the day's shared figures kept until the next load."""
+plain records; each day's shared figures kept until a load changes that day."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable, Iterator
+import inspect
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -27,7 +28,13 @@ T = TypeVar("T")
 
 def share_basis(closes: list[Close]) -> list[float]:
     """For each close of one security (in date order), the factor that puts its price on the
-    share basis of the last one.
+    share basis of the last one (see `basis_factors`)."""
+    return basis_factors([c.close for c in closes], [c.prev_close for c in closes])
+
+
+def basis_factors(closes: Sequence[float], prev_closes: Sequence[float | None]) -> list[float]:
+    """For each of one security's closes (in date order), with the previous close printed
+    beside it, the factor that puts the price on the share basis of the last one.
 
     HKEX prints the previous close of the first session after a consolidation or split on the
     new basis (ten times the last price, after a 10-into-1 consolidation); where a stored
@@ -37,9 +44,9 @@ def share_basis(closes: list[Close]) -> list[float]:
     factors = [1.0] * len(closes)
     factor = 1.0
     for position in range(len(closes) - 1, 0, -1):
-        close, before = closes[position], closes[position - 1]
-        if close.prev_close is not None and before.close > 0:
-            ratio = close.prev_close / before.close
+        printed, before = prev_closes[position], closes[position - 1]
+        if printed is not None and before > 0:
+            ratio = printed / before
             if not 0.999 <= ratio <= 1.001:
                 factor *= ratio
         factors[position - 1] = factor
@@ -58,28 +65,46 @@ def _members_clause(universe: Membership | None) -> tuple[str, list[Any]]:
 
 
 class _SharedFigures:
-    """Results of market reads, kept until a load (in any process) raises the data version."""
+    """Results of market reads about one day, kept until a load (in any process) writes that
+    day, changes the securities (names, sectors, kinds) or changes an index's members."""
 
-    LIMIT = 4096  # entries; a busy evening asks the same few hundred questions
+    LIMIT = 4096  # entries in all; a busy evening asks the same few hundred questions
 
     def __init__(self) -> None:
-        self.version: int | None = None
-        self.values: dict[Hashable, Any] = {}
+        self.by_day: dict[date, tuple[Hashable, dict[Hashable, Any]]] = {}
+        self.entries = 0
+
+    def values_for(self, day: date, version: Hashable) -> dict[Hashable, Any]:
+        """The day's kept results, emptied when the day's version is not the one they were
+        read at (and all of them when too many are kept)."""
+        kept = self.by_day.get(day)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        if self.entries >= self.LIMIT:
+            self.by_day, self.entries = {}, 0
+        elif kept is not None:
+            self.entries -= len(kept[1])
+        values: dict[Hashable, Any] = {}
+        self.by_day[day] = (version, values)
+        return values
 
 
-def _kept_until_the_next_load(method: Callable[..., T]) -> Callable[..., T]:
-    """Every user shares the day's movers, breadth and sector moves: read them once per load."""
+def _kept_until_a_load_changes_the_day(method: Callable[..., T]) -> Callable[..., T]:
+    """Every user shares the day's movers, breadth and sector moves: read them once, and again
+    only after a load has written that day (or changed what they are read against). A load of
+    the next session leaves today's figures where they are. The method takes a `day`."""
+    position = list(inspect.signature(method).parameters).index("day") - 1  # after self
 
     @functools.wraps(method)
     def read(self: MarketData, *args: Any, **kwargs: Any) -> T:
+        day = args[position] if len(args) > position else kwargs["day"]
         shared = self._shared
-        version = self.data_version()
-        if version != shared.version or len(shared.values) > shared.LIMIT:
-            shared.version, shared.values = version, {}
+        values = shared.values_for(day, self.day_version(day))
         key = (method.__name__, args, tuple(sorted(kwargs.items())))
-        if key not in shared.values:
-            shared.values[key] = method(self, *args, **kwargs)
-        return shared.values[key]
+        if key not in values:
+            values[key] = method(self, *args, **kwargs)
+            shared.entries += 1
+        return values[key]
 
     return read
 
@@ -154,6 +179,7 @@ class MarketData(Repository):
                   ORDER BY c.pct_change IS NULL, c.pct_change DESC, c.ticker"""
         return [quote_from(r) for r in self._rows(sql, [day.isoformat(), kind, kind])]
 
+    @_kept_until_a_load_changes_the_day
     def sector_quotes(self, sector: str, day: date, limit: int | None = None) -> list[Quote]:
         """The sector's stocks on `day`, best % change first (the first `limit` of them)."""
         sql = f"""SELECT {QUOTE_COLUMNS} FROM closes c JOIN securities s USING (ticker)
@@ -169,7 +195,7 @@ class MarketData(Repository):
         sql = "SELECT * FROM securities WHERE sector = ? AND kind = 'stock' ORDER BY ticker"
         return [security_from(r) for r in self._rows(sql, [sector])]
 
-    @_kept_until_the_next_load
+    @_kept_until_a_load_changes_the_day
     def movers(
         self,
         day: date,
@@ -210,7 +236,7 @@ class MarketData(Repository):
             counted=int(row[0]),
         )
 
-    @_kept_until_the_next_load
+    @_kept_until_a_load_changes_the_day
     def breadth(
         self, day: date, *, universe: Membership | None = None, sector: str | None = None
     ) -> Breadth:
@@ -232,7 +258,7 @@ class MarketData(Repository):
 
     # --- index membership -------------------------------------------------------------------
 
-    @_kept_until_the_next_load
+    @_kept_until_a_load_changes_the_day
     def membership(self, index: str, day: date) -> Membership | None:
         """The index's members on `day`: its latest list on or before the day, or, for a day
         before any list, its earliest; None when no list of it is stored."""
@@ -259,24 +285,19 @@ class MarketData(Repository):
         range is not stored), on today's share basis across a consolidation or split."""
         start = day - timedelta(weeks=52)
         since = start + timedelta(days=1)
-        # One query gives the range and whether the shares changed within it; only a year
-        # with a change reads its closes, to put them on one share basis.
-        high, low, first, changes = self.db.execute(
-            """SELECT MAX(COALESCE(high, close)), MIN(COALESCE(low, close)), MIN(date),
-                      SUM(CASE WHEN ratio NOT BETWEEN 0.999 AND 1.001 THEN 1 ELSE 0 END)
-               FROM (SELECT date, close, high, low,
-                            prev_close / LAG(close) OVER (ORDER BY date) AS ratio
-                     FROM closes WHERE ticker = ? AND date BETWEEN ? AND ?) AS year_of_closes""",
+        # The (ticker, date) index carries these columns: a year is read from it alone, and
+        # put on one share basis here, where a window function in SQL costs twice as much.
+        rows = self.db.execute(
+            """SELECT date, close, prev_close, high, low FROM closes
+               WHERE ticker = ? AND date BETWEEN ? AND ? ORDER BY date""",
             [ticker, since.isoformat(), day.isoformat()],
-        ).fetchone()
-        if high is None:
+        ).fetchall()
+        if not rows:
             return None
-        if changes:
-            rows = self.history(ticker, since, day)
-            factors = share_basis(rows)
-            high = max((c.high or c.close) * f for c, f in zip(rows, factors, strict=True))
-            low = min((c.low or c.close) * f for c, f in zip(rows, factors, strict=True))
-        first_day = date.fromisoformat(first)
+        factors = basis_factors([r[1] for r in rows], [r[2] for r in rows])
+        high = max((r[3] or r[1]) * f for r, f in zip(rows, factors, strict=True))
+        low = min((r[4] or r[1]) * f for r, f in zip(rows, factors, strict=True))
+        first_day = date.fromisoformat(rows[0][0])
         # A year is stored when the first close counted falls in the window's first week
         # (holidays aside); a later first close means a listing or a history that starts late.
         return YearRange(high, low, first_day, full_year=first_day <= start + timedelta(days=7))
@@ -294,25 +315,14 @@ class MarketData(Repository):
         ).fetchall()
         return [(date.fromisoformat(day), ratio) for day, ratio in rows]
 
-    @_kept_until_the_next_load
-    def sector_average(self, sector: str, day: date) -> tuple[float | None, int]:
-        """(mean % change, stocks counted) of a sector's stocks on `day`."""
-        row = self.db.execute(
-            """SELECT AVG(c.pct_change), COUNT(c.pct_change)
-               FROM closes c JOIN securities s USING (ticker)
-               WHERE c.date = ? AND s.sector = ? AND s.kind = 'stock'""",
-            [day.isoformat(), sector],
-        ).fetchone()
-        return row[0], row[1]
-
-    @_kept_until_the_next_load
+    @_kept_until_a_load_changes_the_day
     def sector_size(self, sector: str, day: date) -> int:
         """How many of the sector's stocks have a close on `day`."""
         sql = """SELECT COUNT(*) FROM closes c JOIN securities s USING (ticker)
                  WHERE c.date = ? AND s.sector = ? AND s.kind = 'stock'"""
         return self._value(sql, [day.isoformat(), sector]) or 0
 
-    @_kept_until_the_next_load
+    @_kept_until_a_load_changes_the_day
     def sector_averages(self, day: date) -> dict[str, tuple[float | None, int]]:
         """Every sector's (mean % change, stocks counted) on `day`."""
         rows = self.db.execute(
@@ -324,12 +334,14 @@ class MarketData(Repository):
         ).fetchall()
         return {sector: (average, count) for sector, average, count in rows}
 
-    @_kept_until_the_next_load
+    @_kept_until_a_load_changes_the_day
     def sector_index(self, sector: str, day: date) -> Quote | None:
         """The sector's own index on `day`, when the store has one."""
-        sql = f"""SELECT {QUOTE_COLUMNS} FROM securities s
-                  JOIN closes c ON c.ticker = s.ticker AND c.date = ?
-                  WHERE s.kind = 'index' AND s.sector = ? LIMIT 1"""
+        # The few sector indexes first, then their closes by key: not the day's every close.
+        sql = f"""SELECT {QUOTE_COLUMNS} FROM closes c JOIN securities s USING (ticker)
+                  WHERE c.date = ? AND c.ticker IN (
+                      SELECT ticker FROM securities WHERE kind = 'index' AND sector = ?)
+                  ORDER BY c.ticker LIMIT 1"""
         rows = self._rows(sql, [day.isoformat(), sector])
         return quote_from(rows[0]) if rows else None
 
@@ -425,6 +437,17 @@ class MarketData(Repository):
     def data_version(self) -> int:
         """Goes up with every load, in any process."""
         return self._value("SELECT value FROM meta WHERE key = 'data_version'") or 0
+
+    def day_version(self, day: date) -> tuple[int, int, int]:
+        """Changes when a load writes the day's closes, the securities or the index members,
+        in any process: what the day's shared figures are read against."""
+        row = self.db.execute(
+            """SELECT COALESCE((SELECT version FROM session_loads WHERE date = ?), -1),
+                      COALESCE((SELECT value FROM meta WHERE key = 'securities_version'), 0),
+                      COALESCE((SELECT value FROM meta WHERE key = 'members_version'), 0)""",
+            [day.isoformat()],
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
 
     def stored_at(self, day: date) -> datetime | None:
         """When the day's closes were last written."""

@@ -177,5 +177,22 @@ def m009_summary_languages(db: Database) -> None:
     )
 
 
+@migrations()
+def m010_day_versions(db: Database) -> None:
+    """Which load last wrote each session (`version`, the data version it raised) and a counter
+    of index-member changes: a process keeps a day's shared figures until a load changes that
+    day, its securities or the member lists, not until any load at all. The ticker index also
+    carries the prices a year's range reads, so the range is read from the index alone."""
+    db.table("session_loads").add_column("version", int)
+    db.execute(
+        "UPDATE session_loads SET version = (SELECT value FROM meta WHERE key = 'data_version')"
+    )
+    db.table("meta").insert({"key": "members_version", "value": 0})
+    db.execute("DROP INDEX idx_closes_ticker_date")
+    db.execute(
+        "CREATE INDEX idx_closes_ticker_date ON closes (ticker, date, close, prev_close, high, low)"
+    )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

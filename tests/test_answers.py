@@ -10,6 +10,7 @@ import pytest
 from handlers.answers.render import html_to_text
 from handlers.commands import answer_line
 from handlers.core.dates import parse_day, split_trailing_day
+from handlers.core.sessions import TradingCalendar
 
 JUNE_4 = date(2025, 6, 4)
 
@@ -105,6 +106,13 @@ def test_a_sunday_shows_the_friday_before_not_the_monday_after(services):
     _, text = ask(services, "/close innovent 1 Jun")
     assert "No session on Sun 1 Jun 2025 (no trading that day)" in text
     assert "1801.HK · Fri 30 May 2025" in text
+
+
+def test_a_weekend_has_no_session_without_loading_the_exchange_calendar():
+    calendar = TradingCalendar()
+    assert not calendar.is_session(date(2025, 6, 1))  # a Sunday
+    assert "_calendar" not in vars(calendar)  # a dated question on a weekend stays quick
+    assert calendar.is_session(date(2025, 6, 4))
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from store import IngestError, ingest
 from store.sample import SAMPLE_CLOSES, SAMPLE_SECURITIES, SAMPLE_SUMMARY
 
 TODAY = date(2025, 6, 5)
+JUNE_4 = date(2025, 6, 4)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -362,3 +363,48 @@ def test_a_failure_writing_a_later_chunk_rolls_back_the_earlier_ones(
         ingest(store, path, today=TODAY)
     assert written == [1]
     assert dump(store) == before
+
+
+def _closes_read(store, figures) -> tuple[object, int]:
+    """What `figures()` returns, and how many queries it ran on the closes table."""
+    ran: list[str] = []
+    store.db.conn.set_trace_callback(ran.append)
+    try:
+        value = figures()
+    finally:
+        store.db.conn.set_trace_callback(None)
+    return value, sum("FROM closes" in sql for sql in ran)
+
+
+def test_a_load_of_the_next_session_keeps_the_days_figures_and_a_load_of_that_day_renews_them(
+    store, write_file
+):
+    breadth = lambda: store.market.breadth(JUNE_4)  # noqa: E731
+    before, reads = _closes_read(store, breadth)
+    assert reads == 1
+    assert _closes_read(store, breadth) == (before, 0)  # kept
+    june_5 = write_file("june5.csv", "date,ticker,close\n2025-06-05,1801.HK,72.30\n")
+    ingest(store, june_5, today=date(2025, 6, 5))
+    assert _closes_read(store, breadth) == (before, 0)  # the 4th's closes did not change
+    innovent = store.market.quote("1801.HK", JUNE_4)
+    assert innovent is not None and innovent.close.pct_change > 0
+    falls = innovent.close.prev_close * 0.9
+    june_4 = write_file(
+        "june4.csv",
+        f"date,ticker,close,prev_close\n2025-06-04,1801.HK,{falls:.2f},"
+        f"{innovent.close.prev_close}\n",
+    )
+    ingest(store, june_4, today=JUNE_4)
+    after, reads = _closes_read(store, breadth)
+    assert reads == 1
+    assert (after.advancers, after.decliners) == (before.advancers - 1, before.decliners + 1)
+
+
+def test_new_index_members_renew_the_days_lists(store, write_file):
+    membership = lambda: store.market.membership("HSCI", JUNE_4)  # noqa: E731
+    before, _ = _closes_read(store, membership)
+    assert before is not None and "1801.HK" in before.tickers
+    members = write_file("members.csv", "index,ticker,as_of\nHSCI,0700.HK,2025-06-01\n")
+    ingest(store, members=members, today=JUNE_4)
+    after = membership()
+    assert after is not None and after.tickers == frozenset({"0700.HK"})

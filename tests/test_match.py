@@ -445,6 +445,21 @@ def test_a_short_query_reaches_the_part_cut_off_only_in_texts_holding_its_pairs(
     assert reached <= set(_holding_pairs(query, choices, longer))
 
 
+@settings(max_examples=100, deadline=None)
+@given(query=st.text(alphabet="aeinorstu 1 信達生物中國-", min_size=1, max_size=14))
+def test_texts_skipped_for_their_script_could_not_have_scored(matcher: Matcher, query: str) -> None:
+    from handlers.core.match import KINDS
+
+    choices = matcher._choices_for(KINDS)
+    script = choices.comparable(query)
+    if script is None:
+        return
+    skipped = np.setdiff1d(np.arange(len(choices.texts)), script.positions)
+    texts = [choices.texts[i] for i in skipped]
+    every = process.cdist([query], texts, scorer=fuzz.ratio, processor=None)[0]
+    assert len(texts) and not every.any()  # nothing in common, nothing scored
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.sampled_from([0.0, 50.0, 70.0, 70.5, 90.0, 100.0]), min_size=1, max_size=300),

@@ -22,9 +22,19 @@ def store(store, engine_name, request):
 def test_a_new_database_has_every_table_and_the_two_closes_indexes(fresh_store):
     tables = set(fresh_store.db.table_names())
     assert {"securities", "closes", "summaries", "subscribers", "pushes", "index_members"} <= tables
-    index_columns = {tuple(i.columns) for i in fresh_store.db["closes"].indexes}
+    index_columns = {tuple(i.columns)[:2] for i in fresh_store.db["closes"].indexes}
     assert ("ticker", "date") in index_columns  # one ticker's recent days
     assert fresh_store.db["closes"].pks == ["date", "ticker"]  # all tickers on one day
+
+
+def test_a_years_range_is_read_from_the_ticker_index_alone(fresh_store):
+    ran: list[str] = []
+    fresh_store.db.conn.set_trace_callback(ran.append)
+    fresh_store.market.year_range("1801.HK", date(2025, 6, 4))
+    fresh_store.db.conn.set_trace_callback(None)
+    [query] = [sql for sql in ran if "FROM closes" in sql]
+    plan = fresh_store.db.execute(f"EXPLAIN QUERY PLAN {query}").fetchall()
+    assert any("COVERING INDEX idx_closes_ticker_date" in row[-1] for row in plan), plan
 
 
 def test_a_database_file_is_opened_in_wal_mode_and_migrated_once(tmp_path):
@@ -181,3 +191,17 @@ def test_the_days_shared_figures_are_read_again_after_a_load(store, write_file):
     day = write_file("june5.csv", "date,ticker,close\n2025-06-05,1801.HK,72.30\n")
     ingest(store, day, today=june_5)
     assert store.market.breadth(june_5).total == 1
+
+
+def test_a_reload_of_the_day_renews_its_breadth_on_either_engine(store, write_file):
+    before = store.market.breadth(JUNE_4)
+    innovent = store.market.quote("1801.HK", JUNE_4)
+    assert innovent is not None and innovent.close.pct_change > 0
+    printed = innovent.close.prev_close
+    lower = write_file(
+        "june4.csv",
+        f"date,ticker,close,prev_close\n2025-06-04,1801.HK,{printed * 0.9:.2f},{printed}\n",
+    )
+    ingest(store, lower, today=JUNE_4)
+    after = store.market.breadth(JUNE_4)
+    assert (after.advancers, after.decliners) == (before.advancers - 1, before.decliners + 1)

@@ -279,30 +279,51 @@ class _Scored:
 
 
 @dataclass(frozen=True)
-class _PairIndex:
-    """The texts holding each two-character pair, as slices of one array of positions: tens of
-    thousands of pairs as small arrays of their own cost more in array headers than in data."""
+class _Postings:
+    """The positions of the texts holding each key (a word, a two-character pair), as slices of
+    one array: tens of thousands of keys as lists or arrays of their own cost more in object
+    headers than in data."""
 
-    slots: dict[str, int]  # pair -> its slice's number
+    slots: dict[str, int]  # key -> its slice's number
     bounds: np.ndarray  # slice i is positions[bounds[i]:bounds[i + 1]]
     positions: np.ndarray
 
     @classmethod
-    def build(cls, by_pair: dict[str, list[int]]) -> _PairIndex:
-        sizes = [len(where) for where in by_pair.values()]
+    def build(cls, postings: dict[str, list[int]]) -> _Postings:
+        sizes = [len(where) for where in postings.values()]
         bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes, out=bounds[1:])
         positions = np.fromiter(
-            (i for where in by_pair.values() for i in where), dtype=np.int64, count=sum(sizes)
+            (i for where in postings.values() for i in where), dtype=np.int32, count=sum(sizes)
         )
-        return cls({pair: slot for slot, pair in enumerate(by_pair)}, bounds, positions)
+        return cls({key: slot for slot, key in enumerate(postings)}, bounds, positions)
 
-    def __contains__(self, pair: str) -> bool:
-        return pair in self.slots
+    def __contains__(self, key: str) -> bool:
+        return key in self.slots
 
-    def __getitem__(self, pair: str) -> np.ndarray:
-        slot = self.slots[pair]
+    def __getitem__(self, key: str) -> np.ndarray:
+        slot = self.slots[key]
         return self.positions[self.bounds.item(slot) : self.bounds.item(slot + 1)]
+
+    def get(self, key: str) -> np.ndarray:
+        """The key's positions, none when no text holds it."""
+        return self[key] if key in self.slots else self.positions[:0]
+
+
+@dataclass(frozen=True)
+class _Script:
+    """The choices a query written in one script can score above nothing against: a text with
+    no character in common with the query scores 0 whatever the scorer, so a Latin query
+    skips the texts written only in Chinese, and a Chinese query those written only in Latin."""
+
+    positions: np.ndarray  # where these texts are among all the choices
+    texts: list[str]
+    words_sorted: list[str]
+
+    @classmethod
+    def build(cls, keep: list[bool], texts: list[str], words_sorted: list[str]) -> _Script:
+        positions = np.flatnonzero(np.array(keep, dtype=bool))
+        return cls(positions, [texts[i] for i in positions], [words_sorted[i] for i in positions])
 
 
 @dataclass(frozen=True)
@@ -314,11 +335,13 @@ class _Choices:
     lengths: np.ndarray
     owners: list[Candidate]
     costs: np.ndarray  # what each text's owner gives up in the ranking for being lesser known
-    by_word: dict[str, list[int]]  # word -> positions of the texts that contain it
-    by_pair: _PairIndex  # two-character pair -> positions of the texts holding it
+    by_word: _Postings  # word -> positions of the texts that contain it
+    by_pair: _Postings  # two-character pair -> positions of the texts holding it
     alphabetical: list[str]  # the texts in alphabetical order, to find those a query begins
     alphabetical_positions: np.ndarray  # where each of those texts is in `texts`
     vocabulary: list[str]  # every word of the texts, in alphabetical order
+    latin: _Script  # the texts holding an ASCII character
+    other: _Script  # the texts holding a character that is not ASCII
 
     @classmethod
     def build(cls, pairs: Iterable[tuple[str, Candidate]], lesser: frozenset[str]) -> _Choices:
@@ -333,20 +356,41 @@ class _Choices:
                 by_pair.setdefault(pair, []).append(index)
         owners = [owner for _, owner in ordered]
         alphabetical = sorted(range(len(texts)), key=texts.__getitem__)
+        # Most texts are one word or already in order: those keep the one string.
+        words_sorted = [text if (w := _words_sorted(text)) == text else w for text in texts]
+        all_ascii = [text.isascii() for text in texts]
         return cls(
             texts=texts,
-            words_sorted=[_words_sorted(text) for text in texts],
+            words_sorted=words_sorted,
             lengths=np.array([len(text) for text in texts], dtype=np.int64),
             owners=owners,
             costs=np.array(
                 [_LESSER_KNOWN_COST * (o.kind == SECURITY and o.key in lesser) for o in owners]
             ),
-            by_word=by_word,
-            by_pair=_PairIndex.build(by_pair),
+            by_word=_Postings.build(by_word),
+            by_pair=_Postings.build(by_pair),
             alphabetical=[texts[i] for i in alphabetical],
             alphabetical_positions=np.array(alphabetical, dtype=np.int64),
             vocabulary=sorted(by_word),
+            latin=_Script.build(
+                [ascii or _has_ascii(text) for ascii, text in zip(all_ascii, texts, strict=True)],
+                texts,
+                words_sorted,
+            ),
+            other=_Script.build([not ascii for ascii in all_ascii], texts, words_sorted),
         )
+
+    def comparable(self, query: str) -> _Script | None:
+        """The texts `query` can share a character with, or None for all of them."""
+        if query.isascii():
+            return self.latin
+        if not _has_ascii(query):
+            return self.other
+        return None
+
+
+def _has_ascii(text: str) -> bool:
+    return any(character.isascii() for character in text)
 
 
 def normalise(text: str) -> str:
@@ -393,13 +437,18 @@ def _words_sorted(text: str) -> str:
 def _scores(query: str, choices: _Choices) -> np.ndarray:
     """How well the folded query fits each choice, 0..100, fair to short queries."""
     # Below the suggestion floor a score changes nothing, so the scorer may stop early there.
-    scores = _cdist(fuzz.ratio, query, choices.texts, score_cutoff=SUGGESTION_FLOOR)
+    script = choices.comparable(query)
+    texts = choices.texts if script is None else script.texts
+    scores = _spread(
+        _cdist(fuzz.ratio, query, texts, score_cutoff=SUGGESTION_FLOOR), script, choices
+    )
     _credit_swaps(query, choices, scores)
     if " " in query:
+        words_sorted = choices.words_sorted if script is None else script.words_sorted
         by_words = _cdist(
-            fuzz.ratio, _words_sorted(query), choices.words_sorted, score_cutoff=SUGGESTION_FLOOR
+            fuzz.ratio, _words_sorted(query), words_sorted, score_cutoff=SUGGESTION_FLOOR
         )
-        np.maximum(scores, _WORD_ORDER_WEIGHT * by_words, out=scores)
+        np.maximum(scores, _WORD_ORDER_WEIGHT * _spread(by_words, script, choices), out=scores)
     # Choices are shortest first, so the clearly longer and clearly shorter ones are slices.
     longer = int(np.searchsorted(choices.lengths, _LENGTH_RATIO * len(query), side="left"))
     shorter = int(np.searchsorted(choices.lengths, len(query) / _LENGTH_RATIO, side="right"))
@@ -413,6 +462,15 @@ def _scores(query: str, choices: _Choices) -> np.ndarray:
     for index, whole in _whole_scores(query, choices, shortest, shorter):
         scores[index] = max(scores[index], whole)
     return scores
+
+
+def _spread(scores: np.ndarray, script: _Script | None, choices: _Choices) -> np.ndarray:
+    """Scores of a script's texts placed among all the choices (0 for the rest)."""
+    if script is None:
+        return scores
+    every = np.zeros(len(choices.texts), dtype=scores.dtype)
+    every[script.positions] = scores
+    return every
 
 
 def _add_part_scores(query: str, choices: _Choices, scores: np.ndarray, longer: int) -> None:
@@ -487,7 +545,8 @@ def _starts_a_word(query: str, choices: _Choices) -> np.ndarray:
     """Whether each text has a word beginning with the query's first word."""
     words = choices.vocabulary[_beginning_with(choices.vocabulary, query.split()[0])]
     starts = np.zeros(len(choices.texts), dtype=bool)
-    starts[[index for word in words for index in choices.by_word[word]]] = True
+    if words:
+        starts[np.concatenate([choices.by_word[word] for word in words])] = True
     return starts
 
 
@@ -543,8 +602,8 @@ def _whole_scores(
     shared = {
         index
         for word in set(query.split())
-        if len(texts := choices.by_word.get(word, ())) <= _COMMON_WORD
-        for index in texts
+        if len(texts := choices.by_word.get(word)) <= _COMMON_WORD
+        for index in texts.tolist()
         if start <= index < stop
     }
     # Legal words explain themselves: "xiaomi corporation" is all about Xiaomi.

@@ -268,6 +268,9 @@ def summary_sentences(text: str) -> list[str]:
     ]
 
 
+_TEXTS_KEPT = 64  # summaries; one a day
+
+
 class SectorWords:
     """The terms of every sector, to tell which sectors each sentence of a summary speaks of."""
 
@@ -281,6 +284,9 @@ class SectorWords:
             elif words := _latin_words(term.text):
                 self._latin[words].append(term)
         self._most_words = max((len(words) for words in self._latin), default=0)
+        # Each summary's sentences by sector, read once: every /sector of the evening asks
+        # the same day's text.
+        self._read: dict[str, dict[str, list[str]]] = {}
 
     def sectors_of(self, sentence: str) -> set[str]:
         """The sectors a sentence speaks of, once overlapping terms are settled."""
@@ -289,7 +295,19 @@ class SectorWords:
 
     def sentences_about(self, text: str, sector: str) -> list[str]:
         """The sentences of `text` that speak of `sector`, in their original order."""
-        return [s for s in summary_sentences(text) if sector in self.sectors_of(s)]
+        return list(self._by_sector(text).get(sector, ()))
+
+    def _by_sector(self, text: str) -> dict[str, list[str]]:
+        found = self._read.get(text)
+        if found is None:
+            found = {}
+            for sentence in summary_sentences(text):
+                for sector in self.sectors_of(sentence):
+                    found.setdefault(sector, []).append(sentence)
+            if len(self._read) >= _TEXTS_KEPT:
+                self._read.clear()
+            self._read[text] = found
+        return found
 
     def occurrences(self, sentence: str) -> Iterator[Occurrence]:
         """Every term in the sentence written the way its rule asks, overlaps and all."""

@@ -42,6 +42,8 @@ class TradingCalendar:
         return calendar.first_session.date() <= day <= calendar.last_session.date()
 
     def is_session(self, day: date) -> bool:
+        if day.weekday() >= 5:  # known without loading the calendar, which takes a moment
+            return False
         if not self._in_range(day):
             logger.warning("%s is outside the exchange calendar; assuming weekdays trade", day)
             return day.weekday() < 5
