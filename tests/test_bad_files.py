@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -261,12 +260,16 @@ MILLION = 1_000_000
 
 def write_million_rows(path: Path, tickers: list[str]) -> None:
     """MILLION good rows, one ticker per row and day from 1980 on, except a bad close at the end."""
-    days = pd.date_range("1980-01-01", periods=MILLION // len(tickers) + 1, freq="D")
-    dates = np.repeat(days.strftime("%Y-%m-%d").to_numpy(dtype=str), len(tickers))[:MILLION]
-    codes = np.tile(np.array(tickers), len(days))[:MILLION]
-    lines = [f"{day},{code},10.5\n" for day, code in zip(dates, codes, strict=True)]
-    lines[-1] = lines[-1].replace("10.5", "abc")
-    path.write_text("date,ticker,close\n" + "".join(lines))
+    whole_days, rest = divmod(MILLION, len(tickers))
+    days = pd.date_range("1980-01-01", periods=whole_days + 1, freq="D").strftime("%Y-%m-%d")
+
+    def rows_of(day: str, codes: list[str]) -> str:
+        return f"{day}," + f",10.5\n{day},".join(codes) + ",10.5\n" if codes else ""
+
+    text = "".join(rows_of(day, tickers) for day in days[:whole_days])
+    text += rows_of(days[whole_days], tickers[:rest])
+    assert text.count("\n") == MILLION and text.endswith(",10.5\n")
+    path.write_text("date,ticker,close\n" + text.removesuffix("10.5\n") + "abc\n")
 
 
 def test_a_million_row_file_with_one_bad_row_at_the_end_names_that_row(db_file, tmp_path):
