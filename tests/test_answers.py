@@ -353,3 +353,9 @@ def test_at_the_turn_of_the_year_a_yearless_day_is_this_years():
     assert parse_day("2 jan", today=date(2026, 1, 2), reference=date(2025, 12, 31)) == date(
         2026, 1, 2
     )
+
+
+def test_a_near_match_with_one_candidate_is_answered_for_it_saying_what_it_was_taken_as(services):
+    text = html_to_text(answer_line(services, "/close meituan dianping").text)
+    assert text.startswith("Taken as Meituan (3690.HK).\nMeituan 美團-W\n3690.HK · Wed 4 Jun 2025")
+    assert "Close HK$140.70" in text

@@ -139,3 +139,9 @@ def test_ask_with_out_writes_the_picture(tmp_path, sample_file, cli):
     assert result.code == 0, result.err
     assert png_size(out.read_bytes()) == (800, 450)
     assert f"saved {out}" in result.out
+
+
+def test_a_chart_of_a_near_match_with_one_candidate_says_what_it_was_taken_as(services):
+    reply = answer_line(services, "/chart meituan dianping")
+    assert reply.photo
+    assert html_to_text(reply.text).startswith("Taken as Meituan (3690.HK).\nMeituan HK$140.70")
