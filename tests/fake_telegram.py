@@ -109,7 +109,7 @@ class RecordedCall:
     status: int
     result: Json = None
     description: str | None = None
-    at: float = field(default_factory=time.time)
+    at: float = field(default_factory=time.time)  # when the request arrived
 
     @property
     def ok(self) -> bool:
@@ -1196,6 +1196,7 @@ class FakeTelegramServer:
         self, verb: str, raw_path: str, content_type: str, body: bytes
     ) -> tuple[int, str, bytes]:
         """Decode, authenticate, dispatch and record one request; returns the response."""
+        arrived = time.time()  # a call's time is its arrival, not when a busy server got to it
         split = urlsplit(raw_path)
         file_match = _FILE_PATH_RE.match(split.path)
         if file_match and verb == "GET":
@@ -1236,24 +1237,32 @@ class FakeTelegramServer:
                 result = handler(params, files)
         except _ApiError as error:
             self._record(
-                RecordedCall(method, params, files, error.error_code, None, error.description)
+                RecordedCall(
+                    method, params, files, error.error_code, None, error.description, arrived
+                )
             )
             return _error_response(error)
         except ValueError as error:  # malformed JSON body and the like
             api_error = _bad_request(f"can't parse request: {error}")
-            self._record(RecordedCall(method, params, files, 400, None, api_error.description))
+            self._record(
+                RecordedCall(method, params, files, 400, None, api_error.description, arrived)
+            )
             return _error_response(api_error)
         except Exception as error:  # a bug in the fake: make it loud, not a dropped socket
             api_error = _ApiError(
                 HTTPStatus.INTERNAL_SERVER_ERROR, f"Internal Server Error: {error!r}"
             )
-            self._record(RecordedCall(method, params, files, 500, None, api_error.description))
+            self._record(
+                RecordedCall(method, params, files, 500, None, api_error.description, arrived)
+            )
             return _error_response(api_error)
 
         description = None
         if isinstance(result, _WithDescription):
             result, description = result.result, result.description
-        self._record(RecordedCall(method, params, files, HTTPStatus.OK, result, description))
+        self._record(
+            RecordedCall(method, params, files, HTTPStatus.OK, result, description, arrived)
+        )
         payload: dict[str, Json] = {"ok": True, "result": result}
         if description:
             payload["description"] = description
