@@ -354,3 +354,12 @@ def test_no_reply_on_the_sample_lets_an_english_sentence_through(services, code)
         if left:
             leaks[line] = left
     assert leaks == {}
+
+
+def test_no_simplified_reply_keeps_hong_kongs_word_for_a_rise():
+    with (LOCALES_DIR / SIMPLIFIED / "LC_MESSAGES" / "closebot.po").open("rb") as file:
+        catalog = read_po(file)
+    texts = [m.string for m in catalog if m.id]
+    flat = [t for text in texts for t in (text if isinstance(text, tuple) else (text,))]
+    assert not [t for t in flat if re.search(r"升幅|升跌|上升|^升$|升(?=[{\d])|(?<=})升", t)]
+    assert any("涨幅" in t for t in flat)
