@@ -9,19 +9,31 @@ paused until Telegram's retry time, for every sender. The per-chat flood windows
 `handlers.core.flood.FloodGuard` are kept there too, so a chat that floods one worker is muted
 on all of them.
 
-Without CLOSEBOT_REDIS the same limits are kept in the process (`bot.pacing`, FloodGuard).
+Without CLOSEBOT_REDIS the same limits are kept in the process (`bot.pacing`, FloodGuard). When
+Redis stops answering while the bot runs, each process keeps them itself until Redis is back
+(tried again every few seconds), so replies and pushes go on at Telegram's pace for one process
+rather than failing; a 429 from Telegram is still waited out by whoever receives it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from types import TracebackType
 
 import redis.asyncio as aioredis
+from aiolimiter import AsyncLimiter
+from redis.exceptions import RedisError
 
-from handlers.core.flood import LIMIT, WINDOW, Verdict
+from handlers.core.flood import LIMIT, WINDOW, FloodGuard, Verdict
+
+logger = logging.getLogger(__name__)
 
 PREFIX = "closebot:"
+TIMEOUT = 2.0  # seconds a call to Redis may take before Redis counts as out of reach
+RETRY_AFTER = 5.0  # seconds between tries of a Redis that stopped answering
+KEPT_LOCALLY = 10_000  # limits kept in the process while Redis is away
 
 # Generic cell rate: a slot every `interval` seconds, up to `burst` slots saved up. Returns 0
 # when a slot is taken, else the seconds to wait. KEYS: the limit's key, the pause mark (or
@@ -81,33 +93,98 @@ class SharedLimits:
     """One Redis connection pool and the scripts every limit of the bot runs."""
 
     def __init__(self, url: str, *, prefix: str = PREFIX) -> None:
-        self.client: aioredis.Redis = aioredis.Redis.from_url(url)
+        from store.db import shown_url
+
+        self.client: aioredis.Redis = aioredis.Redis.from_url(
+            url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT
+        )
         self.prefix = prefix
         self._take = self.client.register_script(_TAKE)
         self._pause = self.client.register_script(_PAUSE)
         self._flood = self.client.register_script(_FLOOD)
         self._counter = 0
+        self._shown = shown_url(url)
+        self._away_since: float | None = None  # monotonic time Redis stopped answering
+        self._retry_at = 0.0
+        self._local: dict[str, AsyncLimiter] = {}
+        self._local_floods: dict[tuple[int, float], FloodGuard] = {}
 
     def key(self, *parts: object) -> str:
         return self.prefix + ":".join(str(p) for p in parts)
 
+    @property
+    def away(self) -> bool:
+        """Whether the limits are kept in this process for now, Redis having stopped answering."""
+        return self._away_since is not None and time.monotonic() < self._retry_at
+
     async def take(self, key: str, interval: float, burst: int, paused_by: str | None) -> None:
         """Wait for a slot of the limit at `key` (and for its pause mark, when it has one)."""
-        while True:
-            wait = float(await self._take(keys=[key, paused_by or key], args=[interval, burst]))
+        while not self.away:
+            try:
+                wait = float(await self._take(keys=[key, paused_by or key], args=[interval, burst]))
+            except RedisError as error:
+                self._lost(error)
+                break
+            self._answered()
             if wait <= 0:
                 return
             await asyncio.sleep(wait)
+        await self._kept_here(key, interval, burst).acquire()
 
     async def pause(self, key: str, seconds: float) -> None:
-        await self._pause(keys=[key], args=[seconds])
+        if self.away:
+            return  # the sender told to wait waits on its own; the others cannot be told
+        try:
+            await self._pause(keys=[key], args=[seconds])
+        except RedisError as error:
+            self._lost(error)
+        else:
+            self._answered()
 
     async def flood(self, chat_id: int, limit: int, window: float) -> Verdict:
-        self._counter += 1
-        member = f"{id(self)}:{self._counter}"
-        keys = [self.key("flood", chat_id), self.key("muted", chat_id)]
-        answer = await self._flood(keys=keys, args=[limit, window, member])
-        return Verdict(answer.decode() if isinstance(answer, bytes) else answer)
+        if not self.away:
+            self._counter += 1
+            member = f"{id(self)}:{self._counter}"
+            keys = [self.key("flood", chat_id), self.key("muted", chat_id)]
+            try:
+                answer = await self._flood(keys=keys, args=[limit, window, member])
+            except RedisError as error:
+                self._lost(error)
+            else:
+                self._answered()
+                return Verdict(answer.decode() if isinstance(answer, bytes) else answer)
+        guard = self._local_floods.setdefault((limit, window), FloodGuard(limit, window))
+        return guard.check(chat_id)
+
+    def _kept_here(self, key: str, interval: float, burst: int) -> AsyncLimiter:
+        limiter = self._local.get(key)
+        if limiter is None:
+            if len(self._local) >= KEPT_LOCALLY:
+                self._local.clear()
+            limiter = AsyncLimiter(max_rate=burst, time_period=interval * burst)
+            self._local[key] = limiter
+        return limiter
+
+    def _lost(self, error: RedisError) -> None:
+        now = time.monotonic()
+        if self._away_since is None:
+            self._away_since = now
+            logger.warning(
+                "Redis at %s stopped answering (%s): Telegram's limits are kept in this process "
+                "until it is back",
+                self._shown,
+                error,
+            )
+        self._retry_at = now + RETRY_AFTER
+
+    def _answered(self) -> None:
+        if self._away_since is not None:
+            away = time.monotonic() - self._away_since
+            logger.warning(
+                "Redis at %s answers again after %.0fs: limits shared again", self._shown, away
+            )
+            self._away_since = None
+            self._local.clear()
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +48,14 @@ MAINLAND_WORDS = {
     "位元组": "字节",
     "訊息": "消息",
     "讯息": "消息",
+    # A price that rises 升 in Hong Kong 涨 on the mainland; 跌 is the same in both.
+    "升幅": "涨幅",
+    "升跌": "涨跌",
+    "上升": "上涨",
+    "升或跌": "涨或跌",
 }
+# 升 alone, or before a figure or a placeholder ("升{points}点", "{up}升"), is a price rising.
+MAINLAND_RISE = re.compile(r"^升$|升(?=[{\d])|(?<=})升")
 
 
 def catalog_path(code: str) -> Path:
@@ -83,9 +91,14 @@ def save(catalog: Catalog) -> bytes:
 
 def simplified(text: str, convert: OpenCC) -> str:
     text = convert.convert(text)
+    return mainland_words(text)
+
+
+def mainland_words(text: str) -> str:
+    """Simplified text with the mainland's words where Hong Kong writes a term its own way."""
     for hong_kong, mainland in MAINLAND_WORDS.items():
         text = text.replace(hong_kong, mainland)
-    return text
+    return MAINLAND_RISE.sub("涨", text)
 
 
 def fill_simplified(traditional: Catalog, target: Catalog) -> None:

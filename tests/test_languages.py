@@ -117,7 +117,7 @@ def test_a_zh_hk_user_asking_close_建行_gets_建設銀行s_close_in_traditiona
 def test_a_zh_hans_user_asking_close_汇控_gets_hsbc_in_simplified_chinese(services):
     text = ask(services, "/close 汇控", SIMPLIFIED)
     assert text.startswith("汇丰控股 HSBC Holdings PLC\n0005.HK · 2025年6月4日（三）\n")
-    assert "收盘 HK$93.15  ▲ 升1.00（+1.09%）" in text
+    assert "收盘 HK$93.15  ▲ 涨1.00（+1.09%）" in text  # a price rises 涨 on the mainland
     assert "成交额 ≈HK$9.15亿" in text
     assert "行业：金融业" in text
 
@@ -149,7 +149,7 @@ def test_help_lists_every_command_in_the_chats_language(services, code, intro, c
     [
         (ENGLISH, "Top movers · Wed 4 Jun 2025", "▲ Gainers", "CGN Mining"),
         (TRADITIONAL, "升跌榜 · 2025年6月4日（三）", "▲ 升幅榜", "中廣核礦業"),
-        (SIMPLIFIED, "升跌榜 · 2025年6月4日（三）", "▲ 升幅榜", "中广核矿业"),
+        (SIMPLIFIED, "涨跌榜 · 2025年6月4日（三）", "▲ 涨幅榜", "中广核矿业"),
     ],
 )
 def test_movers_ranks_the_same_stocks_in_each_language(services, code, title, gainers, top):
@@ -354,3 +354,12 @@ def test_no_reply_on_the_sample_lets_an_english_sentence_through(services, code)
         if left:
             leaks[line] = left
     assert leaks == {}
+
+
+def test_no_simplified_reply_keeps_hong_kongs_word_for_a_rise():
+    with (LOCALES_DIR / SIMPLIFIED / "LC_MESSAGES" / "closebot.po").open("rb") as file:
+        catalog = read_po(file)
+    texts = [m.string for m in catalog if m.id]
+    flat = [t for text in texts for t in (text if isinstance(text, tuple) else (text,))]
+    assert not [t for t in flat if re.search(r"升幅|升跌|上升|^升$|升(?=[{\d])|(?<=})升", t)]
+    assert any("涨幅" in t for t in flat)

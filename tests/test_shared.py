@@ -72,3 +72,53 @@ async def test_a_chat_that_floods_one_worker_is_muted_on_every_worker(limits):
     verdicts = [await guards[n % 2].acheck(77) for n in range(5)]
     assert verdicts == [Verdict.ALLOW] * 3 + [Verdict.WARN, Verdict.IGNORE]
     assert await guards[0].acheck(78) is Verdict.ALLOW  # other chats never notice
+
+
+def _port_nobody_listens_on() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_while_redis_does_not_answer_each_process_keeps_the_limits_itself(caplog):
+    from bot.shared import SharedLimits
+
+    limits = SharedLimits(f"redis://127.0.0.1:{_port_nobody_listens_on()}/0", prefix="closebot:t:")
+    try:
+        with caplog.at_level("WARNING", logger="bot.shared"):
+            for _ in range(3):
+                await limits.take(limits.key("broadcast"), 0.001, 1, None)
+            await limits.pause(limits.key("broadcast", "paused-until"), 1.0)
+            verdicts = [await limits.flood(42, 3, 60.0) for _ in range(4)]
+    finally:
+        await limits.close()
+    # The chat's window is kept here: three messages allowed, the fourth warned.
+    assert verdicts == [Verdict.ALLOW] * 3 + [Verdict.WARN]
+    assert limits.away
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "stopped answering" in warnings[0]
+    assert "Traceback" not in caplog.text
+
+
+async def test_limits_are_shared_again_once_redis_answers(limits, monkeypatch, caplog):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    import bot.shared
+
+    monkeypatch.setattr(bot.shared, "RETRY_AFTER", 0.0)  # try Redis again at the next call
+    shared = limits()
+    answering = shared._take
+
+    async def down(*args, **kwargs):
+        raise RedisDown("Connection refused")
+
+    shared._take = down
+    with caplog.at_level("WARNING", logger="bot.shared"):
+        await shared.take(shared.key("broadcast"), 0.001, 1, None)  # kept here
+        shared._take = answering
+        await shared.take(shared.key("broadcast"), 0.001, 1, None)  # shared again
+    assert not shared.away
+    assert await shared.client.exists(shared.key("broadcast"))
+    assert "answers again" in caplog.text
