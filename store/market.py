@@ -316,6 +316,18 @@ class MarketData(Repository):
         return [(date.fromisoformat(day), ratio) for day, ratio in rows]
 
     @_kept_until_a_load_changes_the_day
+    def sector_average(self, sector: str, day: date) -> tuple[float | None, int]:
+        """(mean % change, stocks counted) of a sector's stocks on `day`: the sector's members
+        first, then their closes by key, not every close of the day."""
+        row = self.db.execute(
+            """SELECT AVG(pct_change), COUNT(pct_change) FROM closes
+               WHERE date = ? AND ticker IN (
+                   SELECT ticker FROM securities WHERE sector = ? AND kind = 'stock')""",
+            [day.isoformat(), sector],
+        ).fetchone()
+        return row[0], row[1]
+
+    @_kept_until_a_load_changes_the_day
     def sector_size(self, sector: str, day: date) -> int:
         """How many of the sector's stocks have a close on `day`."""
         sql = """SELECT COUNT(*) FROM closes c JOIN securities s USING (ticker)

@@ -40,7 +40,7 @@ def ranked_movers(
 
 def sector_move(store: Store, sector: str, day: date) -> SectorMove:
     """The sector's index move if the store has one, else its stocks' average % change."""
-    average, stocks = store.market.sector_averages(day).get(sector, (None, 0))
+    average, stocks = store.market.sector_average(sector, day)
     return _index_or_average(store, sector, day, average, stocks)
 
 
