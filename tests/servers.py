@@ -70,33 +70,34 @@ def in_schema(url: str, schema: str) -> str:
 def own_schema(url: str) -> Iterator[str]:
     """A new, empty schema for one test (so parallel workers never meet), dropped after it;
     yields the URL whose connections use it."""
-    import psycopg
-
     schema = f"test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    try:
+    with _made_then_dropped(url, f"CREATE SCHEMA {schema}", f"DROP SCHEMA {schema} CASCADE"):
         yield in_schema(url, schema)
-    finally:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @contextmanager
 def own_database(url: str, *, template: str | None = None) -> Iterator[str]:
     """A new database for one test (a copy of `template`'s when given: PostgreSQL copies its
     files, far faster than loading rows again), dropped after it; yields its URL."""
-    import psycopg
-
     name = f"closebot_test_{uuid.uuid4().hex[:16]}"
     copied = f" TEMPLATE {database_of(template)}" if template else ""
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}{copied}")
-    try:
+    create, drop = f"CREATE DATABASE {name}{copied}", f"DROP DATABASE {name} WITH (FORCE)"
+    with _made_then_dropped(url, create, drop):
         yield with_database(url, name)
+
+
+@contextmanager
+def _made_then_dropped(url: str, create: str, drop: str) -> Iterator[None]:
+    """Run `create` on the server, then `drop` once the block ends, however it ends."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(create)
+    try:
+        yield
     finally:
         with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE {name} WITH (FORCE)")
+            connection.execute(drop)
 
 
 class DatabaseCopies:
