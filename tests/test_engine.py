@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -59,15 +60,18 @@ def test_a_new_alert_is_numbered_from_what_the_database_returns(empty_store):
 
 
 def test_a_lock_is_held_by_one_process_at_a_time(postgres_url):
+    # Advisory locks belong to the whole database, which other workers' tests load into at the
+    # same time: names of this test's own, so their "ingest" is not this one.
+    mine, another = f"ingest-{uuid.uuid4().hex}", f"push-{uuid.uuid4().hex}"
     first, second = open_store(postgres_url), open_store(postgres_url)
     try:
-        with first.engine.lock("ingest") as held:
+        with first.engine.lock(mine) as held:
             assert held
-            with second.engine.lock("ingest", wait=False) as also:
+            with second.engine.lock(mine, wait=False) as also:
                 assert not also
-            with second.engine.lock("push", wait=False) as other:
+            with second.engine.lock(another, wait=False) as other:
                 assert other  # another name is another lock
-        with second.engine.lock("ingest", wait=False) as now:
+        with second.engine.lock(mine, wait=False) as now:
             assert now
     finally:
         first.close()
