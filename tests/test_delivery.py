@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import ExtBot
 
-from bot.delivery import new_owner, owner_gone
+from bot.delivery import TokenRejected, new_owner, owner_gone
 from bot.pacing import TelegramPace
 from bot.push import deliver, plan_push
 from handlers.core.sessions import PushSchedule, TradingCalendar
@@ -141,6 +141,18 @@ def dead_owner() -> str:
     assert owner_gone(owner)
     return owner
 
+
+
+async def test_a_token_revoked_mid_push_stops_it_and_gives_the_chat_back(server, push_services):
+    subscribe(push_services.store, [1, 2])
+    server.fail_next("sendMessage", error_code=401, description="Unauthorized", times=None)
+    with pytest.raises(TokenRejected, match="Unauthorized"):
+        await push_over_http(server, push_services)
+    assert push_services.store.ledger.pushes(SAMPLE_DAY) == {}  # both due again, none lost
+    server.clear_faults()
+    report = await push_over_http(server, push_services)
+    assert report.outcomes == {"sent": 2}
+    assert [pushes_to(server, chat) for chat in (1, 2)] == [1, 1]
 
 # --- the push command, killed and stopped ---------------------------------------------------
 
