@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from store.locks import BUSY_TIMEOUT, WaitingDatabase, one_loader
+from store.locks import BUSY_TIMEOUT, FileLocks, WaitingDatabase
 from store.schema import migrate
 from store.store import Store
 
@@ -43,7 +43,7 @@ def open_store(path: str | Path = DEFAULT_DB_PATH) -> Store:
             # the disk each time; only a power cut could lose the last moments.
             db.execute("PRAGMA synchronous = NORMAL")
         # Two first runs at once: one creates the schema, the other waits and finds it made.
-        with one_loader(str(path)):
+        with FileLocks(str(path)).hold("schema"):
             migrate(db)
     except (sqlite3.Error, OSError) as error:
         raise StoreError(explain(path, error)) from error

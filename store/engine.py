@@ -13,11 +13,13 @@ import re
 import threading
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlite_utils import Database
+
+from store.locks import FileLocks
 
 if TYPE_CHECKING:
     import psycopg
@@ -82,8 +84,9 @@ class SqliteEngine:
 
     dialect = "sqlite"
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, path: str = ":memory:") -> None:
         self.db = db
+        self.locks = FileLocks(path)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         return self.db.execute(sql, list(params))
@@ -95,8 +98,7 @@ class SqliteEngine:
         return self.db.atomic()
 
     def lock(self, name: str, *, wait: bool = True) -> Any:
-        # One process owns a SQLite file's writes; its write transaction is the lock.
-        return nullcontext(True)
+        return self.locks.hold(name, wait=wait)
 
     def upsert_rows(
         self, table: str, columns: Sequence[str], keys: Sequence[str], rows: list[tuple[Any, ...]]

@@ -5,15 +5,18 @@ lock (the busy timeout), but a transaction begun as a reader that then writes ca
 if another writer committed in between, SQLite answers "database is locked" at once. So every
 transaction here begins as a writer (`BEGIN IMMEDIATE`), and waits its turn.
 
-Loads are also taken one at a time through a lock file beside the database: a second load (a
-second `ingest`, a file sent in chat, the sample loaded by two first runs at once) waits for the
-first to finish instead of racing it, and then sees what it wrote.
+Work that must run once at a time across processes takes a named lock (`FileLocks`), a file
+beside the database: a second load (a second `ingest`, a file sent in chat, the sample loaded by
+two first runs at once) waits for the first to finish instead of racing it, and then sees what
+it wrote; a second sender's fetch or alert round finds the lock held and leaves it to the first.
+PostgreSQL's advisory locks play the same part there (store/engine.py).
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -72,25 +75,47 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
             time.sleep(0.1)
 
 
-@contextmanager
-def one_loader(path: str) -> Iterator[None]:
-    """Hold the database's load lock (`PATH.lock`) for the block; wait if another load has it."""
-    if path == ":memory:" or fcntl is None:
-        yield
-        return
-    try:
-        handle = open(f"{path}.lock", "a")  # noqa: SIM115 - held for the whole block
-    except OSError as error:  # a read-only folder: SQLite's own lock still keeps writes whole
-        logger.debug("no load lock beside %s (%s)", path, error)
-        yield
-        return
-    with handle:
+class FileLocks:
+    """Named locks beside one SQLite file (`PATH.NAME.lock`), each held by one holder at a time
+    across threads and processes; the system drops a lock whose process died.
+
+    Taken again by the thread that holds it (a load that ingests), a lock is already held:
+    asking the system again would wait for itself."""
+
+    _WAITING = {"ingest": "another load of %s is running: waiting for it to finish"}
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    @contextmanager
+    def hold(self, name: str, *, wait: bool = True) -> Iterator[bool]:
+        """Entered as True once held; as False at once when `wait` is False and another holds
+        it. An in-memory database, a platform without flock or a read-only folder has no
+        other process to keep out: the lock is held."""
+        held_here: set[str] = self._local.__dict__.setdefault("held", set())
+        if name in held_here or self.path == ":memory:" or fcntl is None:
+            yield True
+            return
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            logger.info("another load of %s is running: waiting for it to finish", path)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle = open(f"{self.path}.{name}.lock", "a")  # noqa: SIM115 - held for the block
+        except OSError as error:  # SQLite's own lock still keeps each write whole
+            logger.debug("no %s lock beside %s (%s)", name, self.path, error)
+            yield True
+            return
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not wait:
+                    yield False
+                    return
+                waiting = self._WAITING.get(name, f"another process holds the {name} lock of %s")
+                logger.info(waiting, self.path)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            held_here.add(name)
+            try:
+                yield True
+            finally:
+                held_here.discard(name)
+                fcntl.flock(handle, fcntl.LOCK_UN)

@@ -10,7 +10,6 @@ from sqlite_utils import Database
 from store.chats import ChatSettings
 from store.engine import Engine, SqliteEngine
 from store.ledger import DeliveryLedger
-from store.locks import one_loader
 from store.market import MarketData
 
 
@@ -22,7 +21,7 @@ class Store:
     def __init__(self, engine: Engine | Database, path: str = ":memory:") -> None:
         if isinstance(engine, Database):
             self.db: Database | None = engine
-            engine = SqliteEngine(engine)
+            engine = SqliteEngine(engine, path)
         else:
             self.db = None
         self.engine: Engine = engine
@@ -38,12 +37,8 @@ class Store:
     @contextmanager
     def loading(self) -> Iterator[None]:
         """One load at a time on this database, across threads and processes: a second waits
-        for the first to finish (store/locks.py; on PostgreSQL the 'ingest' advisory lock)."""
-        if self.db is None:
-            with self.engine.lock("ingest"):
-                yield
-            return
-        with one_loader(self.path):
+        for the first to finish (the engine's "ingest" lock)."""
+        with self.engine.lock("ingest"):
             yield
 
     def close(self) -> None:

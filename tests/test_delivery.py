@@ -142,7 +142,6 @@ def dead_owner() -> str:
     return owner
 
 
-
 async def test_a_token_revoked_mid_push_stops_it_and_gives_the_chat_back(server, push_services):
     subscribe(push_services.store, [1, 2])
     server.fail_next("sendMessage", error_code=401, description="Unauthorized", times=None)
@@ -153,6 +152,7 @@ async def test_a_token_revoked_mid_push_stops_it_and_gives_the_chat_back(server,
     report = await push_over_http(server, push_services)
     assert report.outcomes == {"sent": 2}
     assert [pushes_to(server, chat) for chat in (1, 2)] == [1, 1]
+
 
 # --- the push command, killed and stopped ---------------------------------------------------
 

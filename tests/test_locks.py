@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -107,3 +108,96 @@ def test_two_first_runs_at_once_load_the_sample_once_and_both_answer(tmp_path):
         assert "locked" not in stderr
     loads = sum(stderr.count("loaded the bundled sample") for _, stderr in results)
     assert loads == 1
+
+
+# --- one at a time: the engine's named locks on a SQLite file -------------------------------
+
+
+def test_a_named_lock_is_held_by_one_connection_at_a_time_and_others_are_their_own(tmp_path):
+    first, second = open_store(tmp_path / "shared.db"), open_store(tmp_path / "shared.db")
+    try:
+        with first.engine.lock("fetch") as held:
+            assert held
+            with second.engine.lock("fetch", wait=False) as also:
+                assert not also
+            with second.engine.lock("alerts", wait=False) as other:
+                assert other  # another name is another lock
+        with second.engine.lock("fetch", wait=False) as now:
+            assert now
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_load_that_ingests_takes_its_lock_again_without_waiting_for_itself(tmp_path):
+    store, elsewhere = open_store(tmp_path / "shared.db"), open_store(tmp_path / "shared.db")
+    try:
+        with store.loading(), store.engine.lock("ingest") as again:
+            assert again
+            with elsewhere.engine.lock("ingest", wait=False) as other:
+                assert not other  # still held against every other connection
+    finally:
+        store.close()
+        elsewhere.close()
+
+
+def test_a_second_load_in_another_thread_waits_for_the_first_to_finish(tmp_path):
+    store = open_store(tmp_path / "shared.db")
+    order: list[str] = []
+    first_holds = threading.Event()
+
+    def second_load() -> None:
+        other = open_store(tmp_path / "shared.db")
+        try:
+            first_holds.wait(WAIT)
+            with other.loading():
+                order.append("second")
+        finally:
+            other.close()
+
+    worker = threading.Thread(target=second_load)
+    worker.start()
+    try:
+        with store.loading():
+            first_holds.set()
+            time.sleep(0.2)  # time for the second to reach the lock, and wait there
+            order.append("first")
+        worker.join(WAIT)
+        assert order == ["first", "second"]
+    finally:
+        store.close()
+
+
+def test_a_process_that_dies_holding_a_lock_leaves_it_free(tmp_path):
+    db = tmp_path / "shared.db"
+    open_store(db).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from store import open_store\n"
+            "store = open_store(sys.argv[1])\n"
+            "with store.loading():\n"
+            "    print('held', flush=True); time.sleep(60)",
+            str(db),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    store = open_store(db)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with store.engine.lock("ingest", wait=False) as held:
+            assert not held
+        holder.kill()
+        holder.wait(WAIT)
+        with store.engine.lock("ingest", wait=False) as held:
+            assert held
+    finally:
+        store.close()
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(WAIT)
+        holder.stdout.close()
