@@ -228,3 +228,33 @@ def test_the_hang_seng_index_has_83_members_all_known(
 def test_every_member_is_a_known_security(members: pd.DataFrame, securities: pd.DataFrame) -> None:
     assert set(members["ticker"]) <= set(securities.index)
     assert set(members["index"]) <= set(securities.index)
+
+
+# Who each figure of the hand-written summary is about: the summary's own words for them.
+SUMMARY_FIGURES = {
+    "Innovent Biologics": "1801.HK",
+    "CSPC Pharmaceutical": "1093.HK",
+    "Hansoh Pharmaceutical": "3692.HK",
+    "WuXi Biologics": "2269.HK",
+    "Xiaomi": "1810.HK",
+    "Smoore International": "6969.HK",
+    "Pop Mart": "9992.HK",
+    "Meituan": "3690.HK",
+}
+_A_MOVE = re.compile(r"\(?\+?(\d+\.\d\d)%")
+
+
+def test_every_move_the_summary_names_is_the_close_in_the_data(closes: pd.DataFrame):
+    text = (SAMPLE_DIR / "summary.md").read_text(encoding="utf-8")
+    day = closes[closes["date"] == LAST_SESSION].set_index("ticker")
+    told = {}
+    for name, ticker in SUMMARY_FIGURES.items():
+        found = re.search(re.escape(name) + r"\D{0,30}?(\d+\.\d\d)%", text)
+        assert found, f"the summary gives no figure for {name}"
+        told[found.start(1)] = found[1]
+        change = day.loc[ticker, "close"] / day.loc[ticker, "prev_close"] - 1
+        assert found[1] == f"{abs(change) * 100:.2f}", f"{name} ({ticker})"
+    hsi = day.loc["HSI", "close"] / day.loc["HSI", "prev_close"] - 1
+    for move in _A_MOVE.finditer(text):  # every other two-decimal move is the index's
+        if move.start(1) not in told:
+            assert move[1] == f"{hsi * 100:.2f}", move[0]
