@@ -161,7 +161,16 @@ def test_sector_helthcare_lists_innovent_first_and_quotes_the_summary(services):
 
 
 @pytest.mark.parametrize(
-    ("query", "sector"), [("biotech", "Healthcare"), ("tech", "Information Technology")]
+    ("query", "sector"),
+    [
+        ("biotech", "Healthcare"),
+        ("tech", "Information Technology"),
+        # a phrase that means one sector, though one of its words is another's alias
+        ("drug developers", "Healthcare"),
+        ("Chip-makers", "Information Technology"),
+        ("property developers", "Properties & Construction"),
+        ("內房股", "Properties & Construction"),
+    ],
 )
 def test_sector_aliases_find_the_sector(services, query, sector):
     _, text = ask(services, f"/sector {query}")

@@ -12,7 +12,13 @@ from handlers.answers.understood import taken_as
 from handlers.core.dates import split_trailing_day
 from handlers.core.figures import sector_move, sector_moves, short_name_in
 from handlers.core.locale import Locale
-from handlers.core.sector_words import SectorWords, Term, members_by_sector, sector_terms
+from handlers.core.sector_words import (
+    SectorWords,
+    Term,
+    members_by_sector,
+    sector_named_by,
+    sector_terms,
+)
 from handlers.services import Services
 from store.models import Quote, Security
 
@@ -31,7 +37,7 @@ def answer_sector(services: Services, args: str = "") -> Reply:
     day, note = resolve_session(services, asked_day, latest)
     if not query:
         return _all_sectors(services, day, note)
-    result = services.matcher.match(query, kinds=("sector",))
+    result = services.matcher.match(sector_named_by(query) or query, kinds=("sector",))
     suffix = asked_day.isoformat() if asked_day else ""
     if only := sole_candidate(result):
         return taken_as(

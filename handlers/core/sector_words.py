@@ -211,9 +211,29 @@ _ACRONYM_LENGTH = 2
 
 _LATIN_WORD = re.compile(r"[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*|&")
 _JOINS_WORDS = re.compile(r"[\s\-]*")  # "electric-vehicle makers" is "electric vehicle makers"
+_PHRASE_GAP = re.compile(r"[\s\-]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CHINESE_SENTENCE_END = re.compile(r"(?<=[。！？])")
 _SHARE_CLASS = re.compile(r"-(?:W|SW|S|B)$", re.IGNORECASE)
+
+
+def _folded_phrase(text: str) -> str:
+    """Any case, words parted by spaces or hyphens: "Chip-makers" is "chip makers"."""
+    return " ".join(_PHRASE_GAP.split(text.casefold().strip()))
+
+
+_SECTOR_OF_PHRASE = {
+    _folded_phrase(phrase): sector
+    for sector, phrases in SECTOR_PHRASES.items()
+    for phrase in phrases
+}
+
+
+def sector_named_by(text: str) -> str | None:
+    """The sector a phrase that can only mean one names, typed whole after /sector: "drug
+    developers" is Healthcare (where the matcher alone would take "developers" for property),
+    "內房股" is Properties & Construction."""
+    return _SECTOR_OF_PHRASE.get(_folded_phrase(text))
 
 
 def sector_terms(sector: str, members: Iterable[Security]) -> list[Term]:
