@@ -95,6 +95,30 @@ def test_close_understands_dates_written_in_words(services, typed):
     assert "Tue 3 Jun 2025" in text
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/close 700 2025-02-30",
+        "/close 700 31/2",
+        "/close 700 13/13",
+        "/close 0d",
+        "/chart 2800 9999d",
+    ],
+)
+def test_a_date_or_period_that_names_none_is_said_to_be_unreadable_not_an_unknown_name(
+    services, line
+):
+    reply, text = ask(services, line)
+    word = line.split()[-1]
+    assert text.startswith(f"‘{word}’ is not a day or a period I can read")
+    assert "2025-06-03" in text and not reply.buttons
+
+
+def test_a_decimal_number_after_a_name_is_still_looked_for_as_part_of_it(services):
+    _, text = ask(services, "/close 700 1.5")
+    assert "is not a day" not in text
+
+
 def test_a_day_without_a_session_says_so_and_answers_for_the_session_before(services):
     _, text = ask(services, "/close innovent 2025-05-31")
     assert "No session on Sat 31 May 2025" in text

@@ -122,6 +122,14 @@ def test_a_zh_hans_user_asking_close_汇控_gets_hsbc_in_simplified_chinese(serv
     assert "行业：金融业" in text
 
 
+def test_a_zh_hk_user_giving_a_day_that_does_not_exist_is_told_so_in_traditional(services):
+    text = ask(services, "/close 700 2025-02-30", TRADITIONAL)
+    assert text == (
+        "‘2025-02-30’不是看得懂的日子或期間：日子請寫成 2025-06-03 或 6月3日，"
+        "期間寫成 1w、3m 或 1y。"
+    )
+
+
 def test_an_english_user_asking_close_建行_gets_the_english_answer(services):
     text = ask(services, "/close 建行", ENGLISH)
     assert text.startswith("China Construction Bank Corp 建設銀行\n0939.HK · Wed 4 Jun 2025\n")

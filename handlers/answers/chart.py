@@ -9,7 +9,7 @@ from handlers.answers.close import period_name, resolve_session
 from handlers.answers.drawing import Line, chinese_font, line_chart
 from handlers.answers.render import bold, escape, move, pct_move, price
 from handlers.answers.reply import Reply, no_closes
-from handlers.answers.suggest import did_you_mean, label, no_match, sole_candidate
+from handlers.answers.suggest import did_you_mean, label, no_match, not_a_day, sole_candidate
 from handlers.answers.understood import taken_as
 from handlers.core.figures import short_name_in
 from handlers.core.locale import ENGLISH_LOCALE, Locale
@@ -30,10 +30,14 @@ def answer_chart(services: Services, args: str = "") -> Reply:
     if latest is None:
         return no_closes(lang)
     words = args.split()
-    if words and words[0].lower() in ("sector", "行業", "行业"):
-        asked = parse_asked(" ".join(words[1:]), today=services.today(), latest=latest)
+    for_sector = bool(words) and words[0].lower() in ("sector", "行業", "行业")
+    asked = parse_asked(
+        " ".join(words[1:]) if for_sector else args, today=services.today(), latest=latest
+    )
+    if asked.unread:
+        return not_a_day(asked.unread, lang)
+    if for_sector:
         return _sector_chart(services, asked, latest)
-    asked = parse_asked(args, today=services.today(), latest=latest)
     if not asked.query:
         return _security_chart(services, INDEX, asked, latest)
     result = services.matcher.match(asked.query, kinds=("security",))

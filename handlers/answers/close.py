@@ -18,7 +18,14 @@ from handlers.answers.render import (
     whole,
 )
 from handlers.answers.reply import Reply, no_closes
-from handlers.answers.suggest import choices, did_you_mean, label, no_match, sole_candidate
+from handlers.answers.suggest import (
+    choices,
+    did_you_mean,
+    label,
+    no_match,
+    not_a_day,
+    sole_candidate,
+)
 from handlers.answers.understood import taken_as
 from handlers.core.figures import SectorMove, sector_move
 from handlers.core.locale import N_, Locale
@@ -42,6 +49,8 @@ def answer_close(services: Services, args: str = "") -> Reply:
     if latest is None:
         return no_closes(services.locale)
     asked = parse_asked(args, today=services.today(), latest=latest)
+    if asked.unread:
+        return not_a_day(asked.unread, services.locale)
     day, note = resolve_session(services, asked.day, latest)
     if not asked.query:
         periods: tuple[str, ...] = (asked.period,) if asked.period else INDEX_PERIODS

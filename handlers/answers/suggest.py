@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.answers.render import bold, escape, shorten
 from handlers.answers.reply import Button, Reply
+from handlers.core.locale import Locale
 from handlers.core.match import SECTOR, Candidate, MatchResult
 from handlers.services import Services
 
@@ -12,6 +13,16 @@ MAX_QUERY_SHOWN = 40
 
 def quoted(query: str) -> str:
     return "‘" + escape(shorten(" ".join(query.split()), MAX_QUERY_SHOWN)) + "’"
+
+
+def not_a_day(word: str, lang: Locale) -> Reply:
+    """A word written like a date or a period that names neither ("2025-02-30", "31/2",
+    "9999d"): said so, rather than looked for as a name."""
+    text = lang._(
+        "{word} is not a day or a period I can read: write a day as 2025-06-03 or 3 Jun, "
+        "a period as 1w, 3m or 1y."
+    )
+    return Reply(text.format(word=quoted(word)))
 
 
 def label(services: Services, candidate: Candidate) -> str:

@@ -20,6 +20,9 @@ PERIODS = ("1w", "1m", "3m", "6m", "ytd", "1y")  # the usual ones, as /help and 
 YEAR_TO_DATE = "ytd"
 _UNITS = {"d": ("day", 3660), "w": ("week", 520), "m": ("month", 120), "y": ("year", 20)}
 _CODE = re.compile(r"^(\d{1,4})([dwmy])$")
+# How dates are written (2025-06-03, 2025/6/3, 3/6, 3/6/2025), whether or not the day is real;
+# never a decimal number ("1.5").
+_DATE_SHAPED = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?")
 _ALIASES = {
     "week": "1w",
     "month": "1m",
@@ -225,6 +228,9 @@ class Asked:
     query: str
     day: date | None = None
     period: str | None = None
+    # A last word written like a date or a period that names none ("2025-02-30", "31/2",
+    # "9999d"): taken for part of a name, it would only find no security.
+    unread: str | None = None
 
     @property
     def suffix(self) -> str:
@@ -237,4 +243,7 @@ def parse_asked(args: str, *, today: date, latest: date) -> Asked:
     rest, day = split_trailing_day(rest, today=today, reference=latest)
     if period is None:
         rest, period = split_trailing_period(rest)
+    words = rest.split()
+    if words and (_DATE_SHAPED.fullmatch(words[-1]) or _CODE.match(words[-1].lower())):
+        return Asked(" ".join(words[:-1]), day, period, unread=words[-1])
     return Asked(rest, day, period)
