@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, environment, load_settings
-from bot.console import local_alerts, render_for_terminal, run_console
+from bot.console import local_alerts, render_for_terminal, run_console, speaking_as_chosen
 from bot.faults import explain
 from bot.logs import configure_logging
 from bot.opening import services_from
 from handlers.answers.render import html_to_text
-from handlers.commands import LOCAL_CHAT, answer_line
+from handlers.commands import answer_line
 from handlers.core.locale import ENGLISH, language_named, locale
 from handlers.services import Services, hong_kong_now
 from store import IngestError, StoreError, open_store
@@ -185,8 +185,7 @@ def _language(text: str) -> str:
 def _local(settings: Settings, args: argparse.Namespace) -> int:
     """The console or one answer, on the configured database (the sample day if it is empty)."""
     services = services_from(settings, sample_if_empty=True)
-    code = args.lang or services.store.chats.language(LOCAL_CHAT) or ENGLISH
-    services = services.speaking(locale(code))
+    services = speaking_as_chosen(services, args.lang)
     try:
         if args.command == "ask":
             reply = answer_line(services, args.message)

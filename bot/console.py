@@ -33,6 +33,17 @@ def render_for_terminal(reply: Reply, lang: Locale = ENGLISH_LOCALE) -> str:
     return "\n".join(lines)
 
 
+def speaking_as_chosen(services: Services, code: str | None = None) -> Services:
+    """The console's services in `code` (`--lang`, a choice) or else in the language its chat
+    has: one chosen with /lang is never replaced by the script of a question."""
+    if code is not None:
+        return services.speaking(locale(code), chosen=True)
+    setting = services.store.chats.language_setting(LOCAL_CHAT)
+    if setting is None:
+        return services.speaking(ENGLISH_LOCALE)
+    return services.speaking(locale(setting.language), chosen=setting.chosen)
+
+
 def local_alerts(services: Services) -> list[str]:
     """The console's alerts that fired since it last looked, as plain text, marked as told."""
     messages = due_messages(services.store, LOCAL_CHAT, services.now(), services.locale)
@@ -65,7 +76,6 @@ def run_console(
         buttons = reply.button_list
         write(render_for_terminal(reply, services.locale))
         if line.startswith("/lang"):  # the console's own /lang: answer in it from now on
-            chosen = services.store.chats.language(LOCAL_CHAT)
-            services = services.speaking(locale(chosen)) if chosen else services
+            services = speaking_as_chosen(services)
         for alert in local_alerts(services):
             write(alert)

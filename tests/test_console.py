@@ -50,6 +50,21 @@ def test_quit_leaves_the_console(services):
     assert "Hang Seng Index" not in transcript
 
 
+def test_a_language_chosen_in_the_console_is_kept_whatever_script_a_question_is_in(services):
+    transcript = chat(services, "/lang zh-hans", "你好", "/lang en", "小米今日收市幾多")
+    replies = transcript.split("\n")
+    assert "今后我会以简体中文回复" in transcript
+    hint = next(line for line in replies if "例如" in line)
+    assert "「小米今天收盘多少」" in hint and "傳送" not in hint  # Simplified, as asked
+    assert "Xiaomi Corp 小米集團-W" in transcript  # the Chinese question, answered in English
+    assert "Close HK$53.45" in transcript
+
+
+def test_until_the_console_chooses_a_chinese_question_is_answered_in_its_script(services):
+    transcript = chat(services, "小米今日收市幾多")
+    assert "收市 HK$53.45" in transcript
+
+
 def test_ask_on_a_fresh_database_loads_the_sample_and_prints_innovent(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "/close inovent"],
