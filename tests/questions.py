@@ -123,6 +123,7 @@ SIMPLIFIED: list[Row] = [
     ("腾讯昨天收盘价", "close", "0700.HK", YESTERDAY, None, None, HANS),
     ("阿里巴巴今天怎么样", "close", "9988.HK", TODAY, None, None, HANS),
     ("为什么今天大盘跌了", "summary", None, TODAY, None, None, HANS),
+    ("大盘怎么样", "close", "HSI", None, None, None, HANS),
     ("今天港股为什么涨", "summary", None, TODAY, None, None, HANS),
     ("银行股今天表现", "sector", "Financials", TODAY, None, None, HANS),
     ("科技股怎么样", "sector", IT, None, None, None, HANS),

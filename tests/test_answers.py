@@ -282,9 +282,19 @@ def test_plain_text_naming_a_stock_answers_as_close(services):
     assert "HK$246.00" in text
 
 
-def test_plain_text_that_names_nothing_gets_a_hint(services):
-    _, text = ask(services, "hello there")
-    assert "/help" in text
+@pytest.mark.parametrize(
+    "line",
+    ["hello there", "what is the weather", "what is the weather today", "what about bitcoin"],
+)
+def test_plain_text_that_names_nothing_gets_a_hint_not_a_stock_it_faintly_resembles(services, line):
+    reply, text = ask(services, line)
+    assert text.startswith("Send a stock's name or code") and "/help" in text
+    assert not reply.buttons
+
+
+def test_a_misspelt_name_asked_after_in_cantonese_is_offered_as_a_choice(services):
+    reply, _ = ask(services, "騰迅點")
+    assert any("0700.HK" in button.text for button in reply.button_list)
 
 
 def test_user_text_is_escaped_in_replies(services):

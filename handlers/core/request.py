@@ -213,8 +213,8 @@ _HELP = _any(
 )  # fmt: skip
 _MARKET = _any(
     "the market", "market", "the index", "index", "stock market", "hong kong stocks",
-    "hk stocks", "hang seng", "大市", "股市", "港股", "恒指", "恒生指數", "恒生指数", "指數",
-    "指数",
+    "hk stocks", "hang seng", "大市", "大盤", "大盘", "股市", "港股", "恒指", "恒生指數",
+    "恒生指数", "指數", "指数",
 )  # fmt: skip
 # Words a question is made of that name nothing: what remains is the name asked about.
 _EN_FILLER_WORDS = """how what whats what's did do does doing done is was were are be been it its
@@ -418,12 +418,13 @@ class _Asked:
     count: int | None = None
     why: bool = False
     market: bool = False  # the market or the index was named
-    understood: bool = False  # some word was a question word the bot knows
+    # Some word asks for one of the bot's answers (movers, a chart, why…); a date or a period
+    # alone does not: "the weather today" asks nothing the bot knows.
+    understood: bool = False
 
 
 def _intent(rest: str, asked: _Asked) -> tuple[str, _Asked]:
     """Take out the words that say what is wanted; what is left names the thing asked about."""
-    understood = asked.day is not None or asked.period is not None
     rest, why = _take(_WHY, rest)
     rest, summary = _take(_SUMMARY, rest)
     rest, chart = _take(_CHART, rest)
@@ -463,7 +464,7 @@ def _intent(rest: str, asked: _Asked) -> tuple[str, _Asked]:
         stripped, helped = _take(_HELP, rest)
         if helped and not stripped.strip():
             what, rest = HELP, stripped
-    understood = understood or any(
+    understood = any(
         (why, summary, chart, sectors, watchlist, alerts, gainers, losers, movers, market)
     )
     return rest, replace(
@@ -631,12 +632,16 @@ def _settle(request: Request, asked: _Asked, leftover: str) -> Request:
     return replace(request, what=what)
 
 
-_QUESTION = re.compile(
-    r"(?<![a-z])(?:how|what|close|closed|finish|finished|end|ended|price|level|doing|do|did)"
-    r"(?![a-z])|點|点|幾多|几多|收市|收盤|收盘|多少|怎|如何|表現|表现|咩|乜|嗎|吗|升|跌|漲|涨"
+# Words that ask how a stock did: only with one of them is a name the bot does not know, or
+# knows only faintly, taken for a stock. English "what" and "how" alone ask about anything
+# ("what is the weather"); Cantonese 點 and Mandarin 怎 are how a stock is asked after ("騰迅點").
+_ASKS_A_CLOSE = re.compile(
+    r"(?<![a-z])(?:close|closed|closing|finish|finished|end|ended|price|level|doing|do|did"
+    r"|trade|traded)(?![a-z])|點|点|幾多|几多|收市|收盤|收盘|多少|怎|如何|表現|表现|咩|乜|嗎|吗"
+    r"|升|跌|漲|涨"
 )
 
 
 def _asks(leftover: str) -> bool:
-    """Whether the words left over make a question about a close ("how did … close")."""
-    return _QUESTION.search(leftover) is not None
+    """Whether the words left over ask how a stock did ("how did … close")."""
+    return _ASKS_A_CLOSE.search(leftover) is not None
