@@ -371,3 +371,14 @@ def test_no_simplified_reply_keeps_hong_kongs_word_for_a_rise():
     flat = [t for text in texts for t in (text if isinstance(text, tuple) else (text,))]
     assert not [t for t in flat if re.search(r"升幅|升跌|上升|^升$|升(?=[{\d])|(?<=})升", t)]
     assert any("涨幅" in t for t in flat)
+
+
+def test_a_zh_hk_users_movers_table_lines_up_chinese_names_with_latin_ones(services):
+    from handlers.answers.render import display_width
+
+    text = ask(services, "/movers 15", TRADITIONAL)
+    gainers = text.split("升幅榜\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(gainers) == 15
+    # The last column is aligned right: every row ends in the same column, however wide
+    # (Chinese or Latin) its name's characters are.
+    assert len({display_width(row) for row in gainers}) == 1, gainers

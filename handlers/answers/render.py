@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
@@ -105,16 +106,26 @@ def shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+def display_width(text: str) -> int:
+    """Columns `text` takes in a monospace font: Chinese characters (and other wide or
+    full-width ones) take two, so "信達生物" is as wide as "Innovent"."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(cell: str, width: int, align: str) -> str:
+    gap = " " * (width - display_width(cell))
+    return cell + gap if align == "<" else gap + cell
+
+
 def table(rows: Iterable[tuple[str, ...]], aligns: str) -> str:
-    """A monospace block; `aligns` has one '<' or '>' per column."""
+    """A monospace block; `aligns` has one '<' or '>' per column, lined up by display width."""
     rows = list(rows)
     if not rows:
         return ""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(aligns))]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(aligns))]
     lines = [
         "  ".join(
-            cell.ljust(width) if align == "<" else cell.rjust(width)
-            for cell, width, align in zip(row, widths, aligns, strict=True)
+            _pad(cell, width, align) for cell, width, align in zip(row, widths, aligns, strict=True)
         ).rstrip()
         for row in rows
     ]
