@@ -113,6 +113,13 @@ def test_too_little_history_gives_a_message_not_an_empty_chart(services, fresh_s
     assert "Not enough history for a 1 month chart of <b>New Index</b>: 2 sessions" in reply.text
 
 
+def test_a_chart_of_a_fund_with_no_closes_says_so_rather_than_offer_a_shorter_period(services):
+    reply = answer_line(services, "/chart 2800")
+    assert reply.photo is None
+    text = html_to_text(reply.text)
+    assert text == "Tracker Fund 盈富基金 (2800.HK): no closes stored for it yet."
+
+
 def test_an_ambiguous_chart_offers_buttons_that_keep_the_period(services):
     reply = answer_line(services, "/chart wuxi 3m")
     commands = {b.command for b in reply.button_list}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from handlers.answers.close import period_name, resolve_session
+from handlers.answers.close import no_closes_stored, period_name, resolve_session
 from handlers.answers.drawing import Line, chinese_font, line_chart
 from handlers.answers.render import bold, escape, move, pct_move, price
 from handlers.answers.reply import Reply, no_closes
@@ -82,6 +82,8 @@ def _security_chart(services: Services, ticker: str, asked: Asked, latest: date)
     if security is None:
         return Reply(_("No security {ticker}.").format(ticker=escape(ticker)))
     series = _series(services, ticker, period_start(day, period), day)
+    if not series and services.store.market.first_close(ticker) is None:
+        return no_closes_stored(security, lang)
     if len(series) < MIN_POINTS:
         text = _(
             "Not enough history for a {period} chart of {name}: {count} sessions stored. "

@@ -184,6 +184,13 @@ def _security_reply(
     return Reply(fit(blocks))
 
 
+def no_closes_stored(security: Security, lang: Locale) -> Reply:
+    """A security the store lists but holds no close for (a fund or a listing whose prices
+    were never loaded): said plainly, for any question about its prices."""
+    text = lang._("{name} ({ticker}): no closes stored for it yet.")
+    return Reply(text.format(name=title_line(security, lang), ticker=escape(security.ticker)))
+
+
 def _no_close(services: Services, ticker: str, day: date) -> Reply:
     """A known security without a close that day: say which of the two it is."""
     store, lang = services.store, services.locale
@@ -192,10 +199,9 @@ def _no_close(services: Services, ticker: str, day: date) -> Reply:
     if security is None:
         text = _("{ticker} has no close on {day}.")
         return Reply(text.format(ticker=bold(ticker), day=lang.day(day)))
-    name = title_line(security, lang)
     if store.market.first_close(ticker) is None:
-        text = _("{name} ({ticker}): no closes stored for it yet.")
-        return Reply(text.format(name=name, ticker=escape(ticker)))
+        return no_closes_stored(security, lang)
+    name = title_line(security, lang)
     text = _("{name} ({ticker}) has no close on {day}.")
     return Reply(text.format(name=name, ticker=escape(ticker), day=lang.day(day)))
 
