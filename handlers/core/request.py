@@ -198,12 +198,13 @@ _LOSERS = _any(
     "表现最差", "最差", "最弱",
 )  # fmt: skip
 _MOVERS = _any(
-    "movers", "top movers", "biggest movers", "biggest moves", "升跌榜", "異動", "异动",
-    "升跌最多", "漲跌榜", "涨跌榜",
+    "movers", "top movers", "biggest movers", "biggest moves", "moved most", "moved the most",
+    "升跌榜", "異動", "异动", "升跌最多", "漲跌榜", "涨跌榜",
 )  # fmt: skip
 _SECTORS = _any(
-    "sectors", "every sector", "all sectors", "which sector", "industries", "板塊", "板块",
-    "各行業", "各行业", "行業表現", "行业表现",
+    "sectors", "every sector", "all sectors", "which sector", "industries", "哪個板塊",
+    "哪个板块", "邊個板塊", "边个板块", "哪個行業", "哪个行业", "邊個行業", "边个行业", "板塊",
+    "板块", "各行業", "各行业", "行業表現", "行业表现",
 )  # fmt: skip
 _WATCHLIST = _any("my watchlist", "watchlist", "watch list", "my list", "自選股", "自选股")
 _MY_ALERTS = _any("my alerts", "alerts", "提醒", "我的警報", "我的警报")
@@ -240,6 +241,7 @@ _ZH_FILLER = (
     "成分股", "咗", "嘅", "的", "了", "呀", "啊", "呢", "嗎", "吗", "啦", "喇", "喎", "㗎",
     "嘞", "囉", "咩", "乜嘢", "乜", "係", "是", "定", "隻", "只", "個", "个", "點", "点",
     "收", "升", "跌", "漲", "涨", "幾", "几", "多", "今", "同", "和", "與", "与", "比",
+    "最好", "最強", "最强", "最勁", "最劲", "邊個", "边个", "哪個", "哪个", "哪",
 )  # fmt: skip
 _ZH_FILLER_PATTERN = re.compile("|".join(sorted(_ZH_FILLER, key=len, reverse=True)))
 _SECTOR_PHRASE_EN = re.compile(
@@ -425,6 +427,8 @@ class _Asked:
 
 def _intent(rest: str, asked: _Asked) -> tuple[str, _Asked]:
     """Take out the words that say what is wanted; what is left names the thing asked about."""
+    # "what moved most" asks for the movers; "what moved the market" why it moved.
+    rest, movers = _take(_MOVERS, rest)
     rest, why = _take(_WHY, rest)
     rest, summary = _take(_SUMMARY, rest)
     rest, chart = _take(_CHART, rest)
@@ -433,7 +437,6 @@ def _intent(rest: str, asked: _Asked) -> tuple[str, _Asked]:
     rest, alerts = _take(_MY_ALERTS, rest) if not watchlist else (rest, False)
     rest, gainers = _take(_GAINERS, rest)
     rest, losers = _take(_LOSERS, rest)
-    rest, movers = _take(_MOVERS, rest)
     rest, everything = _take(_ALL, rest)
     count = None
     if top := _TOP.search(rest):
