@@ -382,3 +382,17 @@ def test_a_zh_hk_users_movers_table_lines_up_chinese_names_with_latin_ones(servi
     # The last column is aligned right: every row ends in the same column, however wide
     # (Chinese or Latin) its name's characters are.
     assert len({display_width(row) for row in gainers}) == 1, gainers
+
+
+@pytest.mark.parametrize(("words", "shown"), [("跌幅榜", "▼ 跌幅榜"), ("涨幅榜", "▲ 升幅榜")])
+def test_a_chinese_user_naming_the_list_after_movers_gets_that_list(services, words, shown):
+    text = ask(services, f"/movers {words}", TRADITIONAL)
+    assert shown in text
+    assert "我不明白" not in text
+
+
+def test_chinese_replies_join_a_label_to_its_figures_with_a_full_width_colon(services):
+    text = ask(services, "/close", TRADITIONAL)
+    assert "83隻成份股的升跌：55升 · 24跌 · 4平" in text
+    figures = text.split("\n\n")[0]  # the day's story, after them, may be English
+    assert ": " not in figures

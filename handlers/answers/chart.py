@@ -113,7 +113,9 @@ def _security_chart(services: Services, ticker: str, asked: Asked, latest: date)
     found = period_change(services.store, ticker, day, period)
     if found:
         moved = move(found.change, found.pct_change, index=True, lang=lang)
-        caption += f" · {period_name(period, lang)}: {moved}"
+        caption += " · " + _("{period}: {move}").format(
+            period=period_name(period, lang), move=moved
+        )
     return Reply(caption, photo=picture)
 
 

@@ -287,7 +287,10 @@ def market_lines(services: Services, day: date, index: str = INDEX) -> list[str]
 
 def breadth_line(counted: Breadth, day: date, lang: Locale) -> str:
     """ "Breadth of its 83 members: 55 up · 24 down · 4 unchanged"."""
-    return f"{breadth_basis(counted, day, lang)}: {breadth_counts(counted, lang)}"
+    line = lang._("{whose}: {counts}")
+    return line.format(
+        whose=breadth_basis(counted, day, lang), counts=breadth_counts(counted, lang)
+    )
 
 
 def breadth_counts(counted: Breadth, lang: Locale) -> str:

@@ -27,12 +27,20 @@ _SIDES = {
     "winners": "gainers",
     "升": "gainers",
     "升幅": "gainers",
+    "升幅榜": "gainers",
+    "漲": "gainers",
+    "涨": "gainers",
+    "漲幅": "gainers",
+    "涨幅": "gainers",
+    "漲幅榜": "gainers",
+    "涨幅榜": "gainers",
     "losers": "losers",
     "loser": "losers",
     "down": "losers",
     "decliners": "losers",
     "跌": "losers",
     "跌幅": "losers",
+    "跌幅榜": "losers",
 }
 
 
