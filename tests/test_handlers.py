@@ -93,15 +93,15 @@ async def test_plain_text_naming_a_stock_gets_its_close(app):
 async def test_a_question_in_plain_words_gets_its_answer(app):
     sent = await send(app, "how did xiaomi close today?")
     assert "1810.HK · Wed 4 Jun 2025" in sent["text"]
-    sent = await send(app, "點解今日升")
-    assert "Hang Seng gains 0.6%" in sent["text"]
+    sent = await send(app, "點解今日升")  # asked in Chinese: the day's story as written in it
+    assert "恒指升0.6%　藥股領漲連升兩日" in sent["text"]
 
 
 async def test_a_chart_asked_in_chinese_is_sent_as_a_picture(app):
     await app.process_update(make_message_update(app.bot, "美團三個月走勢圖"))
     photo = recorded(app).last("sendPhoto")
     # asked in Chinese, answered in Chinese (the chat chose no language)
-    assert "3個月: ▼ 跌20.50（-12.72%）" in photo["caption"]
+    assert "3個月：▼ 跌20.50（-12.72%）" in photo["caption"]
 
 
 async def test_an_unknown_command_gets_a_hint(app):

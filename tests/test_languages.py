@@ -195,6 +195,10 @@ def test_a_summary_written_in_chinese_is_shown_to_chinese_chats_and_english_keep
 ):
     from store import ingest
 
+    with services.store.engine.atomic():  # a day whose story nobody wrote in Simplified
+        services.store.engine.execute(
+            "DELETE FROM summaries_by_language WHERE language = ?", [SIMPLIFIED]
+        )
     english = ask(services, "/summary", ENGLISH)
     path = write_file("summary_zh.md", "恒指連升兩日 藥股領漲\n\n恒生指數升141點，收報23,654點。\n")
     report = ingest(
@@ -396,3 +400,11 @@ def test_chinese_replies_join_a_label_to_its_figures_with_a_full_width_colon(ser
     assert "83隻成份股的升跌：55升 · 24跌 · 4平" in text
     figures = text.split("\n\n")[0]  # the day's story, after them, may be English
     assert ": " not in figures
+
+
+def test_the_sample_days_story_is_told_in_each_chats_own_script(services):
+    assert ask(services, "/summary", TRADITIONAL).startswith("恒指升0.6%　藥股領漲連升兩日\n")
+    assert ask(services, "/summary", SIMPLIFIED).startswith("恒指涨0.6%　药股领涨连涨两日\n")
+    sector = ask(services, "/sector 醫療", TRADITIONAL)
+    quoted = sector.split("當日市況摘要提到\n")[1]
+    assert "信達生物受臨床試驗消息" in quoted and "Innovent" not in quoted

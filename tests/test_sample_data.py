@@ -258,3 +258,12 @@ def test_every_move_the_summary_names_is_the_close_in_the_data(closes: pd.DataFr
     for move in _A_MOVE.finditer(text):  # every other two-decimal move is the index's
         if move.start(1) not in told:
             assert move[1] == f"{hsi * 100:.2f}", move[0]
+
+
+@pytest.mark.parametrize("name", ["summary.zh-hant.md", "summary.zh-hans.md"])
+def test_the_summary_in_chinese_tells_the_same_figures_as_the_english_one(name: str):
+    figures = re.compile(r"\d[\d,]*\.\d\d")
+    english = (SAMPLE_DIR / "summary.md").read_text(encoding="utf-8")
+    chinese = (SAMPLE_DIR / name).read_text(encoding="utf-8")
+    assert sorted(figures.findall(chinese)) == sorted(figures.findall(english))
+    assert "50%" in chinese  # the steel tariff, the one figure without decimals

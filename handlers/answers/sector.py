@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.answers.close import breadth_counts, resolve_session, sector_basis
+from handlers.answers.close import breadth_counts, day_summary, resolve_session, sector_basis
 from handlers.answers.render import bold, escape, fit, pct_move, percent, price, shorten, table
 from handlers.answers.reply import Reply, no_closes
 from handlers.answers.suggest import did_you_mean, label, no_match, sole_candidate
@@ -119,7 +119,7 @@ def sector_keywords(sector: str, members: list[Security]) -> list[Term]:
 
 
 def _summary_lines(services: Services, sector: str, day: date) -> list[str]:
-    summary = services.store.market.summary(day)
+    summary = day_summary(services, day)  # in the chat's language when it was written in it
     if summary is None:
         return []
     _ = services.locale._

@@ -14,13 +14,19 @@ SAMPLE_HISTORY = SAMPLE_DIR / "history.csv"
 SAMPLE_SECURITIES = SAMPLE_DIR / "securities.csv"
 SAMPLE_MEMBERS = SAMPLE_DIR / "members.csv"
 SAMPLE_SUMMARY = SAMPLE_DIR / "summary.md"
+# The same day's story written in Chinese, for the chats answered in each script.
+SAMPLE_SUMMARIES_ZH = {
+    "zh_Hant": SAMPLE_DIR / "summary.zh-hant.md",
+    "zh_Hans": SAMPLE_DIR / "summary.zh-hans.md",
+}
 SAMPLE_NAMES = SAMPLE_DIR / "names_zh.csv"
 SAMPLE_DAY = date(2025, 6, 4)
 
 
 def load_sample(store: Store) -> IngestReport:
     """The securities master (with the everyday Chinese names people use) and index members
-    with the year of history, then the four sample sessions with the 4 June summary."""
+    with the year of history, then the four sample sessions with the 4 June summary, and that
+    summary as written in Traditional and in Simplified Chinese."""
     history = ingest(
         store,
         SAMPLE_HISTORY,
@@ -32,6 +38,14 @@ def load_sample(store: Store) -> IngestReport:
     days = ingest(
         store, SAMPLE_CLOSES, summary=SAMPLE_SUMMARY, summary_date=SAMPLE_DAY, today=SAMPLE_DAY
     )
+    for language, path in SAMPLE_SUMMARIES_ZH.items():
+        ingest(
+            store,
+            summary=path,
+            summary_date=SAMPLE_DAY,
+            summary_language=language,
+            today=SAMPLE_DAY,
+        )
     days.closes += history.closes
     days.closes_changed += history.closes_changed
     days.securities = history.securities
