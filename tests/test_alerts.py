@@ -191,6 +191,14 @@ def test_alerts_list_each_with_a_remove_button_and_remove_works(services):
     assert say(services, "/alert remove 9") == "There is no alert 9. /alerts lists them."
 
 
+def test_the_same_alert_set_twice_is_kept_once_and_a_repeating_one_is_its_own(services):
+    assert say(services, "/alert innovent above 80").startswith("Alert 1 set")
+    again = say(services, "/alert innovent above 80")
+    assert again.startswith("You have that alert already: 1, Innovent Biologics closing above")
+    assert say(services, "/alert innovent above 80 repeat").startswith("Alert 2 set")
+    assert len(services.store.chats.alerts(CHAT)) == 2
+
+
 def test_the_21st_alert_is_refused(services):
     for price in range(MAX_ALERTS):
         say(services, f"/alert 700 above {600 + price}")

@@ -166,7 +166,18 @@ def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
         examples = "/alert innovent above 80"
         return no_match(services, result, "alert", _("security"), examples, tail)
     store = services.store
-    if len(store.chats.alerts(chat_id)) >= MAX_ALERTS:
+    kept = store.chats.alerts(chat_id)
+    for same in kept:
+        if (same.ticker, same.kind, same.threshold, same.repeat) == (
+            result.best.key,
+            request.kind,
+            request.threshold,
+            request.repeat,
+        ) and same.active:
+            text = _("You have that alert already: {number}, {alert}. /alerts lists them.")
+            described = describe(same, store.market.security(same.ticker), lang)
+            return Reply(text.format(number=same.number, alert=escape(described)))
+    if len(kept) >= MAX_ALERTS:
         text = _(
             "You have {most} alerts, the most a chat can keep. "
             "Remove one with /alert remove N (/alerts lists them)."
