@@ -355,6 +355,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`closebot ask … | head`): nothing is wrong, and
+        # nothing more can be written. Python's own flush at exit would fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a shell reports a command ended by SIGPIPE
     except Exception as error:
         message = explain(error, settings) if settings is not None else None
         if message is None:

@@ -258,6 +258,12 @@ def test_summary_for_a_day_without_one_says_so(services):
     assert "No summary was written for Tue 3 Jun 2025" in text
 
 
+def test_summary_for_a_sunday_says_there_was_no_session_before_naming_the_friday(services):
+    _, text = ask(services, "/summary 2025-06-01")
+    assert text.startswith("No session on Sun 1 Jun 2025 (no trading that day)")
+    assert "No summary was written for Fri 30 May 2025" in text
+
+
 def test_summary_with_words_that_are_not_a_date_explains_the_usage(services):
     _, text = ask(services, "/summary banana")
     assert "‘banana’ is not a date" in text

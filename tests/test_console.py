@@ -96,3 +96,20 @@ def test_every_subcommand_takes_db_before_or_after_it(store, tmp_path, capsys, w
     argv = [*db, "ask", "/close ccb"] if where == "before" else ["ask", "/close ccb", *db]
     assert main(argv) == 0
     assert "Close HK$7.220" in capsys.readouterr().out
+
+
+def test_ask_piped_into_a_reader_that_left_ends_quietly(sample_file):
+    """`closebot ask … | head -1`: the reader goes away before the answer is written."""
+    run = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--db", str(sample_file), "ask", "/help"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert run.stdout is not None and run.stderr is not None
+    run.stdout.close()  # nobody reads the answer
+    errors = run.stderr.read()
+    run.stderr.close()
+    assert run.wait(timeout=60) == 141
+    assert "Traceback" not in errors and "failed" not in errors, errors

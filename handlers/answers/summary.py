@@ -29,7 +29,7 @@ def answer_summary(services: Services, args: str = "") -> Reply:
     summary = day_summary(services, day)
     if summary is None:
         text = _("No summary was written for {day}. Try /close or /movers.")
-        return Reply(text.format(day=lang.day(day)))
+        return Reply("\n".join([*([note] if note else []), text.format(day=lang.day(day))]))
     blocks = [note] if note else []
     blocks += [bold(summary.headline), italic(lang.day(day))]
     for paragraph in summary.paragraphs:
