@@ -367,6 +367,15 @@ def test_unlisted_stock_code_is_not_matched_to_a_name(
     assert matcher.match("1236").outcome == "none"
 
 
+@pytest.mark.parametrize("digits", ["0", "00", "000000"])
+def test_digits_that_make_no_stock_code_are_not_matched_to_names_holding_digits(
+    matcher: Matcher, digits: str
+) -> None:
+    # "0" is in Guofuhee-50 and Best Mart 360, and is no code of either
+    result = matcher.match(digits)
+    assert (result.outcome, result.candidates) == ("none", [])
+
+
 def test_very_long_query_is_not_matched(matcher: Matcher) -> None:
     assert matcher.match("tencent " * 1250).outcome == "none"
 

@@ -704,8 +704,9 @@ class Matcher:
         exact = self._exact_candidates(query, plain, text, kinds)
         if exact:
             return _decide(query, [_Scored(c, c.score) for c in exact])
-        # A well-formed stock code that is not listed is not a typo of a name.
-        if len(text) > MAX_QUERY_LENGTH or stock_code(plain):
+        # A well-formed stock code that is not listed is not a typo of a name, nor are digits
+        # that make no code at all ("0").
+        if len(text) > MAX_QUERY_LENGTH or stock_code(plain) or plain.strip().isdigit():
             return MatchResult(query, NONE, [])
         return _decide(query, self._fuzzy_candidates(text, kinds))
 
