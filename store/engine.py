@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlite_utils import Database
 
-from store.locks import FileLocks
+from store.locks import FileLocks, already_held, holding
 
 if TYPE_CHECKING:
     import psycopg
@@ -226,8 +226,7 @@ class PostgresEngine:
         # A session lock on a connection of its own, so it is held across transactions and
         # released by PostgreSQL itself if this process dies. Taken again inside itself (a load
         # that ingests), it is already held: asking on another connection would wait forever.
-        held_here: set[str] = self._local.__dict__.setdefault("locks", set())
-        if name in held_here:
+        if already_held(self, name):
             yield True
             return
         key = lock_key(name)
@@ -238,14 +237,14 @@ class PostgresEngine:
             else:
                 row = connection.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()
                 held = bool(row and row[0])
-            if held:
-                held_here.add(name)
+            if not held:
+                yield False
+                return
             try:
-                yield held
+                with holding(self, name):
+                    yield True
             finally:
-                if held:
-                    held_here.discard(name)
-                    connection.execute("SELECT pg_advisory_unlock(%s)", [key])
+                connection.execute("SELECT pg_advisory_unlock(%s)", [key])
 
     def upsert_rows(
         self, table: str, columns: Sequence[str], keys: Sequence[str], rows: list[tuple[Any, ...]]

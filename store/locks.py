@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlite_utils import Database
 
@@ -75,26 +75,42 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
             time.sleep(0.1)
 
 
+# The locks held by this flow of control, a thread or an asyncio task, as (holder, name). Taken
+# again inside itself (a load that ingests) a lock is already held, and asking the system again
+# would wait for itself; another task or thread, even on the same connection, must ask.
+_HELD: ContextVar[frozenset[tuple[int, str]]] = ContextVar("held_locks", default=frozenset())
+
+
+def already_held(holder: object, name: str) -> bool:
+    return (id(holder), name) in _HELD.get()
+
+
+@contextmanager
+def holding(holder: object, name: str) -> Iterator[None]:
+    """Mark `holder`'s lock `name` as held by this thread or task for the block."""
+    key = (id(holder), name)
+    _HELD.set(_HELD.get() | {key})
+    try:
+        yield
+    finally:
+        _HELD.set(_HELD.get() - {key})
+
+
 class FileLocks:
     """Named locks beside one SQLite file (`PATH.NAME.lock`), each held by one holder at a time
-    across threads and processes; the system drops a lock whose process died.
-
-    Taken again by the thread that holds it (a load that ingests), a lock is already held:
-    asking the system again would wait for itself."""
+    across tasks, threads and processes; the system drops a lock whose process died."""
 
     _WAITING = {"ingest": "another load of %s is running: waiting for it to finish"}
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._local = threading.local()
 
     @contextmanager
     def hold(self, name: str, *, wait: bool = True) -> Iterator[bool]:
         """Entered as True once held; as False at once when `wait` is False and another holds
         it. An in-memory database, a platform without flock or a read-only folder has no
         other process to keep out: the lock is held."""
-        held_here: set[str] = self._local.__dict__.setdefault("held", set())
-        if name in held_here or self.path == ":memory:" or fcntl is None:
+        if already_held(self, name) or self.path == ":memory:" or fcntl is None:
             yield True
             return
         try:
@@ -113,9 +129,8 @@ class FileLocks:
                 waiting = self._WAITING.get(name, f"another process holds the {name} lock of %s")
                 logger.info(waiting, self.path)
                 fcntl.flock(handle, fcntl.LOCK_EX)
-            held_here.add(name)
             try:
-                yield True
+                with holding(self, name):
+                    yield True
             finally:
-                held_here.discard(name)
                 fcntl.flock(handle, fcntl.LOCK_UN)

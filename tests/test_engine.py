@@ -95,3 +95,33 @@ def test_a_lock_taken_again_inside_itself_does_not_wait_for_itself(postgres_url)
     finally:
         store.close()
         elsewhere.close()
+
+
+def test_two_tasks_on_one_connection_never_hold_a_lock_at_once(postgres_url):
+    import asyncio
+
+    name = f"alerts-{uuid.uuid4().hex}"
+    store = open_store(postgres_url)
+    seen: list[bool] = []
+
+    async def both() -> None:
+        inside, done = asyncio.Event(), asyncio.Event()
+
+        async def first() -> None:
+            with store.engine.lock(name, wait=False) as held:
+                seen.append(held)
+                inside.set()
+                await done.wait()
+
+        task = asyncio.create_task(first())
+        await inside.wait()
+        with store.engine.lock(name, wait=False) as also:
+            seen.append(also)
+        done.set()
+        await task
+
+    try:
+        asyncio.run(both())
+        assert seen == [True, False]
+    finally:
+        store.close()

@@ -201,3 +201,36 @@ def test_a_process_that_dies_holding_a_lock_leaves_it_free(tmp_path):
             holder.kill()
             holder.wait(WAIT)
         holder.stdout.close()
+
+
+def test_two_tasks_of_one_event_loop_never_hold_a_lock_at_once(tmp_path):
+    """The alert and fetch rounds hold their lock across awaits, on the bot's one thread."""
+    import asyncio
+
+    store = open_store(tmp_path / "shared.db")
+    held_by: list[str] = []
+
+    async def first_round(inside: asyncio.Event, done: asyncio.Event) -> None:
+        with store.engine.lock("alerts", wait=False) as held:
+            if held:
+                held_by.append("first")
+            inside.set()
+            await done.wait()
+
+    async def both() -> None:
+        inside, done = asyncio.Event(), asyncio.Event()
+        first = asyncio.create_task(first_round(inside, done))
+        await inside.wait()
+        with store.engine.lock("alerts", wait=False) as held:  # a second round, meanwhile
+            if held:
+                held_by.append("second")
+        done.set()
+        await first
+
+    try:
+        asyncio.run(both())
+        assert held_by == ["first"]
+        with store.engine.lock("alerts", wait=False) as held:
+            assert held  # given back once the first round ended
+    finally:
+        store.close()
