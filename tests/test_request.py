@@ -59,6 +59,23 @@ def test_the_labelled_set_asks_every_kind_of_question_in_every_way_of_writing():
 
 
 @pytest.mark.parametrize(
+    "row",
+    [
+        ("what moved most today", "movers", None, "2025-06-04", None, None, "en"),
+        ("what moved the market", "summary", None, None, None, None, "en"),
+        ("which sector moved most", "sector", None, None, None, None, "en"),
+        ("今天哪个板块最好", "sector", None, "2025-06-04", None, None, "zh-Hans"),
+        ("哪个板块涨得最多", "sector", None, None, None, "gainers", "zh-Hans"),
+        ("邊個板塊升得最勁", "sector", None, None, None, "gainers", "zh-Hant"),
+        ("大盘怎么样", "close", "HSI", None, None, None, "zh-Hans"),
+        ("what is the weather", "unclear", None, None, None, None, "en"),
+    ],
+)
+def test_each_of_these_questions_is_read_as_labelled(services, row):
+    assert misses(services, [row]) == []
+
+
+@pytest.mark.parametrize(
     ("question", "what", "target"),
     [
         ("how did xiaomi close today?", "close", "1810.HK"),

@@ -202,9 +202,14 @@ _MOVERS = _any(
     "升跌榜", "異動", "异动", "升跌最多", "漲跌榜", "涨跌榜",
 )  # fmt: skip
 _SECTORS = _any(
-    "sectors", "every sector", "all sectors", "which sector", "industries", "哪個板塊",
-    "哪个板块", "邊個板塊", "边个板块", "哪個行業", "哪个行业", "邊個行業", "边个行业", "板塊",
-    "板块", "各行業", "各行业", "行業表現", "行业表现",
+    "sectors", "every sector", "all sectors", "industries", "板塊", "板块", "各行業", "各行业",
+    "行業表現", "行业表现",
+)  # fmt: skip
+# Asking which sector did best or worst: the sectors ranked, whatever else the words say
+# ("which sector rose the most", "邊個板塊升得最勁").
+_WHICH_SECTOR = _any(
+    "which sector", "which sectors", "which industry", "哪個板塊", "哪个板块", "邊個板塊",
+    "边个板块", "哪個行業", "哪个行业", "邊個行業", "边个行业", "什麼板塊", "什么板块",
 )  # fmt: skip
 _WATCHLIST = _any("my watchlist", "watchlist", "watch list", "my list", "自選股", "自选股")
 _MY_ALERTS = _any("my alerts", "alerts", "提醒", "我的警報", "我的警报")
@@ -427,6 +432,7 @@ class _Asked:
 
 def _intent(rest: str, asked: _Asked) -> tuple[str, _Asked]:
     """Take out the words that say what is wanted; what is left names the thing asked about."""
+    rest, which_sector = _take(_WHICH_SECTOR, rest)
     # "what moved most" asks for the movers; "what moved the market" why it moved.
     rest, movers = _take(_MOVERS, rest)
     rest, why = _take(_WHY, rest)
@@ -454,6 +460,8 @@ def _intent(rest: str, asked: _Asked) -> tuple[str, _Asked]:
         what = CHART
     elif summary:
         what = SUMMARY
+    elif which_sector:
+        what = SECTOR_MOVE
     elif gainers or losers or movers:
         what = MOVERS
     elif sectors:
@@ -467,8 +475,11 @@ def _intent(rest: str, asked: _Asked) -> tuple[str, _Asked]:
         stripped, helped = _take(_HELP, rest)
         if helped and not stripped.strip():
             what, rest = HELP, stripped
-    understood = any(
-        (why, summary, chart, sectors, watchlist, alerts, gainers, losers, movers, market)
+    understood = (
+        any(
+            (why, summary, chart, sectors, which_sector, watchlist, alerts, gainers, losers, movers)
+        )
+        or market
     )
     return rest, replace(
         asked,
