@@ -14,6 +14,7 @@ moment a request leaves (`Wire.leaving`) and when one came back undelivered
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import secrets
@@ -60,10 +61,18 @@ UNSURE = "may have arrived"  # the line broke mid-request: never sent again, so 
 STOPPED = "stopped before sending"  # shutting down: given back for the next run
 
 SEND_MESSAGE = "sendMessage"
-# python-telegram-bot asks for `send_message` when `do_api_request` names an endpoint it has a
-# method for; the push means to skip that method's `Message` (see `_send_broadcast`). The same
-# filter is in pyproject.toml for the tests, which turn every other warning into an error.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
+
+
+@functools.cache
+def _quiet_the_nudge_to_send_message() -> None:
+    """python-telegram-bot asks for `send_message` whenever `do_api_request` names an endpoint
+    it has a method for; the push means to skip that method's `Message` (see `_send_broadcast`).
+    Silenced once, when the first push or alert is sent (pyproject.toml silences it for the
+    tests, which turn every other warning into an error)."""
+    warnings.filterwarnings(
+        "ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning
+    )
+
 
 # Failures that happen before a request leaves: sending again cannot deliver it twice.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -161,6 +170,7 @@ async def _send_broadcast(bot: Bot, chat_id: int, text: str, wire: Wire) -> None
         wire.leaving()
         await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
         return
+    _quiet_the_nudge_to_send_message()
     message: dict[str, object] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
     limits: dict[str, object] = dict(BROADCAST)
     pace = bot.rate_limiter if isinstance(bot, ExtBot) else None

@@ -94,7 +94,7 @@ async def test_a_question_in_plain_words_gets_its_answer(app):
     sent = await send(app, "how did xiaomi close today?")
     assert "1810.HK · Wed 4 Jun 2025" in sent["text"]
     sent = await send(app, "點解今日升")  # asked in Chinese: the day's story as written in it
-    assert "恒指升0.6%　藥股領漲連升兩日" in sent["text"]
+    assert "恒指升0.6%連升兩日　藥股領漲" in sent["text"]
 
 
 async def test_a_chart_asked_in_chinese_is_sent_as_a_picture(app):

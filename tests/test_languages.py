@@ -124,10 +124,8 @@ def test_a_zh_hans_user_asking_close_汇控_gets_hsbc_in_simplified_chinese(serv
 
 def test_a_zh_hk_user_giving_a_day_that_does_not_exist_is_told_so_in_traditional(services):
     text = ask(services, "/close 700 2025-02-30", TRADITIONAL)
-    assert text == (
-        "‘2025-02-30’不是看得懂的日子或期間：日子請寫成 2025-06-03 或 6月3日，"
-        "期間寫成 1w、3m 或 1y。"
-    )
+    assert text == "看不懂‘2025-02-30’：日期請寫成 2025-06-03 或 6月3日，期間寫成 1w、3m 或 1y。"
+    assert ask(services, "/close 700 6月31日", TRADITIONAL).startswith("看不懂‘6月31日’")
 
 
 def test_an_english_user_asking_close_建行_gets_the_english_answer(services):
@@ -403,8 +401,8 @@ def test_chinese_replies_join_a_label_to_its_figures_with_a_full_width_colon(ser
 
 
 def test_the_sample_days_story_is_told_in_each_chats_own_script(services):
-    assert ask(services, "/summary", TRADITIONAL).startswith("恒指升0.6%　藥股領漲連升兩日\n")
-    assert ask(services, "/summary", SIMPLIFIED).startswith("恒指涨0.6%　药股领涨连涨两日\n")
+    assert ask(services, "/summary", TRADITIONAL).startswith("恒指升0.6%連升兩日　藥股領漲\n")
+    assert ask(services, "/summary", SIMPLIFIED).startswith("恒指涨0.6%连涨两日　药股领涨\n")
     sector = ask(services, "/sector 醫療", TRADITIONAL)
     quoted = sector.split("當日市況摘要提到\n")[1]
     assert "信達生物受臨床試驗消息" in quoted and "Innovent" not in quoted

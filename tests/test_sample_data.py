@@ -244,26 +244,59 @@ SUMMARY_FIGURES = {
 _A_MOVE = re.compile(r"\(?\+?(\d+\.\d\d)%")
 
 
+def _named_moves(text: str, names: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Ticker → (sign as written, figure) of the first move written after each name."""
+    moves = {}
+    for name, ticker in names.items():
+        found = re.search(re.escape(name) + r"[^\d+\-]{0,30}?([+\-]?)(\d+\.\d\d)%", text)
+        assert found, f"the summary gives no figure for {name}"
+        moves[ticker] = (found[1], found[2])
+    return moves
+
+
+def _day_moves(closes: pd.DataFrame) -> dict[str, float]:
+    day = closes[closes["date"] == LAST_SESSION].set_index("ticker")
+    return (day["close"] / day["prev_close"] - 1).mul(100).to_dict()
+
+
 def test_every_move_the_summary_names_is_the_close_in_the_data(closes: pd.DataFrame):
     text = (SAMPLE_DIR / "summary.md").read_text(encoding="utf-8")
-    day = closes[closes["date"] == LAST_SESSION].set_index("ticker")
-    told = {}
-    for name, ticker in SUMMARY_FIGURES.items():
-        found = re.search(re.escape(name) + r"\D{0,30}?(\d+\.\d\d)%", text)
-        assert found, f"the summary gives no figure for {name}"
-        told[found.start(1)] = found[1]
-        change = day.loc[ticker, "close"] / day.loc[ticker, "prev_close"] - 1
-        assert found[1] == f"{abs(change) * 100:.2f}", f"{name} ({ticker})"
-    hsi = day.loc["HSI", "close"] / day.loc["HSI", "prev_close"] - 1
+    moves = _day_moves(closes)
+    named = _named_moves(text, SUMMARY_FIGURES)
+    for ticker, (sign, figure) in named.items():
+        assert figure == f"{abs(moves[ticker]):.2f}", ticker
+        if sign:
+            assert (sign == "-") == (moves[ticker] < 0), ticker
+    told = {figure for _, figure in named.values()}
     for move in _A_MOVE.finditer(text):  # every other two-decimal move is the index's
-        if move.start(1) not in told:
-            assert move[1] == f"{hsi * 100:.2f}", move[0]
+        if move[1] not in told:
+            assert move[1] == f"{moves['HSI']:.2f}", move[0]
+
+
+# The companies of the summary as the Chinese texts write them (in Traditional characters).
+SUMMARY_FIGURES_ZH = {
+    "信達生物": "1801.HK",
+    "石藥集團": "1093.HK",
+    "翰森製藥": "3692.HK",
+    "藥明生物": "2269.HK",
+    "思摩爾國際": "6969.HK",
+    "泡泡瑪特": "9992.HK",
+    "美團": "3690.HK",
+}
 
 
 @pytest.mark.parametrize("name", ["summary.zh-hant.md", "summary.zh-hans.md"])
-def test_the_summary_in_chinese_tells_the_same_figures_as_the_english_one(name: str):
-    figures = re.compile(r"\d[\d,]*\.\d\d")
-    english = (SAMPLE_DIR / "summary.md").read_text(encoding="utf-8")
-    chinese = (SAMPLE_DIR / name).read_text(encoding="utf-8")
-    assert sorted(figures.findall(chinese)) == sorted(figures.findall(english))
-    assert "50%" in chinese  # the steel tariff, the one figure without decimals
+def test_the_summary_in_chinese_gives_each_company_its_move_in_the_data(
+    closes: pd.DataFrame, name: str
+):
+    from opencc import OpenCC
+
+    text = (SAMPLE_DIR / name).read_text(encoding="utf-8")
+    if name.endswith("hans.md"):
+        text = OpenCC("s2hk").convert(text)  # in Traditional, to find the names above
+    moves = _day_moves(closes)
+    for ticker, (_, figure) in _named_moves(text, SUMMARY_FIGURES_ZH).items():
+        assert figure == f"{abs(moves[ticker]):.2f}", (name, ticker)
+    assert f"{moves['HSI']:.2f}%" in text and "141.54" in text and "23,654.03" in text
+    xiaomi = re.search(r"小米.{0,60}?(\d+\.\d\d)%", text)
+    assert xiaomi and xiaomi[1] == f"{moves['1810.HK']:.2f}"

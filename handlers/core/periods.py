@@ -13,16 +13,19 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from handlers.core.dates import split_trailing_day, zh_number
+from handlers.core.dates import parse_day, split_trailing_day, zh_number
 from store import Store
 
 PERIODS = ("1w", "1m", "3m", "6m", "ytd", "1y")  # the usual ones, as /help and examples offer
 YEAR_TO_DATE = "ytd"
 _UNITS = {"d": ("day", 3660), "w": ("week", 520), "m": ("month", 120), "y": ("year", 20)}
 _CODE = re.compile(r"^(\d{1,4})([dwmy])$")
-# How dates are written (2025-06-03, 2025/6/3, 3/6, 3/6/2025), whether or not the day is real;
-# never a decimal number ("1.5").
-_DATE_SHAPED = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?")
+# How dates are written (2025-06-03, 2025/6/3, 3/6, 3/6/2025, 6月3日), whether or not the day
+# is real; never a decimal number ("1.5").
+_DATE_SHAPED = re.compile(
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?"
+    r"|(?:\d{4}年)?\d{1,2}月\d{1,2}[日號号]"
+)
 _ALIASES = {
     "week": "1w",
     "month": "1m",
@@ -244,6 +247,9 @@ def parse_asked(args: str, *, today: date, latest: date) -> Asked:
     if period is None:
         rest, period = split_trailing_period(rest)
     words = rest.split()
-    if words and (_DATE_SHAPED.fullmatch(words[-1]) or _CODE.match(words[-1].lower())):
-        return Asked(" ".join(words[:-1]), day, period, unread=words[-1])
+    last = words[-1] if words else ""
+    shaped = _DATE_SHAPED.fullmatch(last) or _CODE.match(last.lower())
+    # Only a word that is no day or period on its own: a second good date is not "unreadable".
+    if shaped and parse_period(last) is None and parse_day(last, today=today) is None:
+        return Asked(" ".join(words[:-1]), day, period, unread=last)
     return Asked(rest, day, period)
