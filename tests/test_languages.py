@@ -406,3 +406,16 @@ def test_the_sample_days_story_is_told_in_each_chats_own_script(services):
     sector = ask(services, "/sector 醫療", TRADITIONAL)
     quoted = sector.split("當日市況摘要提到\n")[1]
     assert "信達生物受臨床試驗消息" in quoted and "Innovent" not in quoted
+
+
+def test_names_are_cut_to_a_columns_width_whatever_their_script():
+    from handlers.answers.render import display_width, shorten_to_columns
+
+    assert shorten_to_columns("Fit Hon Teng", 20) == "Fit Hon Teng"
+    assert shorten_to_columns("信達生物", 8) == "信達生物"
+    assert shorten_to_columns("地平線機器人控股", 10) == "地平線機…"
+    assert shorten_to_columns("Innovent Biologics", 10) == "Innovent…"
+    assert all(
+        display_width(shorten_to_columns(name, 9)) <= 9
+        for name in ("地平線機器人控股", "Innovent Biologics", "HSBC 滙豐控股")
+    )

@@ -6,7 +6,17 @@ import re
 from dataclasses import dataclass, replace
 
 from handlers.answers.close import resolve_session
-from handlers.answers.render import bold, escape, fit, italic, percent, price, shorten, table
+from handlers.answers.render import (
+    bold,
+    escape,
+    fit,
+    italic,
+    percent,
+    price,
+    shorten,
+    shorten_to_columns,
+    table,
+)
 from handlers.answers.reply import Reply, no_closes
 from handlers.core.dates import split_trailing_day
 from handlers.core.figures import ranked_movers, short_name_in
@@ -18,8 +28,7 @@ from store.tickers import BOARD
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
-NAME_WIDTH = 20
-ZH_NAME_WIDTH = 10  # Chinese characters are twice as wide on a phone
+NAME_WIDTH = 20  # columns of a monospace line: Chinese characters take two each
 _SIDES = {
     "gainers": "gainers",
     "gainer": "gainers",
@@ -167,10 +176,9 @@ def _options(text: str, lang: Locale, *, indexes: list[str]) -> Options:
 
 
 def movers_table(quotes: list[Quote], lang: Locale) -> str:
-    width = ZH_NAME_WIDTH if lang.chinese else NAME_WIDTH
     rows = [
         (
-            shorten(short_name_in(q.security, lang), width),
+            shorten_to_columns(short_name_in(q.security, lang), NAME_WIDTH),
             price(q.close.close),
             percent(q.close.pct_change or 0),
         )

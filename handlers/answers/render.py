@@ -112,6 +112,20 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def shorten_to_columns(text: str, columns: int) -> str:
+    """`text` cut to `columns` of a monospace line, by display width: a table's name column
+    holds as many Chinese characters as half as many Latin letters."""
+    if display_width(text) <= columns:
+        return text
+    kept, used = [], 1  # the ellipsis takes one column
+    for character in text:
+        used += display_width(character)
+        if used > columns:
+            break
+        kept.append(character)
+    return "".join(kept).rstrip() + "…"
+
+
 def _pad(cell: str, width: int, align: str) -> str:
     gap = " " * (width - display_width(cell))
     return cell + gap if align == "<" else gap + cell

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from handlers.answers.close import breadth_counts, day_summary, resolve_session, sector_basis
-from handlers.answers.render import bold, escape, fit, pct_move, percent, price, shorten, table
+from handlers.answers.render import (
+    bold,
+    escape,
+    fit,
+    pct_move,
+    percent,
+    price,
+    shorten_to_columns,
+    table,
+)
 from handlers.answers.reply import Reply, no_closes
 from handlers.answers.suggest import did_you_mean, label, no_match, sole_candidate
 from handlers.answers.understood import taken_as
@@ -23,8 +32,7 @@ from handlers.services import Services
 from store.models import Quote, Security
 
 MAX_ROWS = 15
-NAME_WIDTH = 20
-ZH_NAME_WIDTH = 10  # Chinese characters are twice as wide on a phone
+NAME_WIDTH = 20  # columns of a monospace line: Chinese characters take two each
 
 
 def answer_sector(services: Services, args: str = "") -> Reply:
@@ -57,7 +65,9 @@ def _all_sectors(services: Services, day: date, note: str) -> Reply:
     moves = sector_moves(store, day)
     if not moves:
         return Reply(_("No sector figures for {day}.").format(day=lang.day(day)))
-    rows = [(shorten(lang.sector(m.sector), 26), _pct(m.pct_change, lang)) for m in moves]
+    rows = [
+        (shorten_to_columns(lang.sector(m.sector), 26), _pct(m.pct_change, lang)) for m in moves
+    ]
     blocks = [note] if note else []
     blocks += [
         bold(_("Sectors")) + f" · {lang.day(day)}",
@@ -99,11 +109,10 @@ def _one_sector(services: Services, sector: str, day: date, note: str) -> Reply:
 
 
 def constituents_table(quotes: list[Quote], lang: Locale) -> str:
-    width = ZH_NAME_WIDTH if lang.chinese else NAME_WIDTH
     rows = [
         (
             f"{rank}.",
-            shorten(short_name_in(q.security, lang), width),
+            shorten_to_columns(short_name_in(q.security, lang), NAME_WIDTH),
             price(q.close.close),
             _pct(q.close.pct_change, lang),
         )

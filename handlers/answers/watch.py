@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from handlers.answers.render import bold, escape, fit, percent, price, shorten, table
+from handlers.answers.render import bold, escape, fit, percent, price, shorten_to_columns, table
 from handlers.answers.reply import Button, Reply, no_closes
 from handlers.answers.suggest import choices, label, quoted
 from handlers.core.figures import short_name_in
@@ -20,8 +20,7 @@ from store.tickers import INDEX
 MAX_NAMES = 30
 MAX_ASKED = 3  # unclear names asked about at once, each with its buttons
 NAME_WORDS = 6  # the most words one name is looked for in
-NAME_WIDTH = 18
-ZH_NAME_WIDTH = 9  # Chinese characters are twice as wide on a phone
+NAME_WIDTH = 18  # columns of a monospace line: Chinese characters take two each
 _SEPARATORS = re.compile(r"[,，、;；]+")
 
 
@@ -207,8 +206,7 @@ def _best_first(watched: WatchedQuote) -> tuple[bool, bool, float, str]:
 
 
 def _row(watched: WatchedQuote, lang: Locale) -> tuple[str, str, str]:
-    width = ZH_NAME_WIDTH if lang.chinese else NAME_WIDTH
-    name = shorten(short_name_in(watched.security, lang), width)
+    name = shorten_to_columns(short_name_in(watched.security, lang), NAME_WIDTH)
     close = watched.close
     if close is None:
         return (name, lang._("no close"), "")
