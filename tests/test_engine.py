@@ -59,23 +59,37 @@ def test_a_new_alert_is_numbered_from_what_the_database_returns(empty_store):
     assert first.id != second.id
 
 
-def test_a_lock_is_held_by_one_process_at_a_time(postgres_url):
-    # Advisory locks belong to the whole database, which other workers' tests load into at the
-    # same time: names of this test's own, so their "ingest" is not this one.
+@pytest.fixture
+def shared_store(engine_name, request, tmp_path):
+    """Opens the same database again and again, on each engine: a SQLite file, or PostgreSQL."""
+    if engine_name == "postgresql":
+        where: object = request.getfixturevalue("postgres_url")
+    else:
+        where = tmp_path / "shared.db"
+    opened = []
+
+    def another():
+        opened.append(open_store(where))
+        return opened[-1]
+
+    yield another
+    for store in opened:
+        store.close()
+
+
+def test_a_lock_is_held_by_one_connection_at_a_time(shared_store):
+    # PostgreSQL's advisory locks belong to the whole database, which other workers' tests
+    # load into at the same time: names of this test's own, so their "ingest" is not this one.
     mine, another = f"ingest-{uuid.uuid4().hex}", f"push-{uuid.uuid4().hex}"
-    first, second = open_store(postgres_url), open_store(postgres_url)
-    try:
-        with first.engine.lock(mine) as held:
-            assert held
-            with second.engine.lock(mine, wait=False) as also:
-                assert not also
-            with second.engine.lock(another, wait=False) as other:
-                assert other  # another name is another lock
-        with second.engine.lock(mine, wait=False) as now:
-            assert now
-    finally:
-        first.close()
-        second.close()
+    first, second = shared_store(), shared_store()
+    with first.engine.lock(mine) as held:
+        assert held
+        with second.engine.lock(mine, wait=False) as also:
+            assert not also
+        with second.engine.lock(another, wait=False) as other:
+            assert other  # another name is another lock
+    with second.engine.lock(mine, wait=False) as now:
+        assert now
 
 
 def test_a_postgresql_that_is_not_there_is_a_clear_message():
@@ -85,43 +99,40 @@ def test_a_postgresql_that_is_not_there_is_a_clear_message():
         open_store("postgresql://bot:secret@127.0.0.1:9/closebot?connect_timeout=1")
 
 
-def test_a_lock_taken_again_inside_itself_does_not_wait_for_itself(postgres_url):
-    store, elsewhere = open_store(postgres_url), open_store(postgres_url)
-    try:
-        with store.loading(), store.engine.lock("ingest") as again:
-            assert again
-            with elsewhere.engine.lock("ingest", wait=False) as other:
-                assert not other  # still held against every other process
-    finally:
-        store.close()
-        elsewhere.close()
+def test_a_lock_taken_again_inside_itself_does_not_wait_for_itself(shared_store):
+    store, elsewhere = shared_store(), shared_store()
+    with store.loading(), store.engine.lock("ingest") as again:
+        assert again
+        with elsewhere.engine.lock("ingest", wait=False) as other:
+            assert not other  # still held against every other connection and process
 
 
-def test_two_tasks_on_one_connection_never_hold_a_lock_at_once(postgres_url):
+def test_two_tasks_of_one_event_loop_never_hold_a_lock_at_once(shared_store):
+    """The alert and fetch rounds hold their lock across awaits, on the bot's one thread."""
     import asyncio
 
+    store = shared_store()
     name = f"alerts-{uuid.uuid4().hex}"
-    store = open_store(postgres_url)
-    seen: list[bool] = []
+    held_by: list[str] = []
+
+    async def first_round(inside: asyncio.Event, done: asyncio.Event) -> None:
+        with store.engine.lock(name, wait=False) as held:
+            if held:
+                held_by.append("first")
+            inside.set()
+            await done.wait()
 
     async def both() -> None:
         inside, done = asyncio.Event(), asyncio.Event()
-
-        async def first() -> None:
-            with store.engine.lock(name, wait=False) as held:
-                seen.append(held)
-                inside.set()
-                await done.wait()
-
-        task = asyncio.create_task(first())
+        first = asyncio.create_task(first_round(inside, done))
         await inside.wait()
-        with store.engine.lock(name, wait=False) as also:
-            seen.append(also)
+        with store.engine.lock(name, wait=False) as held:  # a second round, meanwhile
+            if held:
+                held_by.append("second")
         done.set()
-        await task
+        await first
 
-    try:
-        asyncio.run(both())
-        assert seen == [True, False]
-    finally:
-        store.close()
+    asyncio.run(both())
+    assert held_by == ["first"]
+    with store.engine.lock(name, wait=False) as held:
+        assert held  # given back once the first round ended

@@ -113,34 +113,6 @@ def test_two_first_runs_at_once_load_the_sample_once_and_both_answer(tmp_path):
 # --- one at a time: the engine's named locks on a SQLite file -------------------------------
 
 
-def test_a_named_lock_is_held_by_one_connection_at_a_time_and_others_are_their_own(tmp_path):
-    first, second = open_store(tmp_path / "shared.db"), open_store(tmp_path / "shared.db")
-    try:
-        with first.engine.lock("fetch") as held:
-            assert held
-            with second.engine.lock("fetch", wait=False) as also:
-                assert not also
-            with second.engine.lock("alerts", wait=False) as other:
-                assert other  # another name is another lock
-        with second.engine.lock("fetch", wait=False) as now:
-            assert now
-    finally:
-        first.close()
-        second.close()
-
-
-def test_a_load_that_ingests_takes_its_lock_again_without_waiting_for_itself(tmp_path):
-    store, elsewhere = open_store(tmp_path / "shared.db"), open_store(tmp_path / "shared.db")
-    try:
-        with store.loading(), store.engine.lock("ingest") as again:
-            assert again
-            with elsewhere.engine.lock("ingest", wait=False) as other:
-                assert not other  # still held against every other connection
-    finally:
-        store.close()
-        elsewhere.close()
-
-
 def test_a_second_load_in_another_thread_waits_for_the_first_to_finish(tmp_path):
     store = open_store(tmp_path / "shared.db")
     order: list[str] = []
@@ -201,36 +173,3 @@ def test_a_process_that_dies_holding_a_lock_leaves_it_free(tmp_path):
             holder.kill()
             holder.wait(WAIT)
         holder.stdout.close()
-
-
-def test_two_tasks_of_one_event_loop_never_hold_a_lock_at_once(tmp_path):
-    """The alert and fetch rounds hold their lock across awaits, on the bot's one thread."""
-    import asyncio
-
-    store = open_store(tmp_path / "shared.db")
-    held_by: list[str] = []
-
-    async def first_round(inside: asyncio.Event, done: asyncio.Event) -> None:
-        with store.engine.lock("alerts", wait=False) as held:
-            if held:
-                held_by.append("first")
-            inside.set()
-            await done.wait()
-
-    async def both() -> None:
-        inside, done = asyncio.Event(), asyncio.Event()
-        first = asyncio.create_task(first_round(inside, done))
-        await inside.wait()
-        with store.engine.lock("alerts", wait=False) as held:  # a second round, meanwhile
-            if held:
-                held_by.append("second")
-        done.set()
-        await first
-
-    try:
-        asyncio.run(both())
-        assert held_by == ["first"]
-        with store.engine.lock("alerts", wait=False) as held:
-            assert held  # given back once the first round ended
-    finally:
-        store.close()
