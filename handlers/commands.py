@@ -40,7 +40,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "close",
         N_("An index or one security at the close"),
-        ("/close", N_("/close innovent"), "/close 700 3 Jun", N_("/close hang seng tech")),
+        ("/close", N_("/close innovent"), N_("/close 700 3 Jun"), N_("/close hang seng tech")),
         about_the_market(answer_close),
     ),
     Command(
@@ -52,7 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "movers",
         N_("Top gainers and losers"),
-        ("/movers", "/movers 10 losers", "/movers hsi", "/movers all"),
+        ("/movers", N_("/movers 10 losers"), "/movers hsi", "/movers all"),
         about_the_market(answer_movers),
     ),
     Command(
