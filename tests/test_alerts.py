@@ -199,6 +199,23 @@ def test_the_same_alert_set_twice_is_kept_once_and_a_repeating_one_is_its_own(se
     assert len(services.store.chats.alerts(CHAT)) == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "kind", "threshold", "repeat"),
+    [
+        ("信達生物 高於 80", "信達生物", "above", 80.0, False),
+        ("信達生物高於80", "信達生物", "above", 80.0, False),
+        ("騰訊 跌穿 450 重複", "騰訊", "below", 450.0, True),
+        ("泡泡玛特 波动 5%", "泡泡玛特", "move", 5.0, False),
+        ("innovent above 80 repeat", "innovent", "above", 80.0, True),
+    ],
+)
+def test_an_alert_can_be_written_in_chinese_as_in_english(text, name, kind, threshold, repeat):
+    from handlers.answers.alerts import AlertRequest
+    from handlers.core.locale import ENGLISH_LOCALE
+
+    assert parse_alert(text, ENGLISH_LOCALE) == AlertRequest(name, kind, threshold, repeat)
+
+
 def test_the_21st_alert_is_refused(services):
     for price in range(MAX_ALERTS):
         say(services, f"/alert 700 above {600 + price}")

@@ -17,6 +17,18 @@ from store.tickers import INDEX
 
 MAX_ALERTS = 20
 KINDS = ("above", "below", "move")
+# The words for each kind, in English and as Hong Kong and the mainland write them.
+_KIND_WORDS = {
+    **{kind: kind for kind in KINDS},
+    **dict.fromkeys(("高於", "高于", "升穿", "升破", "突破", "超過", "超过"), "above"),
+    **dict.fromkeys(("低於", "低于", "跌穿", "跌破"), "below"),
+    **dict.fromkeys(("波動", "波动", "升跌"), "move"),
+}
+_REPEAT_WORDS = ("repeat", "重複", "重复", "每次")
+# Chinese is written without spaces: "信達生物高於80" is "信達生物 高於 80".
+_CHINESE_WORDS = re.compile(
+    "(" + "|".join(w for w in (*_KIND_WORDS, *_REPEAT_WORDS) if not w.isascii()) + ")"
+)
 
 
 def usage(lang: Locale) -> str:
@@ -38,15 +50,15 @@ class AlertRequest:
 def parse_alert(text: str, lang: Locale) -> AlertRequest | str:
     """ "innovent above 70 repeat" → a request; otherwise a sentence saying what is wrong."""
     _ = lang._
-    words = text.split()
-    repeat = bool(words) and words[-1].lower() == "repeat"
+    words = _CHINESE_WORDS.sub(r" \1 ", text).split()
+    repeat = bool(words) and words[-1].lower() in _REPEAT_WORDS
     if repeat:
         words = words[:-1]
-    positions = [i for i, w in enumerate(words) if w.lower() in KINDS]
+    positions = [i for i, w in enumerate(words) if w.lower() in _KIND_WORDS]
     if not positions:
         return _("Say above, below or move, and a number.")
     at = positions[-1]
-    name, kind, rest = " ".join(words[:at]), words[at].lower(), words[at + 1 :]
+    name, kind, rest = " ".join(words[:at]), _KIND_WORDS[words[at].lower()], words[at + 1 :]
     if not name:
         return _("Which stock? Put its name first.")
     number = rest[0].rstrip("%").replace(",", "").lstrip("$") if len(rest) == 1 else ""
