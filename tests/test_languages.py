@@ -430,3 +430,31 @@ def test_names_are_cut_to_a_columns_width_whatever_their_script():
         display_width(shorten_to_columns(name, 9)) <= 9
         for name in ("地平線機器人控股", "Innovent Biologics", "HSBC 滙豐控股")
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/movers 恒指", "恒生指數成份股"),
+        ("/movers 恒指成分股", "恒生指數成份股"),
+        ("/sector 內銀", "金融業 · "),
+        ("/watch 加 港交所", "已加入香港交易所 (0388.HK)"),
+        ("/close 騰訊 6月3日", "當日波幅 HK$"),
+    ],
+)
+def test_a_hong_kong_user_can_say_it_in_chinese(services, line, expected):
+    assert expected in ask(services, line, TRADITIONAL, chat_id=42)
+
+
+def test_movers_counts_written_in_chinese_list_that_many(services):
+    for line in ("/movers 十隻", "/movers 10只", "/movers 升幅 十"):
+        text = ask(services, line, TRADITIONAL)
+        gainers = text.split("升幅榜\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        assert len(gainers) == 10, line
+
+
+def test_a_watch_and_an_alert_can_be_removed_in_chinese(services):
+    ask(services, "/watch add pop mart", TRADITIONAL, chat_id=42)
+    assert "已刪除" in ask(services, "/watch 刪除 泡泡瑪特", TRADITIONAL, chat_id=42)
+    ask(services, "/alert 700 高於 600", TRADITIONAL, chat_id=42)
+    assert ask(services, "/alert 刪除 1", TRADITIONAL, chat_id=42) == "已刪除提示 1。"

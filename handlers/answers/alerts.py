@@ -25,6 +25,7 @@ _KIND_WORDS = {
     **dict.fromkeys(("波動", "波动", "升跌"), "move"),
 }
 _REPEAT_WORDS = ("repeat", "重複", "重复", "每次")
+_REMOVE_WORDS = ("remove", "delete", "del", "rm", "刪除", "删除", "移除", "取消")
 # Chinese is written without spaces: "信達生物高於80" is "信達生物 高於 80".
 _CHINESE_WORDS = re.compile(
     "(" + "|".join(w for w in (*_KIND_WORDS, *_REPEAT_WORDS) if not w.isascii()) + ")"
@@ -163,9 +164,18 @@ def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
     lang = services.locale
     _ = lang._
     words = args.split()
-    if words and words[0].lower() in ("remove", "delete", "del", "rm"):
+    if words and words[0].lower() in (
+        "remove",
+        "delete",
+        "del",
+        "rm",
+        "刪除",
+        "删除",
+        "移除",
+        "取消",
+    ):
         return _remove(services, chat_id, words[1:])
-    if not words or words[0].lower() in ("list", "show"):
+    if not words or words[0].lower() in ("list", "show", "列出"):
         return answer_alerts(services, chat_id)
     request = parse_alert(args, lang)
     if isinstance(request, str):

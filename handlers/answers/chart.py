@@ -30,7 +30,7 @@ def answer_chart(services: Services, args: str = "") -> Reply:
     if latest is None:
         return no_closes(lang)
     words = args.split()
-    for_sector = bool(words) and words[0].lower() in ("sector", "行業", "行业")
+    for_sector = bool(words) and words[0].lower() in ("sector", "行業", "行业", "板塊", "板块")
     asked = parse_asked(
         " ".join(words[1:]) if for_sector else args, today=services.today(), latest=latest
     )

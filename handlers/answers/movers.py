@@ -18,7 +18,7 @@ from handlers.answers.render import (
     table,
 )
 from handlers.answers.reply import Reply, no_closes
-from handlers.core.dates import split_trailing_day
+from handlers.core.dates import split_trailing_day, zh_number
 from handlers.core.figures import ranked_movers, short_name_in
 from handlers.core.locale import Locale
 from handlers.services import Services
@@ -152,15 +152,23 @@ def _whose(store: Store, movers: Movers, lang: Locale) -> str:
     return whose
 
 
+# The Hang Seng Index and its members as Chinese users name them after /movers.
+_INDEX_WORDS = dict.fromkeys(
+    ("恒指", "恆指", "恒生指數", "恒生指数", "恒指成份股", "恒指成分股", "恆指成份股"), "HSI"
+)
+# A count, in digits or Chinese numerals, with or without its measure word: 10, 十隻, 10只.
+_COUNT = re.compile(r"(\d{1,6}|[零〇一二兩两三四五六七八九十]{1,3})(?:隻|只|個|个)?")
+
+
 def _options(text: str, lang: Locale, *, indexes: list[str]) -> Options:
     """What the words after /movers ask for, or the problem with them."""
     options = Options()
     for word in text.lower().split():
-        if word.upper() in indexes:
-            options = replace(options, among=word.upper())
+        index = _INDEX_WORDS.get(word, word.upper())
+        if index in indexes:
+            options = replace(options, among=index)
             continue
-        if re.fullmatch(r"\d{1,6}", word):
-            count = int(word)
+        if (counted := _COUNT.fullmatch(word)) and (count := zh_number(counted[1])) is not None:
             if not 1 <= count <= MAX_COUNT:
                 problem = lang._("I can list 1 to {most} movers, not {count}.")
                 return Options(problem=problem.format(most=MAX_COUNT, count=count))

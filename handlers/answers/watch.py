@@ -29,13 +29,13 @@ def answer_watch(services: Services, chat_id: int, args: str = "") -> Reply:
     action, _space, rest = args.strip().partition(" ")
     action = action.lower()
     _ = services.locale._
-    if not action or action in ("list", "show"):
+    if not action or action in ("list", "show", "列出"):
         return show_watchlist(services, chat_id)
-    if action == "add":
+    if action in ("add", "加", "加入", "新增", "添加"):
         return _add(services, chat_id, rest)
-    if action in ("remove", "rm", "delete", "del"):
+    if action in ("remove", "rm", "delete", "del", "刪除", "删除", "移除"):
         return _remove(services, chat_id, rest)
-    if action == "clear":
+    if action in ("clear", "清除", "清空"):
         removed = services.store.chats.clear_watchlist(chat_id)
         if not removed:
             return Reply(_("Your watchlist is already empty."))

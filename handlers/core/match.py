@@ -122,6 +122,8 @@ SECTOR_ALIASES: dict[str, str] = {
     "金融": "Financials",
     "銀行": "Financials",
     "银行": "Financials",
+    "內銀": "Financials",
+    "内银": "Financials",
     "保險": "Financials",
     "保险": "Financials",
     # Properties & Construction
