@@ -78,7 +78,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "alert",
         N_("Be told when a close crosses a line"),
-        (N_("/alert innovent above 80"), "/alert 700 move 5", "/alert remove 1"),
+        (N_("/alert innovent above 80"), N_("/alert 700 move 5"), "/alert remove 1"),
         answer_alert,
         about_the_chat=True,
     ),
