@@ -69,6 +69,16 @@ def test_the_labelled_set_asks_every_kind_of_question_in_every_way_of_writing():
         ("邊個板塊升得最勁", "sector", None, None, None, "gainers", "zh-Hant"),
         ("大盘怎么样", "close", "HSI", None, None, None, "zh-Hans"),
         ("what is the weather", "unclear", None, None, None, None, "en"),
+        # a long message asking several things, one of them about a sector: the stock it names
+        (
+            "我想知道騰訊控股今日嘅收市價同埋成交量，另外醫療保健板塊係咪全部都升晒",
+            "close",
+            "0700.HK",
+            "2025-06-04",
+            None,
+            None,
+            "zh-Hant",
+        ),
     ],
 )
 def test_each_of_these_questions_is_read_as_labelled(services, row):

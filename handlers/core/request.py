@@ -632,6 +632,10 @@ def _settle(request: Request, asked: _Asked, leftover: str) -> Request:
             what = CLOSE if asked.understood or _asks(leftover) else UNCLEAR
     elif what == MOVERS and is_index and request.universe is None:
         request = replace(request, universe=INDEX, target=None)
+    elif what == SECTOR_MOVE and target is not None and not is_sector and not request.guessed:
+        # "騰訊控股…板塊…": a stock named in full, in a sentence that also says "sector",
+        # is answered for that stock rather than looked for among the sectors
+        what = CLOSE
     elif what == SECTOR_MOVE and not is_sector:
         request = replace(request, target=None, choices=())
     if what == MOVERS and target is None:
