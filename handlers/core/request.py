@@ -475,12 +475,8 @@ def _intent(rest: str, asked: _Asked) -> tuple[str, _Asked]:
         stripped, helped = _take(_HELP, rest)
         if helped and not stripped.strip():
             what, rest = HELP, stripped
-    understood = (
-        any(
-            (why, summary, chart, sectors, which_sector, watchlist, alerts, gainers, losers, movers)
-        )
-        or market
-    )
+    asked_for = (why, summary, chart, sectors, which_sector, watchlist, alerts, gainers, losers)
+    understood = any(asked_for) or movers or market
     return rest, replace(
         asked,
         what=what,
