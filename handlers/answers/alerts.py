@@ -164,16 +164,7 @@ def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
     lang = services.locale
     _ = lang._
     words = args.split()
-    if words and words[0].lower() in (
-        "remove",
-        "delete",
-        "del",
-        "rm",
-        "刪除",
-        "删除",
-        "移除",
-        "取消",
-    ):
+    if words and words[0].lower() in _REMOVE_WORDS:
         return _remove(services, chat_id, words[1:])
     if not words or words[0].lower() in ("list", "show", "列出"):
         return answer_alerts(services, chat_id)
