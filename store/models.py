@@ -162,3 +162,8 @@ class Alert:
     created_at: datetime
     since_date: date | None
     fired_on: date | None
+
+    def is_set_again(self, ticker: str, kind: str, threshold: float, repeat: bool) -> bool:
+        """Whether this alert, still waiting, is the very one being set again."""
+        wanted = (ticker, kind, threshold, repeat)
+        return self.active and (self.ticker, self.kind, self.threshold, self.repeat) == wanted

@@ -180,16 +180,11 @@ def answer_alert(services: Services, chat_id: int, args: str = "") -> Reply:
         return no_match(services, result, "alert", _("security"), examples, tail)
     store = services.store
     kept = store.chats.alerts(chat_id)
-    for same in kept:
-        if (same.ticker, same.kind, same.threshold, same.repeat) == (
-            result.best.key,
-            request.kind,
-            request.threshold,
-            request.repeat,
-        ) and same.active:
-            text = _("You have that alert already: {number}, {alert}. /alerts lists them.")
-            described = describe(same, store.market.security(same.ticker), lang)
-            return Reply(text.format(number=same.number, alert=escape(described)))
+    wanted = (result.best.key, request.kind, request.threshold, request.repeat)
+    if same := next((alert for alert in kept if alert.is_set_again(*wanted)), None):
+        text = _("You have that alert already: {number}, {alert}. /alerts lists them.")
+        described = describe(same, store.market.security(same.ticker), lang)
+        return Reply(text.format(number=same.number, alert=escape(described)))
     if len(kept) >= MAX_ALERTS:
         text = _(
             "You have {most} alerts, the most a chat can keep. "
