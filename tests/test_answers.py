@@ -408,3 +408,14 @@ def test_a_near_match_with_one_candidate_is_answered_for_it_saying_what_it_was_t
     text = html_to_text(answer_line(services, "/close meituan dianping").text)
     assert text.startswith("Taken as Meituan (3690.HK).\nMeituan 美團-W\n3690.HK · Wed 4 Jun 2025")
     assert "Close HK$140.70" in text
+
+
+def test_a_close_that_did_not_move_from_the_day_before_is_said_to_be_unchanged(services):
+    from handlers.answers.render import move
+    from handlers.core.locale import locale
+
+    assert move(0.0, 0.0) == "▬ unchanged (0.00%)"
+    assert move(0.0, 0.0, lang=locale("zh_Hant")) == "▬ 平（0.00%）"
+    assert move(0.01, 0.01) == "▲ +0.010 (+0.01%)"  # a move too small for its percentage
+    _, text = ask(services, "/close li auto")
+    assert "Close HK$116.40  ▬ unchanged (0.00%)" in text

@@ -71,6 +71,10 @@ def move(
     if change is None or pct is None:
         return lang._("no previous close to compare")
     places = 2 if index or abs(change) >= 1 else 3
+    if round(change, places) == 0:  # no move to sign: "▬ unchanged (0.00%)", "▬ 平（0.00%）"
+        flat = percent(0.0).lstrip("+")
+        word = lang._("unchanged")
+        return f"{arrow(0.0)} {word}（{flat}）" if lang.chinese else f"{arrow(0.0)} {word} ({flat})"
     if lang.chinese:
         return f"{arrow(pct)} {rise_or_fall(pct, lang)}{abs(change):,.{places}f}（{percent(pct)}）"
     return f"{arrow(pct)} {signed(change, places)} ({percent(pct)})"
