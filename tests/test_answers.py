@@ -419,3 +419,11 @@ def test_a_close_that_did_not_move_from_the_day_before_is_said_to_be_unchanged(s
     assert move(0.01, 0.01) == "▲ +0.010 (+0.01%)"  # a move too small for its percentage
     _, text = ask(services, "/close li auto")
     assert "Close HK$116.40  ▬ unchanged (0.00%)" in text
+
+
+def test_the_index_named_shows_the_same_week_and_month_as_close_alone(services):
+    _, alone = ask(services, "/close")
+    for line in ("/close hsi", "/close 恒指", "/close hang seng index"):
+        _, named = ask(services, line)
+        assert "1 week: ▲ +395.72 (+1.70%)" in named and "1 month: ▲ +1,149.35" in named, line
+        assert named.splitlines()[1:6] == alone.splitlines()[1:6]

@@ -53,13 +53,14 @@ def answer_close(services: Services, args: str = "") -> Reply:
         return not_a_day(asked.unread, services.locale)
     day, note = resolve_session(services, asked.day, latest)
     if not asked.query:
-        periods: tuple[str, ...] = (asked.period,) if asked.period else INDEX_PERIODS
-        return _security_reply(services, INDEX, day, note, periods, with_summary=True)
+        return _security_reply(
+            services, INDEX, day, note, _periods(INDEX, asked.period), with_summary=True
+        )
     result = services.matcher.match(asked.query, kinds=("security",))
-    periods = (asked.period,) if asked.period else ()
     if sector_hint := _sector_hint(services, result, asked.suffix):
         return sector_hint
     if only := sole_candidate(result):
+        periods = _periods(only.key, asked.period)
         reply = _security_reply(
             services, only.key, day, note, periods, with_summary=only.key == INDEX
         )
@@ -70,7 +71,16 @@ def answer_close(services: Services, args: str = "") -> Reply:
         examples = _("/close 700 or /close tencent")
         return no_match(services, result, "close", _("security"), examples, asked.suffix)
     ticker = result.best.key if result.best else INDEX
+    periods = _periods(ticker, asked.period)
     return _security_reply(services, ticker, day, note, periods, with_summary=ticker == INDEX)
+
+
+def _periods(ticker: str, asked: str | None) -> tuple[str, ...]:
+    """The period changes shown: the one asked for, else the index's week and month however
+    the index was named (/close, /close hsi, /close 恒指)."""
+    if asked:
+        return (asked,)
+    return INDEX_PERIODS if ticker == INDEX else ()
 
 
 def _sector_hint(services: Services, result: MatchResult, suffix: str) -> Reply | None:
