@@ -48,6 +48,11 @@ MAINLAND_WORDS = {
     "位元组": "字节",
     "訊息": "消息",
     "讯息": "消息",
+    # A watchlist is 自选股 on the mainland; a lot's cost is no "entry fee" there.
+    "觀察名單": "自选股",
+    "观察名单": "自选股",
+    "每手入場費": "每手金额",
+    "每手入场费": "每手金额",
     # A price that rises 升 in Hong Kong 涨 on the mainland; 跌 is the same in both.
     "升幅": "涨幅",
     "升跌": "涨跌",

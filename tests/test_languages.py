@@ -458,3 +458,9 @@ def test_a_watch_and_an_alert_can_be_removed_in_chinese(services):
     assert "已刪除" in ask(services, "/watch 刪除 泡泡瑪特", TRADITIONAL, chat_id=42)
     ask(services, "/alert 700 高於 600", TRADITIONAL, chat_id=42)
     assert ask(services, "/alert 刪除 1", TRADITIONAL, chat_id=42) == "已刪除提示 1。"
+
+
+def test_a_mainland_user_keeps_a_自选股_and_reads_a_lots_cost_in_mainland_words(services):
+    assert ask(services, "/watch", SIMPLIFIED, chat_id=42).startswith("你的自选股是空的")
+    text = ask(services, "/close 建行", SIMPLIFIED)
+    assert "每手1,000股 · 每手金额HK$7,220.00" in text and "入场费" not in text
