@@ -311,11 +311,14 @@ async def _deliver_now(settings: Settings, services: Services, plan: PushPlan) -
 
     from bot.app import pace
     from bot.push import deliver
+    from bot.requests import UPDATES_POOL_SIZE, bot_api_request
 
     bot = ExtBot(
         settings.require_token(),
         base_url=settings.api_base_url,
         rate_limiter=pace(settings),
+        request=bot_api_request(),
+        get_updates_request=bot_api_request(UPDATES_POOL_SIZE),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

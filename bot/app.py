@@ -24,6 +24,7 @@ from bot.opening import services_from
 from bot.ordering import ChatOrderedUpdates
 from bot.pacing import TelegramPace
 from bot.push import schedule_pushes
+from bot.requests import UPDATES_POOL_SIZE, bot_api_request
 from handlers.commands import COMMANDS
 from handlers.core.locale import ENGLISH, N_, TRADITIONAL, Locale, locale
 from handlers.edge import guard, inline, migration, upload
@@ -213,10 +214,8 @@ def build_application(
         builder.rate_limiter(pace(settings))
     if not updater:
         builder.updater(None)
-    if request is not None:
-        builder.request(request)
-    if updates_request is not None:
-        builder.get_updates_request(updates_request)
+    builder.request(request or bot_api_request())
+    builder.get_updates_request(updates_request or bot_api_request(UPDATES_POOL_SIZE))
     # Whether a rate limiter was set above decides the bot's type argument: Any covers both.
     application = cast(App, builder.build())
     application.bot_data.services = services

@@ -53,6 +53,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from telegram.request import HTTPXRequest
+
+from bot.requests import UPDATES_POOL_SIZE, bot_api_request
+
 __all__ = [
     "DEFAULT_GROUP_USER_ID",
     "DEFAULT_TOKEN",
@@ -1801,3 +1805,8 @@ def _image_size(data: bytes) -> tuple[int, int]:
                 return width, height
             index += 2 + segment
     return 320, 320
+
+
+def client_requests() -> dict[str, HTTPXRequest]:
+    """A `Bot`'s two requests as the bot makes them (bot/requests.py): `Bot(..., **these)`."""
+    return {"request": bot_api_request(), "get_updates_request": bot_api_request(UPDATES_POOL_SIZE)}

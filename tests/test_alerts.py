@@ -27,7 +27,7 @@ from handlers.services import Names, Services, build_matcher
 from store import ingest, open_store
 from store.sample import SAMPLE_CLOSES, SAMPLE_HISTORY, SAMPLE_MEMBERS, SAMPLE_SECURITIES
 from tests.conftest import SAMPLE_EVENING
-from tests.fake_telegram import FakeTelegramServer
+from tests.fake_telegram import FakeTelegramServer, client_requests
 from tests.htmlcheck import html_problems
 
 CHAT = 7
@@ -297,7 +297,7 @@ def test_over_http_a_blocked_user_during_an_alert_is_handled_like_a_push(june_3)
         )
 
         async def deliver():
-            async with Bot(token, base_url=server.base_url) as bot:
+            async with Bot(token, base_url=server.base_url, **client_requests()) as bot:
                 return await deliver_alerts(bot, june_3, JUNE_4)
 
         assert asyncio.run(deliver()) == {"sent": 1, "blocked": 1}

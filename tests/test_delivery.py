@@ -25,7 +25,7 @@ from handlers.services import Services
 from store import open_store
 from store.ledger import CLAIMED, SENDING
 from tests.conftest import SAMPLE_DAY, SAMPLE_EVENING
-from tests.fake_telegram import FakeTelegramServer
+from tests.fake_telegram import FakeTelegramServer, client_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "6660001111:AADeliveryFaultsTokenForTests_abcdefgh"
@@ -63,7 +63,7 @@ class Sleeps(list):
 
 
 async def push_over_http(server: FakeTelegramServer, services: Services, sleep=None):
-    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=TelegramPace())
+    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=TelegramPace(), **client_requests())
     async with bot:
         plan = plan_push(services, services.now(), day=SAMPLE_DAY, everyone=True)
         return await deliver(bot, services, plan, sleep=Sleeps() if sleep is None else sleep)
@@ -302,7 +302,7 @@ async def test_a_send_still_in_flight_when_the_grace_ends_is_cut_off_and_reporte
     subscribe(push_services.store, [1])
     server.delay_answers("sendMessage", 3)  # delivered, but the answer is slow to come
     stop = asyncio.Event()
-    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=TelegramPace())
+    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=TelegramPace(), **client_requests())
     async with bot:
         plan = plan_push(push_services, push_services.now(), day=SAMPLE_DAY, everyone=True)
         asyncio.get_running_loop().call_later(0.3, stop.set)
@@ -360,7 +360,7 @@ async def test_a_stopping_bot_claims_no_new_chat(server, push_services):
     subscribe(push_services.store, [1, 2])
     stop = asyncio.Event()
     stop.set()
-    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=TelegramPace())
+    bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=TelegramPace(), **client_requests())
     async with bot:
         plan = plan_push(push_services, push_services.now(), day=SAMPLE_DAY, everyone=True)
         report = await deliver(bot, push_services, plan, stop=stop)

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.requests import tls_context
 from tests.conftest import CliRun
 from tests.fake_telegram import FakeTelegramServer, RecordedCall
 
@@ -301,7 +302,7 @@ def post_when_listening(url: str, payload: dict, secret: str | None) -> httpx.Re
     deadline = time.monotonic() + WAIT
     while True:
         try:
-            return httpx.post(url, json=payload, headers=headers, timeout=5)
+            return httpx.post(url, json=payload, headers=headers, timeout=5, verify=tls_context())
         except httpx.ConnectError:
             if time.monotonic() > deadline:
                 raise

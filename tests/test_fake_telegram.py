@@ -18,10 +18,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import Application, CommandHandler, ContextTypes
 
+from bot.requests import tls_context
 from tests.fake_telegram import (
     DEFAULT_GROUP_USER_ID,
     FakeTelegramServer,
     RecordedCall,
+    client_requests,
     parse_html,
     utf16_len,
 )
@@ -42,7 +44,10 @@ def server() -> Iterator[FakeTelegramServer]:
 @pytest.fixture
 async def bot(server: FakeTelegramServer) -> AsyncIterator[Bot]:
     async with Bot(
-        server.token, base_url=server.base_url, base_file_url=server.base_file_url
+        server.token,
+        base_url=server.base_url,
+        base_file_url=server.base_file_url,
+        **client_requests(),
     ) as client:
         yield client
 
@@ -75,7 +80,7 @@ async def test_ptb_get_me_returns_the_fake_bot_user(bot: Bot, server: FakeTelegr
 async def test_wrong_token_gets_401_and_unknown_method_gets_404(
     server: FakeTelegramServer,
 ) -> None:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=tls_context()) as client:
         wrong = await client.post(f"{server.base_url}1:wrong/getMe")
         unknown = await client.post(f"{server.base_url}{server.token}/sendTelepathy")
 
@@ -87,14 +92,14 @@ async def test_wrong_token_gets_401_and_unknown_method_gets_404(
 
 async def test_ptb_reports_a_wrong_token_as_invalid_token(server: FakeTelegramServer) -> None:
     with pytest.raises(InvalidToken):
-        async with Bot("1:wrong", base_url=server.base_url):
+        async with Bot("1:wrong", base_url=server.base_url, **client_requests()):
             pass
 
 
 async def test_json_bodies_and_lowercase_method_names_are_accepted(
     server: FakeTelegramServer,
 ) -> None:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=tls_context()) as client:
         response = await client.post(
             f"{server.base_url}{server.token}/sendmessage", json={"chat_id": "5", "text": "hi"}
         )
@@ -315,7 +320,7 @@ async def test_a_second_bot_instance_polling_terminates_the_waiting_one(
     waiting = asyncio.create_task(bot.get_updates(timeout=10))
     await asyncio.sleep(0.2)
 
-    async with Bot(server.token, base_url=server.base_url) as second_instance:
+    async with Bot(server.token, base_url=server.base_url, **client_requests()) as second_instance:
         assert await second_instance.get_updates(timeout=0) == ()
     with pytest.raises(Conflict, match="terminated by other getUpdates"):
         await waiting
@@ -333,7 +338,7 @@ async def test_allowed_updates_filters_update_types(bot: Bot, server: FakeTelegr
 async def test_stop_ends_a_pending_long_poll_promptly() -> None:
     server = FakeTelegramServer().start()
     try:
-        async with Bot(server.token, base_url=server.base_url) as client:
+        async with Bot(server.token, base_url=server.base_url, **client_requests()) as client:
             poll = asyncio.create_task(client.get_updates(timeout=30))
             await asyncio.sleep(0.2)
             started = time.monotonic()

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.requests import tls_context
 from handlers.answers.daily import push_parts
 from handlers.core.locale import ENGLISH_LOCALE
 from tests.fake_telegram import FakeTelegramServer
@@ -125,13 +126,16 @@ def test_two_workers_answer_and_two_senders_push_each_chat_once_within_one_budge
                 assert answered.status_code == 200
                 assert server.sent_messages(chat_id), f"no answer to {line} before the 200"
             hook = f"http://127.0.0.1:{ports[0]}/telegram-hook"
-            forged = httpx.post(hook, json=command_update(9, 503, "/close"), timeout=5)
+            forged = httpx.post(
+                hook, json=command_update(9, 503, "/close"), timeout=5, verify=tls_context()
+            )
             assert forged.status_code == 403
             huge = httpx.post(
                 hook,
                 content=b"{" + b" " * 2_000_000 + b"}",
                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
                 timeout=5,
+                verify=tls_context(),
             )
             assert huge.status_code == 413
             assert server.sent_messages(503) == []
