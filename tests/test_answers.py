@@ -367,11 +367,11 @@ def test_a_yearless_day_after_the_latest_session_is_not_last_years():
     assert parse_day("5 jun", today=june_5, reference=JUNE_4) == june_5
 
 
-def test_asking_for_today_before_its_closes_are_in_says_so(store):
+def test_asking_for_today_before_its_closes_are_in_says_so(store, sample_names):
     from handlers.services import HONG_KONG, Services
 
     afternoon = datetime(2025, 6, 5, 15, 0, tzinfo=HONG_KONG)
-    services = Services(store, now=lambda: afternoon)
+    services = Services(store, now=lambda: afternoon, known_names=sample_names)
     _, text = ask(services, "/close innovent 5 jun")
     assert "No session on Thu 5 Jun 2025 (its closes are not in yet); latest: Wed 4 Jun" in text
 
@@ -390,11 +390,11 @@ def test_a_sector_with_its_own_index_shows_the_index_move(services, write_file):
     assert "Sector: Healthcare ▲ +3.33% (Hang Seng Healthcare Index)" in innovent
 
 
-def test_a_weekend_after_the_latest_session_is_no_trading_not_late_data(store):
+def test_a_weekend_after_the_latest_session_is_no_trading_not_late_data(store, sample_names):
     from handlers.services import HONG_KONG, Services
 
     monday = datetime(2025, 6, 9, 9, 0, tzinfo=HONG_KONG)
-    _, text = ask(Services(store, now=lambda: monday), "/close 700 7 jun")
+    _, text = ask(Services(store, now=lambda: monday, known_names=sample_names), "/close 700 7 jun")
     assert "No session on Sat 7 Jun 2025 (no trading that day)" in text
 
 

@@ -38,8 +38,13 @@ def calendar() -> TradingCalendar:
 
 
 @pytest.fixture
-def push_services(store, calendar) -> Services:
-    return Services(store, now=lambda: SAMPLE_EVENING, schedule=PushSchedule(calendar))
+def push_services(store, calendar, sample_names) -> Services:
+    return Services(
+        store,
+        now=lambda: SAMPLE_EVENING,
+        schedule=PushSchedule(calendar),
+        known_names=sample_names,
+    )
 
 
 @pytest.fixture

@@ -110,7 +110,7 @@ def test_all_combines_with_a_count_and_a_side(services):
     assert loser_lines(text)[0].startswith("Dahsing Banking")
 
 
-def test_the_count_left_out_follows_the_floor(store):
+def test_the_count_left_out_follows_the_floor(store, sample_names):
     floor = 1_000_000_000.0
     stocks = member_quotes(store, JUNE_4)
     under = [q for q in stocks if turnover(q) < floor]
@@ -119,7 +119,9 @@ def test_the_count_left_out_follows_the_floor(store):
     movers = ranked_movers(store, JUNE_4, 5, min_turnover=floor)
     assert movers.left_out == len(under)
     assert movers.gainers == liquid[:5]
-    services = Services(store, now=lambda: SAMPLE_EVENING, min_turnover=floor)
+    services = Services(
+        store, now=lambda: SAMPLE_EVENING, min_turnover=floor, known_names=sample_names
+    )
     text = said(services, "/movers")
     assert (
         f"Ranked: the {len(liquid)} of {len(stocks)} Hang Seng Composite Index members (as "

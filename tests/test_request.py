@@ -401,12 +401,16 @@ def test_a_weekend_in_plain_words_shows_the_friday(services):
     assert "1810.HK · Fri 30 May 2025" in text
 
 
-def test_today_on_a_sunday_shows_fridays_close(store):
+def test_today_on_a_sunday_shows_fridays_close(store, sample_names):
     from datetime import datetime
 
     from handlers.services import HONG_KONG, Services
 
-    sunday = Services(store, now=lambda: datetime(2025, 6, 1, 11, 0, tzinfo=HONG_KONG))
+    sunday = Services(
+        store,
+        now=lambda: datetime(2025, 6, 1, 11, 0, tzinfo=HONG_KONG),
+        known_names=sample_names,
+    )
     text = say(sunday, "how did xiaomi close today?")
     assert "No session on Sun 1 Jun 2025 (no trading that day)" in text
     assert "1810.HK · Fri 30 May 2025" in text
@@ -416,12 +420,16 @@ def test_today_on_a_sunday_shows_fridays_close(store):
     assert "1810.HK · 2025年5月30日（五）" in text
 
 
-def test_yesterday_said_on_a_holiday_names_it(store):
+def test_yesterday_said_on_a_holiday_names_it(store, sample_names):
     from datetime import datetime
 
     from handlers.services import HONG_KONG, Services
 
-    friday = Services(store, now=lambda: datetime(2025, 5, 2, 18, 0, tzinfo=HONG_KONG))
+    friday = Services(
+        store,
+        now=lambda: datetime(2025, 5, 2, 18, 0, tzinfo=HONG_KONG),
+        known_names=sample_names,
+    )
     text = say(friday, "how did the hang seng index close yesterday")
     assert "No session on Thu 1 May 2025 (Labour Day, no trading)" in text
     assert "HSI · Wed 30 Apr 2025" in text
