@@ -13,9 +13,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
 from telegram.ext import JobQueue
 
 from handlers.core.sessions import HONG_KONG, WEEKDAYS
@@ -23,8 +22,10 @@ from handlers.edge.io import Context, services_of
 from handlers.loading import Loaded, load_session
 from handlers.services import DEFAULT_MIN_TURNOVER
 from store import Store, open_store
-from store.staging import Rows
 from store.tickers import INDEX
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ class YahooSource:
 
 def _long_rows(raw: pd.DataFrame | None, symbols: dict[str, str]) -> pd.DataFrame:
     """yfinance's wide (field, symbol) columns as one row per day and ticker."""
+    import pandas as pd  # only for a download: the bot starts without it
+
     if raw is None or raw.empty:
         return pd.DataFrame(columns=COLUMNS)
     rows = []
@@ -184,6 +187,8 @@ def fetch_day(
     rows = found.rows
     if rows.empty:
         return report
+    from store.staging import Rows
+
     download = Rows(
         f"{source.name} {day.isoformat()}", rows.assign(date=rows["date"].map(date.isoformat))
     )
