@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import date
 
 import pytest
@@ -51,11 +52,14 @@ async def send_file(app, name: str, content: bytes, *, user_id: int, caption=Non
 
 
 def table_rows(db_path) -> dict:
-    store = open_store(db_path)
+    connection = sqlite3.connect(db_path)
     try:
-        return {t: list(store.db[t].rows) for t in ("securities", "closes", "summaries")}
+        tables = ("securities", "closes", "summaries")
+        return {
+            t: connection.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables
+        }
     finally:
-        store.close()
+        connection.close()
 
 
 CLOSES = b"date,ticker,close\n2025-06-05,1801.HK,80.00\n2025-06-05,HSI,23906.97\n"
