@@ -36,27 +36,27 @@ SAMPLE_EVENING = datetime(2025, 6, 4, 18, 0, tzinfo=HONG_KONG)
 # The test files that take longest, longest first. Under xdist (`--dist loadfile`, without its
 # reordering by number of tests: pyproject.toml) each file runs on one worker and files are
 # handed out in this order, so the long ones start at once and the short ones fill in after;
-# a long file handed out last would leave the other worker idle while it runs. The one
-# exception, test_workers.py, is left last (as the files not listed keep their order): it counts
-# the sends the fake Bot API receives in each second, and a worker busy with the benchmark beside
-# it can hold back a few sends and let them in together.
+# a long file handed out last would leave the other workers idle while it runs.
 LONGEST_FIRST = (
     "test_bench.py",
+    "test_workers.py",
     "test_e2e.py",
-    "test_copying.py",
-    "test_bad_files.py",
-    "test_hostile.py",
-    "test_alerts.py",
-    "test_watch.py",
     "test_delivery.py",
-    "test_languages.py",
-    "test_request.py",
-    "test_locks.py",
-    "test_match.py",
+    "test_alerts.py",
+    "test_copying.py",
+    "test_rush_hour.py",
+    "test_handlers.py",
+    "test_watch.py",
     "test_ingest.py",
-    "test_golden.py",
+    "test_hostile.py",
+    "test_bad_files.py",
     "test_secrets.py",
-    "test_store.py",
+    "test_upload.py",
+    "test_locks.py",
+    "test_languages.py",
+    "test_console.py",
+    "test_faults.py",
+    "test_chart.py",
 )
 
 
@@ -223,13 +223,16 @@ def write_file(tmp_path: Path):
 @pytest.fixture
 async def app(services):
     """The real application over the sample, its Bot API calls answered offline and recorded
-    in `app.bot.request` (see tests/offline.py)."""
+    in `app.bot.request` (see tests/offline.py).
+
+    It sends without Telegram's pacing, which would hold each test's second message to its
+    one chat back a second; tests/test_rush_hour.py and tests/test_e2e.py send through it."""
     from bot.app import build_application
     from bot.config import Settings
     from tests.offline import FAKE_TOKEN, RecordingRequest
 
     application = build_application(
-        Settings(token=FAKE_TOKEN), request=RecordingRequest(), services=services
+        Settings(token=FAKE_TOKEN), request=RecordingRequest(), services=services, rate_limit=False
     )
     async with application:
         yield application

@@ -34,8 +34,8 @@ async def app(db_path, sample_names):
         admin_ids=frozenset({OPERATOR}),
         known_names=sample_names,
     )
-    application = build_application(
-        Settings(token=FAKE_TOKEN), request=RecordingRequest(), services=services
+    application = build_application(  # unpaced, as tests/conftest.py's app
+        Settings(token=FAKE_TOKEN), request=RecordingRequest(), services=services, rate_limit=False
     )
     async with application:
         yield application

@@ -62,11 +62,20 @@ def _stop(process: subprocess.Popen) -> str:
     return stderr or ""
 
 
-def _busiest_second(times: list[float]) -> int:
-    """The most sends in any one-second window."""
+# The fake Bot API stamps a send when its thread reads it, and a thread of a busy test process
+# can read several late and together: counted in single seconds, sends spaced by the budget
+# can seem to bunch. Over a window of a few seconds, half a second of such delay adds at most
+# half a second's worth, far below what two senders with a budget each would send.
+WINDOW = 3.0  # seconds
+READ_LATE = 0.5  # seconds a send may be read late
+MOST_IN_A_WINDOW = int(RATE * (WINDOW + READ_LATE)) + 1  # two budgets would send 2 * RATE * WINDOW
+
+
+def _busiest(times: list[float], window: float = WINDOW) -> int:
+    """The most sends in any window of `window` seconds."""
     times, most, first = sorted(times), 0, 0
     for last, at in enumerate(times):
-        while at - times[first] >= 1.0:
+        while at - times[first] >= window:
             first += 1
         most = max(most, last - first + 1)
     return most
@@ -163,9 +172,8 @@ def test_two_workers_answer_and_two_senders_push_each_chat_once_within_one_budge
     assert store.ledger.pushes(date(2025, 6, 4)) == {c: "sent" for c in SUBSCRIBERS}
     sent_by = [int(out.split(" sent")[0].split()[-1]) for out, _ in reports]
     assert sum(sent_by) == len(SUBSCRIBERS) and min(sent_by) > 0, "one sender did all the work"
-    # Sends are spaced by the shared budget; one more than the rate can land inside a second
-    # when the network delays one request and not the next.
-    assert _busiest_second([c.at for c in pushes]) <= RATE + 1
+    # Sends are spaced by the one budget the senders share.
+    assert _busiest([c.at for c in pushes]) <= MOST_IN_A_WINDOW
 
 
 KILLED_RUN = range(20_001, 20_201)  # 200 chats: five seconds at the shared rate
@@ -216,4 +224,4 @@ def test_a_sender_killed_mid_push_leaves_no_chat_pushed_twice_and_the_next_round
             assert per_chat[chat_id] in (0, parts)
         else:
             assert per_chat[chat_id] == parts, f"chat {chat_id} got {per_chat[chat_id]} pushes"
-    assert _busiest_second([c.at for c in sent]) <= RATE + 1
+    assert _busiest([c.at for c in sent]) <= MOST_IN_A_WINDOW
