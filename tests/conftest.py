@@ -16,7 +16,7 @@ import pytest
 
 from handlers.services import HONG_KONG, Names, Services, build_matcher
 from store import Store, open_store
-from store.locks import WaitingDatabase
+from store.locks import FileLocks, WaitingDatabase
 from store.sample import load_sample
 
 # Time periods as timedelta, as python-telegram-bot will use them in its next major version.
@@ -60,6 +60,12 @@ LONGEST_FIRST = (
 )
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Two workers a core for `-n auto`: a good part of the suite waits (on the processes it
+    starts, on PostgreSQL, on the fake Bot API's answers), and another worker runs meanwhile."""
+    return 2 * (os.cpu_count() or 1)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Put the files of LONGEST_FIRST first, in its order; the rest keep theirs after them."""
@@ -75,13 +81,21 @@ def fresh_store() -> Store:
 
 
 @pytest.fixture(scope="session")
-def sample_db(tmp_path_factory) -> Path:
-    """The sample loaded once into a file; each test gets its own copy in memory."""
-    path = tmp_path_factory.mktemp("sample") / "sample.db"
-    store = open_store(path)
-    load_sample(store)
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.close()
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample loaded into a file once for the whole run, by the first of the xdist workers
+    to ask (the others wait for it); tests read it or copy it, never write to it."""
+    run_folder = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_folder = run_folder.parent  # the folder of this run the workers' own ones are in
+    path = run_folder / "sample.db"
+    with FileLocks(str(path)).hold("loading"):
+        if not path.exists():
+            loading = path.with_name("sample-loading.db")
+            store = open_store(loading)
+            load_sample(store)
+            store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            store.close()
+            loading.rename(path)
     return path
 
 
