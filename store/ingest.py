@@ -331,7 +331,7 @@ def ingest(
                 if staged is None:
                     raise IngestError(summary, "say which day it is for (--date YYYY-MM-DD)")
                 summary_date = staged.last_day
-            known = {s.ticker for s in store.market.securities()}
+            known = store.market.tickers()
             known |= {str(r["ticker"]) for r in security_rows}
             new_securities = _securities_from_closes(staged, known) if staged is not None else []
             if members:

@@ -121,6 +121,10 @@ class MarketData(Repository):
     def securities(self) -> list[Security]:
         return [security_from(r) for r in self._rows("SELECT * FROM securities ORDER BY ticker")]
 
+    def tickers(self) -> set[str]:
+        """Every listed ticker, without reading the rest of each security."""
+        return {row[0] for row in self.db.execute("SELECT ticker FROM securities").fetchall()}
+
     def security(self, ticker: str) -> Security | None:
         rows = self._rows("SELECT * FROM securities WHERE ticker = ?", [ticker])
         return security_from(rows[0]) if rows else None
