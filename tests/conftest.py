@@ -80,14 +80,17 @@ def fresh_store() -> Store:
     store.close()
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of this run that all its xdist workers share (each has its own inside)."""
+    folder = tmp_path_factory.getbasetemp()
+    return folder.parent if os.environ.get("PYTEST_XDIST_WORKER") else folder
+
+
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample loaded into a file once for the whole run, by the first of the xdist workers
     to ask (the others wait for it); tests read it or copy it, never write to it."""
-    run_folder = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        run_folder = run_folder.parent  # the folder of this run the workers' own ones are in
-    path = run_folder / "sample.db"
+    path = run_folder(tmp_path_factory) / "sample.db"
     with FileLocks(str(path)).hold("loading"):
         if not path.exists():
             loading = path.with_name("sample-loading.db")
@@ -165,14 +168,18 @@ def postgres_url(postgres_server: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def sample_postgres(postgres_server: str, sample_db: Path) -> str:
-    """The sample copied once into a database of this test process's own, the template of
-    each test's."""
+def sample_postgres(
+    postgres_server: str, sample_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """The sample copied once per run into a database, the template of each test's; the
+    run's xdist workers share it (tests/servers.py)."""
     from store.copying import copy_to_postgres
-    from tests.servers import own_database
+    from tests.servers import shared_database
 
-    with own_database(postgres_server) as url:
+    def copy_sample(url: str) -> None:
         copy_to_postgres(sample_db, url)
+
+    with shared_database(postgres_server, run_folder(tmp_path_factory), copy_sample) as url:
         yield url
 
 

@@ -6,12 +6,14 @@ CLOSEBOT_REQUIRE_SERVICES=1, and a missing server fails the run instead.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
@@ -76,14 +78,44 @@ def own_schema(url: str) -> Iterator[str]:
 
 
 @contextmanager
-def own_database(url: str, *, template: str | None = None) -> Iterator[str]:
-    """A new database for one test (a copy of `template`'s when given: PostgreSQL copies its
-    files, far faster than loading rows again), dropped after it; yields its URL."""
-    name = f"closebot_test_{uuid.uuid4().hex[:16]}"
-    copied = f" TEMPLATE {database_of(template)}" if template else ""
-    create, drop = f"CREATE DATABASE {name}{copied}", f"DROP DATABASE {name} WITH (FORCE)"
-    with _made_then_dropped(url, create, drop):
-        yield with_database(url, name)
+def shared_database(url: str, folder: Path, make: Callable[[str], None]) -> Iterator[str]:
+    """One database for all the xdist workers of a run, made by the first to ask (`make` fills
+    it) and dropped by the last to leave; they keep count in `folder`, under a file lock."""
+    import psycopg
+
+    from store.locks import FileLocks
+
+    count = folder / "postgres-sample.json"
+    locks = FileLocks(str(count))
+
+    def execute(statement: str) -> None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(statement)
+
+    with locks.hold("users"):
+        if count.exists():
+            state = json.loads(count.read_text())
+        else:
+            state = {"name": f"closebot_test_{uuid.uuid4().hex[:16]}", "users": 0}
+            execute(f"CREATE DATABASE {state['name']}")
+            try:
+                make(with_database(url, state["name"]))
+            except BaseException:
+                execute(f"DROP DATABASE {state['name']} WITH (FORCE)")
+                raise
+        state["users"] += 1
+        count.write_text(json.dumps(state))
+    try:
+        yield with_database(url, state["name"])
+    finally:
+        with locks.hold("users"):
+            state = json.loads(count.read_text())
+            state["users"] -= 1
+            if state["users"]:
+                count.write_text(json.dumps(state))
+            else:
+                count.unlink()
+                execute(f"DROP DATABASE {state['name']} WITH (FORCE)")
 
 
 @contextmanager
