@@ -39,15 +39,10 @@ def security_from(row: dict[str, Any]) -> Security:
         name_zh=row["name_zh"] or None,
         sector=row["sector"] or None,
         kind=row["kind"],
-        aliases=_aliases(row["aliases"]),
+        aliases=tuple(json.loads(row["aliases"] or "[]")),
         category=row.get("category") or None,
         board_lot=row.get("board_lot") or None,
     )
-
-
-def _aliases(stored: str | None) -> tuple[str, ...]:
-    # Most securities have none: "[]" needs no JSON parser.
-    return tuple(json.loads(stored)) if stored and stored != "[]" else ()
 
 
 def close_from(row: dict[str, Any]) -> Close:

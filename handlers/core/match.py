@@ -652,7 +652,6 @@ class Matcher:
     ) -> None:
         self._codes = codes
         self._exact = exact
-        self._lesser_known = lesser_known  # tickers ranked below well-known securities
         every = _Choices.build(choices, lesser_known)
         sectors = _Choices.build([c for c in choices if c[1].kind == SECTOR], lesser_known)
         self._searched = {
