@@ -278,7 +278,10 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., CliRun]]:
 
     def run(*argv: str) -> CliRun:
         capsys.readouterr()
-        code = main(list(argv))
+        try:
+            code = main(list(argv))
+        except SystemExit as exit:  # argparse's usage errors end the process this way
+            code = exit.code if isinstance(exit.code, int) else 1
         out, err = capsys.readouterr()
         return CliRun(code, out, err)
 

@@ -5,8 +5,6 @@ against the code, and no reply on the sample lets an English sentence through.""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -263,40 +261,26 @@ def test_amounts_read_in_wan_and_yi_and_dates_with_the_weekday():
 # --- the command line ---------------------------------------------------------------------------
 
 
-def _ask(sample_file: Path, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", *args, "--db", str(sample_file)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+def test_ask_with_lang_zh_hk_answers_close_建行_in_traditional_chinese(sample_file, cli):
+    asked = cli("ask", "--lang", "zh-hk", "/close 建行", "--db", str(sample_file))
+    assert asked.code == 0, asked.err
+    assert asked.out.startswith(
+        "建設銀行 China Construction Bank Corp\n0939.HK · 2025年6月4日（三）"
     )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
-def test_ask_with_lang_zh_hk_answers_close_建行_in_traditional_chinese(sample_file):
-    out = _ask(sample_file, "--lang", "zh-hk", "/close 建行")
-    assert out.startswith("建設銀行 China Construction Bank Corp\n0939.HK · 2025年6月4日（三）")
+def test_ask_with_lang_zh_hans_answers_close_汇控_in_simplified_chinese(sample_file, cli):
+    asked = cli("ask", "--lang", "zh-hans", "/close 汇控", "--db", str(sample_file))
+    assert asked.code == 0, asked.err
+    assert asked.out.startswith("汇丰控股 HSBC Holdings PLC\n0005.HK")
+    assert "收盘 HK$93.15" in asked.out
 
 
-def test_ask_with_lang_zh_hans_answers_close_汇控_in_simplified_chinese(sample_file):
-    out = _ask(sample_file, "--lang", "zh-hans", "/close 汇控")
-    assert out.startswith("汇丰控股 HSBC Holdings PLC\n0005.HK")
-    assert "收盘 HK$93.15" in out
-
-
-def test_ask_with_a_language_it_does_not_know_says_which_it_knows(sample_file):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--lang", "xx", "/close", "--db", str(sample_file)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 2
-    assert "use en, zh-hk (Traditional) or zh-hans (Simplified)" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_ask_with_a_language_it_does_not_know_says_which_it_knows(sample_file, cli):
+    asked = cli("ask", "--lang", "xx", "/close", "--db", str(sample_file))
+    assert asked.code == 2
+    assert "use en, zh-hk (Traditional) or zh-hans (Simplified)" in asked.err
+    assert "Traceback" not in asked.err
 
 
 # --- the catalogs -------------------------------------------------------------------------------
