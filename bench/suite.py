@@ -76,7 +76,7 @@ SIZES = {
         "small", 300, 1.0, 1_000, 1_000, 2_000, 100, 100, 3, push_plan=(100_000,), **_SMALL_BOARD
     ),
     "tiny": Size(
-        "tiny", 40, 0.06, 20, 20, 50, 40, 5, 1, updates=10, push_plan=(600,), **_TINY_BOARD
+        "tiny", 40, 0.06, 20, 20, 30, 10, 5, 1, updates=4, push_plan=(600,), **_TINY_BOARD
     ),
 }
 

@@ -88,7 +88,7 @@ def updates_per_second(
         with Sink(delay_ms=delay) as sink:
             now = asyncio.run(_answer_all(db, sink, count, as_shipped_before=False))
             # the old way needs ~count/30 s at best: a smaller sample shows its rate
-            before_count = max(10, count // 5)
+            before_count = max(min(10, count), count // 5)
             before = asyncio.run(_answer_all(db, sink, before_count, as_shipped_before=True))
         results[f"{delay}ms"] = {
             "per_s": round(count / now, 1),
