@@ -257,6 +257,8 @@ def _check_names_known(path: str | os.PathLike[str], rows: list[NameRow], known:
 
 def _add_names(store: Store, rows: list[NameRow]) -> None:
     """Each name, and its Simplified form, joins the aliases of its security."""
+    if not rows:
+        return  # most loads bring no names: no need to read every security
     from store.chinese import to_simplified
 
     added: dict[str, list[str]] = {}

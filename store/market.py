@@ -25,6 +25,9 @@ from store.records import QUOTE_COLUMNS, Repository, close_from, quote_from, sec
 
 T = TypeVar("T")
 
+# Tickers named in one query (SQLite allows 32,766 parameters; PostgreSQL 65,535).
+_TICKERS_A_QUERY = 500
+
 
 def share_basis(closes: list[Close]) -> list[float]:
     """For each close of one security (in date order), the factor that puts its price on the
@@ -406,15 +409,22 @@ class MarketData(Repository):
         while rows := cursor.fetchmany(size):
             yield [StoredClose(t, date.fromisoformat(d), c, v) for t, d, c, v in rows]
 
-    def last_closes_before(self, day: date) -> list[StoredClose]:
-        """Each ticker's last close before `day`."""
-        rows = self.db.execute(
-            """SELECT c.ticker, c.date, c.close, c.volume FROM closes c
-               JOIN (SELECT ticker, MAX(date) AS date FROM closes WHERE date < ? GROUP BY ticker) m
-                 ON m.ticker = c.ticker AND m.date = c.date""",
-            [day.isoformat()],
-        ).fetchall()
-        return [StoredClose(t, date.fromisoformat(d), c, v) for t, d, c, v in rows]
+    def last_closes_before(self, day: date, tickers: Sequence[str]) -> list[StoredClose]:
+        """The last close before `day` of each of `tickers` that has one: read through the
+        ticker index, so a file of a few tickers does not group the whole table."""
+        found: list[StoredClose] = []
+        for start in range(0, len(tickers), _TICKERS_A_QUERY):
+            chunk = list(tickers[start : start + _TICKERS_A_QUERY])
+            marks = ", ".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"""SELECT c.ticker, c.date, c.close, c.volume FROM closes c
+                    JOIN (SELECT ticker, MAX(date) AS date FROM closes
+                          WHERE ticker IN ({marks}) AND date < ? GROUP BY ticker) m
+                      ON m.ticker = c.ticker AND m.date = c.date""",
+                [*chunk, day.isoformat()],
+            ).fetchall()
+            found += [StoredClose(t, date.fromisoformat(d), c, v) for t, d, c, v in rows]
+        return found
 
     # --- summaries --------------------------------------------------------------------------
 

@@ -560,7 +560,7 @@ def _stored(
     ids = {code: i for i, code in enumerate(codes)}
     batches: Iterator[list[Any]] = store.market.stored_close_batches(since, until)
     if last_before is not None:
-        batches = itertools.chain(batches, [store.market.last_closes_before(last_before)])
+        batches = itertools.chain(batches, [store.market.last_closes_before(last_before, codes)])
     parts = []
     for batch in batches:
         rows = [

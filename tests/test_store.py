@@ -135,6 +135,26 @@ def test_the_summary_of_4_june_has_a_headline_and_paragraphs(store):
     assert store.market.summary(JUNE_3) is None
 
 
+def test_last_closes_before_a_day_are_each_tickers_latest_however_many_are_asked(
+    store, monkeypatch
+):
+    from store import market as market_queries
+
+    tickers = sorted(s.ticker for s in store.market.securities())[:120]  # some with no close
+    expected = {}
+    for ticker in tickers:
+        earlier = store.market.history(ticker, date(2025, 1, 1), JUNE_3)
+        if earlier:
+            expected[ticker] = (earlier[-1].date, earlier[-1].close)
+    monkeypatch.setattr(market_queries, "_TICKERS_A_QUERY", 7)  # many queries of seven or fewer
+
+    found = store.market.last_closes_before(JUNE_4, tickers)
+
+    assert {c.ticker: (c.date, c.close) for c in found} == expected
+    assert 20 < len(expected) < len(tickers)
+    assert {day for day, _ in expected.values()} == {JUNE_3}
+
+
 def test_nearest_session_to_a_weekend_day_is_the_friday_before(store):
     assert store.market.nearest_session(date(2025, 5, 31)) == date(2025, 5, 30)
     assert store.market.nearest_session(date(2025, 6, 1)) == date(2025, 6, 2)
