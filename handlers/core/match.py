@@ -391,14 +391,6 @@ class _Choices:
         return None
 
 
-@dataclass(frozen=True)
-class _Searched:
-    """The choices a search for some kinds scores, and which of them it may answer with."""
-
-    choices: _Choices
-    wanted: np.ndarray | None  # True for the choices of the wanted kinds; None: all are
-
-
 def _has_ascii(text: str) -> bool:
     return any(character.isascii() for character in text)
 
@@ -652,18 +644,11 @@ class Matcher:
     ) -> None:
         self._codes = codes
         self._exact = exact
-        every = _Choices.build(choices, lesser_known)
-        sectors = _Choices.build([c for c in choices if c[1].kind == SECTOR], lesser_known)
-        self._searched = {
-            frozenset(KINDS): _Searched(every, None),
-            frozenset({SECTOR}): _Searched(sectors, None),
-            # Nearly every choice is a security's: a search for securities alone scores them
-            # all and leaves the sectors out of the answer, rather than keep a second index
-            # of ten thousand texts (and build it again whenever the securities change).
-            frozenset({SECURITY}): _Searched(
-                every, np.array([owner.kind == SECURITY for owner in every.owners])
-            ),
-        }
+        self._choices = choices
+        self._lesser_known = lesser_known  # tickers ranked below well-known securities
+        self._choices_by_kinds: dict[frozenset[str], _Choices] = {}
+        for kinds in ((SECURITY,), (SECTOR,), KINDS):
+            self._choices_for(kinds)
         # Chinese names and their short forms, to find one inside a sentence (Chinese runs its
         # words together, so a name in a question has no spaces around it).
         self._chinese: dict[str, list[Candidate]] = {}
@@ -771,17 +756,12 @@ class Matcher:
 
     def _fuzzy_candidates(self, text: str, kinds: tuple[str, ...]) -> list[_Scored]:
         """The best few distinct candidates worth mentioning, most likely first."""
-        searched = self._searched[frozenset(kinds)]
-        choices = searched.choices
+        choices = self._choices_for(kinds)
         if not choices.texts:
             return []
         fits = _scores(text, choices)
-        # Fits below the floor, and choices of kinds not wanted, rank last, below every fit
-        # worth mentioning.
-        worth = fits >= SUGGESTION_FLOOR
-        if searched.wanted is not None:
-            worth &= searched.wanted
-        likely = np.where(worth, fits - choices.costs, -1.0)
+        # Fits below the floor rank last, below every fit worth mentioning.
+        likely = np.where(fits >= SUGGESTION_FLOOR, fits - choices.costs, -1.0)
         wanted = AMBIGUOUS_LIMIT + 1  # one more than offered, to know the runner-up
         ranked: dict[tuple[str, str], _Scored] = {}
         for index in _best_first(likely, limit=_RANKED_POOL):
@@ -793,8 +773,12 @@ class Matcher:
         return list(ranked.values())
 
     def _choices_for(self, kinds: tuple[str, ...]) -> _Choices:
-        """The choices a search for these kinds scores."""
-        return self._searched[frozenset(kinds)].choices
+        """The choices of the wanted kinds, built once per combination."""
+        wanted = frozenset(kinds)
+        if wanted not in self._choices_by_kinds:
+            pairs = [(text, owner) for text, owner in self._choices if owner.kind in wanted]
+            self._choices_by_kinds[wanted] = _Choices.build(pairs, self._lesser_known)
+        return self._choices_by_kinds[wanted]
 
 
 def _lesser_known(securities: list[Security]) -> frozenset[str]:
