@@ -214,8 +214,10 @@ def build_application(
         builder.rate_limiter(pace(settings))
     if not updater:
         builder.updater(None)
-    builder.request(request or bot_api_request())
-    builder.get_updates_request(updates_request or bot_api_request(UPDATES_POOL_SIZE))
+    builder.request(request if request is not None else bot_api_request())
+    builder.get_updates_request(
+        updates_request if updates_request is not None else bot_api_request(UPDATES_POOL_SIZE)
+    )
     # Whether a rate limiter was set above decides the bot's type argument: Any covers both.
     application = cast(App, builder.build())
     application.bot_data.services = services

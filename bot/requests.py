@@ -4,6 +4,8 @@ httpx builds a TLS context for every client it opens, reading the whole certific
 again (some 30 ms each); every `Bot` opens two clients (its calls and its `getUpdates`), and a
 process that starts several bots, or a sender that restarts its bot, paid that each time. The
 shared context is the one httpx itself would build, with the same certificates and settings.
+The clients speak HTTP/1.1, as python-telegram-bot's do by default: httpcore sets the context's
+ALPN protocols for each connection, so it must not be shared with an HTTP/2 client.
 """
 
 from __future__ import annotations

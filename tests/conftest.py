@@ -67,9 +67,12 @@ LONGEST_FIRST = (
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """Two workers a core for `-n auto`: a good part of the suite waits (on the processes it
-    starts, on PostgreSQL, on the fake Bot API's answers), and another worker runs meanwhile."""
-    return 2 * (os.cpu_count() or 1)
+    """Two workers a core this process may run on, for `-n auto`: a good part of the suite
+    waits (on the processes it starts, on PostgreSQL, on the fake Bot API's answers), and
+    another worker runs meanwhile. PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
+    if chosen := os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(chosen)
+    return 2 * len(os.sched_getaffinity(0))
 
 
 @pytest.hookimpl(trylast=True)
@@ -100,6 +103,8 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with FileLocks(str(path)).hold("loading"):
         if not path.exists():
             loading = path.with_name("sample-loading.db")
+            for left in (loading, *(loading.with_name(loading.name + e) for e in ("-wal", "-shm"))):
+                left.unlink(missing_ok=True)  # what a worker that failed while loading left
             store = open_store(loading)
             load_sample(store)
             store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -287,7 +292,9 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., CliRun]]:
         try:
             code = main(list(argv))
         except SystemExit as exit:  # argparse's usage errors end the process this way
-            code = exit.code if isinstance(exit.code, int) else 1
+            code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+            if isinstance(exit.code, str):
+                print(exit.code, file=sys.stderr)  # as Python prints it on the way out
         out, err = capsys.readouterr()
         return CliRun(code, out, err)
 

@@ -69,6 +69,9 @@ def _stop(process: subprocess.Popen) -> str:
 WINDOW = 3.0  # seconds
 READ_LATE = 0.5  # seconds a send may be read late
 MOST_IN_A_WINDOW = int(RATE * (WINDOW + READ_LATE)) + 1  # two budgets would send 2 * RATE * WINDOW
+# Fewer chats than that would all fit in one window whatever the budget: the check would not see
+# two budgets.
+assert len(SUBSCRIBERS) > MOST_IN_A_WINDOW
 
 
 def _busiest(times: list[float], window: float = WINDOW) -> int:
