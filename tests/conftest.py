@@ -75,6 +75,16 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return 2 * len(os.sched_getaffinity(0))
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """After every worker has ended: drop the PostgreSQL databases a crashed one left."""
+    if hasattr(session.config, "workerinput"):
+        return  # a worker: the run is not over
+    from tests.servers import POSTGRES, drop_left_behind
+
+    folder = session.config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    drop_left_behind(POSTGRES, folder)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Put the files of LONGEST_FIRST first, in its order; the rest keep theirs after them."""
@@ -195,11 +205,13 @@ def sample_postgres(
 
 
 @pytest.fixture(scope="session")
-def sample_postgres_copies(postgres_server: str, sample_postgres: str):
+def sample_postgres_copies(
+    postgres_server: str, sample_postgres: str, tmp_path_factory: pytest.TempPathFactory
+):
     """Databases copied from the sample's, one ready before each test asks (tests/servers.py)."""
     from tests.servers import DatabaseCopies
 
-    copies = DatabaseCopies(postgres_server, sample_postgres)
+    copies = DatabaseCopies(postgres_server, sample_postgres, run_folder(tmp_path_factory))
     yield copies
     copies.close()
 

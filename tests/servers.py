@@ -77,6 +77,31 @@ def own_schema(url: str) -> Iterator[str]:
         yield in_schema(url, schema)
 
 
+SHARED_COUNT = "postgres-sample.json"  # in the run's shared folder
+MADE = "postgres-databases.txt"  # there too: every database the run's workers made
+
+
+def record_made(folder: Path, name: str) -> None:
+    """Note a database made for this run, for `drop_left_behind` (one short appended line)."""
+    with open(folder / MADE, "a") as made:
+        made.write(name + "\n")
+
+
+def drop_left_behind(url: str, folder: Path) -> None:
+    """Once every worker has ended: drop the databases of this run that a worker which died
+    left behind (its copies, the shared sample if it was counted as in use)."""
+    made = folder / MADE
+    if not made.exists():
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        for name in set(made.read_text().split()):
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    made.unlink()
+    (folder / SHARED_COUNT).unlink(missing_ok=True)
+
+
 @contextmanager
 def shared_database(url: str, folder: Path, make: Callable[[str], None]) -> Iterator[str]:
     """One database for all the xdist workers of a run, made by the first to ask (`make` fills
@@ -85,7 +110,7 @@ def shared_database(url: str, folder: Path, make: Callable[[str], None]) -> Iter
 
     from store.locks import FileLocks
 
-    count = folder / "postgres-sample.json"
+    count = folder / SHARED_COUNT
     locks = FileLocks(str(count))
 
     def execute(statement: str) -> None:
@@ -97,6 +122,7 @@ def shared_database(url: str, folder: Path, make: Callable[[str], None]) -> Iter
             state = json.loads(count.read_text())
         else:
             state = {"name": f"closebot_test_{uuid.uuid4().hex[:16]}", "users": 0}
+            record_made(folder, state["name"])
             execute(f"CREATE DATABASE {state['name']}")
             try:
                 make(with_database(url, state["name"]))
@@ -140,8 +166,8 @@ class DatabaseCopies:
 
     AHEAD = 2
 
-    def __init__(self, url: str, template: str) -> None:
-        self.url, self.template = url, template
+    def __init__(self, url: str, template: str, folder: Path) -> None:
+        self.url, self.template, self.folder = url, template, folder
         self._makers = ThreadPoolExecutor(max_workers=self.AHEAD, thread_name_prefix="pg-copy")
         self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-drop")
         self._ahead: deque[Future[str]] = deque(
@@ -156,6 +182,7 @@ class DatabaseCopies:
 
     def _create(self) -> str:
         name = f"closebot_test_{uuid.uuid4().hex[:16]}"
+        record_made(self.folder, name)
         self._execute(f"CREATE DATABASE {name} TEMPLATE {database_of(self.template)}")
         return with_database(self.url, name)
 
