@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
@@ -77,6 +78,15 @@ def own_schema(url: str) -> Iterator[str]:
         yield in_schema(url, schema)
 
 
+def execute_on_server(url: str, statement: str) -> None:
+    """One statement on its own connection, outside a transaction (CREATE and DROP DATABASE
+    cannot run inside one)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(statement)
+
+
 SHARED_COUNT = "postgres-sample.json"  # in the run's shared folder
 MADE = "postgres-databases.txt"  # there too: every database the run's workers made
 
@@ -106,17 +116,11 @@ def drop_left_behind(url: str, folder: Path) -> None:
 def shared_database(url: str, folder: Path, make: Callable[[str], None]) -> Iterator[str]:
     """One database for all the xdist workers of a run, made by the first to ask (`make` fills
     it) and dropped by the last to leave; they keep count in `folder`, under a file lock."""
-    import psycopg
-
     from store.locks import FileLocks
 
     count = folder / SHARED_COUNT
     locks = FileLocks(str(count))
-
-    def execute(statement: str) -> None:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(statement)
-
+    execute = partial(execute_on_server, url)
     with locks.hold("users"):
         if count.exists():
             state = json.loads(count.read_text())
@@ -147,15 +151,11 @@ def shared_database(url: str, folder: Path, make: Callable[[str], None]) -> Iter
 @contextmanager
 def _made_then_dropped(url: str, create: str, drop: str) -> Iterator[None]:
     """Run `create` on the server, then `drop` once the block ends, however it ends."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(create)
+    execute_on_server(url, create)
     try:
         yield
     finally:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(drop)
+        execute_on_server(url, drop)
 
 
 class DatabaseCopies:
@@ -175,10 +175,7 @@ class DatabaseCopies:
         )
 
     def _execute(self, statement: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.url, autocommit=True) as connection:
-            connection.execute(statement)
+        execute_on_server(self.url, statement)
 
     def _create(self) -> str:
         name = f"closebot_test_{uuid.uuid4().hex[:16]}"
