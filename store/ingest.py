@@ -172,19 +172,35 @@ def read_securities(path: str | os.PathLike[str]) -> list[dict[str, object]]:
         else pd.Series(np.nan, frame.index)
     )
     checks.first_bad(path, frame, "board_lot", lots % 1 > 0, "must be a whole number of shares")
+    # Whole columns as lists, read once: a pandas lookup per cell costs more than the rest of
+    # the file's reading.
+    blank = [""] * len(frame)
+
+    def stripped(column: str) -> list[str]:
+        return [value.strip() for value in frame[column].tolist()] if column in frame else blank
+
     rows = []
-    for i, ticker in enumerate(tickers):
-        kind = kinds.iloc[i] or ("stock" if is_stock_code(ticker) else "index")
-        aliases = frame["aliases"].iloc[i] if "aliases" in frame else ""
+    for ticker, name, name_zh, sector, kind, category, lot, aliases in zip(
+        tickers.tolist(),
+        names.tolist(),
+        stripped("name_zh"),
+        stripped("sector"),
+        kinds.tolist(),
+        categories.tolist(),
+        lots.tolist(),
+        frame["aliases"].tolist() if "aliases" in frame else blank,
+        strict=True,
+    ):
+        kind = kind or ("stock" if is_stock_code(ticker) else "index")
         rows.append(
             {
                 "ticker": ticker,
-                "name": names.iloc[i],
-                "name_zh": frame["name_zh"].iloc[i].strip() if "name_zh" in frame else "",
-                "sector": frame["sector"].iloc[i].strip() if "sector" in frame else "",
+                "name": name,
+                "name_zh": name_zh,
+                "sector": sector,
                 "kind": kind,
-                "category": categories.iloc[i] or ("index" if kind == "index" else ""),
-                "board_lot": None if pd.isna(lots.iloc[i]) else int(lots.iloc[i]),
+                "category": category or ("index" if kind == "index" else ""),
+                "board_lot": None if pd.isna(lot) else int(lot),
                 "aliases": [a.strip() for a in aliases.split("|") if a.strip()],
             }
         )
