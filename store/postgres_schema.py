@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from yoyo import get_backend, read_migrations
-
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -22,6 +20,10 @@ def yoyo_url(url: str) -> str:
 
 
 def migrate_postgres(url: str) -> None:
+    if _up_to_date(url):
+        return
+    from yoyo import get_backend, read_migrations
+
     backend = get_backend(yoyo_url(url))
     try:
         migrations = read_migrations(str(MIGRATIONS))
@@ -29,3 +31,20 @@ def migrate_postgres(url: str) -> None:
             backend.apply_migrations(backend.to_apply(migrations))
     finally:
         backend.connection.close()
+
+
+def _up_to_date(url: str) -> bool:
+    """Whether yoyo has recorded every migration file as applied. Every web worker, sender and
+    command opens the store, nearly always on a schema already current: one query answers
+    that, where yoyo would first import itself, take its lock and read every file."""
+    import psycopg
+
+    wanted = {path.stem for path in MIGRATIONS.glob("*.sql")}
+    with psycopg.connect(url, autocommit=True) as connection:
+        recorded = connection.execute(
+            "SELECT to_regclass('_yoyo_migration') IS NOT NULL"
+        ).fetchone()
+        if not recorded or not recorded[0]:
+            return False
+        rows = connection.execute("SELECT migration_id FROM _yoyo_migration").fetchall()
+    return wanted <= {migration_id for (migration_id,) in rows}

@@ -136,3 +136,23 @@ def test_two_tasks_of_one_event_loop_never_hold_a_lock_at_once(shared_store):
     assert held_by == ["first"]
     with store.engine.lock(name, wait=False) as held:
         assert held  # given back once the first round ended
+
+
+def test_a_worker_opens_an_up_to_date_postgresql_while_another_holds_the_migration_lock(
+    postgres_url,
+):
+    """Web workers and senders start together: one migrating, or holding yoyo's lock for any
+    reason, does not keep the others from a schema that is already current."""
+    from yoyo import get_backend
+
+    from store.postgres_schema import yoyo_url
+
+    open_store(postgres_url).close()  # migrated
+    backend = get_backend(yoyo_url(postgres_url))
+    try:
+        with backend.lock(timeout=5):
+            store = open_store(postgres_url)
+            assert store.market.data_version() == 0
+            store.close()
+    finally:
+        backend.connection.close()
