@@ -113,6 +113,8 @@ def shorten(text: str, width: int) -> str:
 def display_width(text: str) -> int:
     """Columns `text` takes in a monospace font: Chinese characters (and other wide or
     full-width ones) take two, so "信達生物" is as wide as "Innovent"."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
