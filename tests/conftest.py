@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from handlers.services import HONG_KONG, Names, Services, build_matcher
+import handlers.services
+from handlers.core.match import Matcher
+from handlers.services import HONG_KONG, Names, Services
 from store import Store, open_store
 from store.locks import FileLocks, WaitingDatabase
+from store.models import Security
 from store.sample import load_sample
 
 # Time periods as timedelta, as python-telegram-bot will use them in its next major version.
@@ -156,12 +159,36 @@ def store(sample_image: bytes) -> Iterator[Store]:
     store.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_matcher_per_securities() -> Iterator[None]:
+    """Services build their matcher from their store's securities when first asked to match,
+    and most tests' stores (copies of the sample, the CLI run in-process) hold the same
+    securities. A matcher is fixed once built and depends only on the securities and sectors
+    it is built from, so each worker builds it once for each set of them. How it is built,
+    and rebuilt when a load changes the securities, is still what runs (test_match,
+    test_answers)."""
+    built: dict[tuple[tuple[Security, ...], tuple[str, ...]], Matcher] = {}
+
+    def build(store: Store) -> Matcher:
+        key = (tuple(store.market.securities()), tuple(store.market.sectors()))
+        if key not in built:
+            if len(built) >= 4:  # a few sets at a time are all a test uses
+                del built[next(iter(built))]
+            built[key] = Matcher.from_securities(*key)
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(handlers.services, "build_matcher", build)
+        yield
+
+
 @pytest.fixture(scope="session")
 def sample_names(sample_db: Path) -> Names:
     """The matcher over the sample's securities, built once: every copy of the sample shares it."""
     store = open_store(sample_db)
     try:
-        return Names(store.market.securities_version(), build_matcher(store))
+        # through the module, so the matcher is the one built for these securities above
+        return Names(store.market.securities_version(), handlers.services.build_matcher(store))
     finally:
         store.close()
 

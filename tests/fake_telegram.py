@@ -205,11 +205,12 @@ _SIMPLE_ENTITY_TYPES = {
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPACES = frozenset(" \t\r\n\v\f")
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_PLAIN_RUN = re.compile(r"[^<&]*")
 
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units: the unit Telegram uses for limits and entity offsets."""
-    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _decode_entity(text: str, pos: int) -> tuple[str, int] | None:
@@ -296,9 +297,12 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Json]]]:
                 utf16_offset += utf16_len(char)
                 continue
         if ch != "<":
-            out.append(ch)
-            utf16_offset += utf16_len(ch)
-            i += 1
+            # plain text up to the next tag or entity, taken whole
+            match = _PLAIN_RUN.match(text, i + 1)
+            end = match.end() if match else i + 1
+            out.append(text[i:end])
+            utf16_offset += utf16_len(text[i:end])
+            i = end
             continue
 
         begin = i

@@ -109,13 +109,18 @@ def test_a_reader_sees_none_or_all_of_a_large_ingest_and_keeps_answering(
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             loading = pool.submit(ingest, writer, closes, today=LAST_DAY)
+            looks_during = 0
             while not loading.done():
                 # The writer commits only after `looked`, so a look begun between the two
                 # events is certain to run while the transaction is open.
                 during = written.is_set() and not looked.is_set()
                 looks.append(look(reader, services, during_the_write=during))
-                if sum(x.during_the_write for x in looks) >= LOOKS_DURING_THE_WRITE:
+                looks_during += during
+                if looks_during >= LOOKS_DURING_THE_WRITE:
                     looked.set()
+                # Until every row is written, a look every few milliseconds, leaving the
+                # writer the processor; once it is, look again at once.
+                written.wait(0.005)
             report = loading.result(timeout=TIMEOUT)
         looks.append(look(reader, services, during_the_write=False))
     finally:
