@@ -50,6 +50,32 @@ async def test_two_processes_share_one_broadcast_budget(limits):
     assert time.monotonic() - started >= (sends - 1) / rate * 0.95
 
 
+async def test_the_concurrent_sends_of_a_push_ask_redis_in_turn_not_all_at_every_slot(limits):
+    from bot.shared import SharedSlot
+
+    shared = limits()
+    asked = 0
+    take = shared._take
+
+    async def counted(**arguments):
+        nonlocal asked
+        asked += 1
+        return await take(**arguments)
+
+    shared._take = counted
+    slot = SharedSlot(shared, shared.key("broadcast"), interval=1 / 100)
+
+    async def send():
+        async with slot:
+            pass
+
+    sends = 25  # a push's batch, all waiting at once
+    await asyncio.gather(*(send() for _ in range(sends)))
+    # each send asks once, and again after each wait it was told: about twice a send, where
+    # every waiting send asking at every slot would ask some sends * sends / 2 times
+    assert asked <= 3 * sends
+
+
 async def test_a_429_pauses_every_sender_until_telegrams_retry_time(limits):
     from bot.shared import SharedSlot
 
