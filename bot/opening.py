@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.calendar_cache import cached_sessions, default_folder
 from bot.config import Settings
 from handlers.core.sessions import PushSchedule, TradingCalendar
 from handlers.services import Services
@@ -25,7 +26,8 @@ def services_from(settings: Settings, *, sample_if_empty: bool = False) -> Servi
     elif not store.market.has_closes():
         shown = shown_url(settings.db_path)
         logger.warning("%s has no closes: load them with `python -m bot ingest`", shown)
-    schedule = PushSchedule(TradingCalendar(), settings.push_time)
+    calendar = TradingCalendar(cached_sessions(default_folder()))
+    schedule = PushSchedule(calendar, settings.push_time)
     return Services(
         store,
         schedule=schedule,

@@ -135,8 +135,10 @@ def test_a_sunday_shows_the_friday_before_not_the_monday_after(services):
 def test_a_weekend_has_no_session_without_loading_the_exchange_calendar():
     calendar = TradingCalendar()
     assert not calendar.is_session(date(2025, 6, 1))  # a Sunday
-    assert "_calendar" not in vars(calendar)  # a dated question on a weekend stays quick
+    loaded = {"_calendar", "_sessions"} & set(vars(calendar))
+    assert not loaded  # a dated question on a weekend stays quick
     assert calendar.is_session(date(2025, 6, 4))
+    assert "_calendar" not in vars(calendar)  # a trading day needs only the sessions
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
@@ -17,29 +20,87 @@ WEEKDAYS = (1, 2, 3, 4, 5)  # Monday to Friday as JobQueue numbers days: from 0 
 AUCTION = timedelta(minutes=10)
 
 
-def _timestamp(day: date) -> Any:
-    """The day as exchange_calendars takes it; pandas is imported with the calendar, not
-    before, so answers that never ask the calendar never import it."""
-    import pandas as pd
+CALENDAR_START = "2015-01-01"
+REGULAR_BELL = time(16, 0)
 
-    return pd.Timestamp(day)
+
+def _exchange_calendar() -> Any:
+    with warnings.catch_warnings():
+        # exchange_calendars still calls pandas APIs that pandas 3 deprecates.
+        warnings.simplefilter("ignore")
+        import exchange_calendars
+
+        return exchange_calendars.get_calendar("XHKG", start=CALENDAR_START)
+
+
+@dataclass(frozen=True)
+class Sessions:
+    """Every session exchange_calendars knows, from 2015 to a year ahead, and when its bell
+    rang in Hong Kong: all that the push and the answers ask of the calendar on a trading
+    day. Plain data, so a process can read it (`bot.calendar_cache`) instead of importing
+    pandas and exchange_calendars and building the calendar again, some 0.6 s."""
+
+    bells: dict[date, time]  # every session: its closing bell (16:00, or 12:00 on a half day)
+
+    @classmethod
+    def from_exchange_calendars(cls) -> Sessions:
+        calendar = _exchange_calendar()
+        closes = calendar.schedule["close"].dt.tz_convert(HONG_KONG)
+        return cls({stamp.date(): bell.time() for stamp, bell in closes.items()})
+
+    @cached_property
+    def first(self) -> date:
+        return min(self.bells)
+
+    @cached_property
+    def last(self) -> date:
+        return max(self.bells)
+
+    def to_json(self) -> str:
+        """Sessions with the regular bell, then the others with theirs: about 40 KB."""
+        regular = [day.isoformat() for day, bell in self.bells.items() if bell == REGULAR_BELL]
+        others = {
+            day.isoformat(): bell.isoformat("minutes")
+            for day, bell in self.bells.items()
+            if bell != REGULAR_BELL
+        }
+        return json.dumps({"regular": regular, "others": others}, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Sessions:
+        """Raises ValueError (or KeyError, TypeError) on text `to_json` did not write."""
+        data = json.loads(text)
+        bells = dict.fromkeys(map(date.fromisoformat, data["regular"]), REGULAR_BELL)
+        bells.update(
+            (date.fromisoformat(day), time.fromisoformat(bell))
+            for day, bell in data["others"].items()
+        )
+        if not bells:
+            raise ValueError("no sessions")
+        return cls(dict(sorted(bells.items())))
 
 
 class TradingCalendar:
-    """The exchange calendar from `exchange_calendars`, loaded on first use (it takes a moment)."""
+    """The exchange calendar from `exchange_calendars`, loaded on first use (it takes a
+    moment): the sessions from `load_sessions` (the caller may keep them between processes),
+    the holidays' names from exchange_calendars itself, only when a holiday is asked about."""
+
+    def __init__(
+        self, load_sessions: Callable[[], Sessions] = Sessions.from_exchange_calendars
+    ) -> None:
+        self._load_sessions = load_sessions
+
+    @cached_property
+    def _sessions(self) -> Sessions:
+        return self._load_sessions()
 
     @cached_property
     def _calendar(self):  # noqa: ANN202 - exchange_calendars has no public type for this
-        with warnings.catch_warnings():
-            # exchange_calendars still calls pandas APIs that pandas 3 deprecates.
-            warnings.simplefilter("ignore")
-            import exchange_calendars
-
-            return exchange_calendars.get_calendar("XHKG", start="2015-01-01")
+        return _exchange_calendar()
 
     def _in_range(self, day: date) -> bool:
-        calendar = self._calendar
-        return calendar.first_session.date() <= day <= calendar.last_session.date()
+        sessions = self._sessions
+        return sessions.first <= day <= sessions.last
 
     def is_session(self, day: date) -> bool:
         if day.weekday() >= 5:  # known without loading the calendar, which takes a moment
@@ -47,20 +108,14 @@ class TradingCalendar:
         if not self._in_range(day):
             logger.warning("%s is outside the exchange calendar; assuming weekdays trade", day)
             return day.weekday() < 5
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return bool(self._calendar.is_session(_timestamp(day)))
+        return day in self._sessions.bells
 
     def final_close(self, day: date) -> datetime:
         """When the day's closing prices are final: 16:10, or 12:10 on a half day."""
-        if not self._in_range(day) or not self.is_session(day):
-            bell = datetime.combine(day, time(16, 0), HONG_KONG)
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                utc = self._calendar.session_close(_timestamp(day))
-            bell = utc.to_pydatetime().astimezone(HONG_KONG)
-        return bell + AUCTION
+        bell = REGULAR_BELL
+        if self.is_session(day) and self._in_range(day):
+            bell = self._sessions.bells[day]
+        return datetime.combine(day, bell, HONG_KONG) + AUCTION
 
     def is_half_day(self, day: date) -> bool:
         return self.is_session(day) and self.final_close(day).time() < time(16, 0)
