@@ -78,6 +78,15 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return 2 * len(os.sched_getaffinity(0))
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own, which sets up the run's folder
+def pytest_configure(config: pytest.Config) -> None:
+    """The processes of one run keep the exchange's sessions (bot.calendar_cache) in the run's
+    folder, not the user's cache: the xdist workers and what they start inherit this."""
+    if "CLOSEBOT_CACHE" not in os.environ and not hasattr(config, "workerinput"):
+        folder = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+        os.environ["CLOSEBOT_CACHE"] = str(folder / "cache")
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """After every worker has ended: drop the PostgreSQL databases a crashed one left."""
     if hasattr(session.config, "workerinput"):

@@ -141,15 +141,27 @@ def test_push_planning_takes_every_subscriber_once_over_the_day(results: dict[st
     assert whole["claims_seconds"] > 0
 
 
-def test_push_planning_alone_reports_only_its_rows(tmp_path: Path, sample_db: Path) -> None:
-    results = suite.run_push_plan(TINY, work=tmp_path, log=False, sample=sample_db)
-    assert set(results) == {"machine", "size", "push_plan", "targets"}
-    rows = report.push_plan_rows(results["push_plan"])
+def test_push_planning_alone_reports_only_its_rows(
+    results: dict[str, Any], tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run.py --push-plan` runs the planning alone; the planning itself is the one the whole
+    run timed above (`results`), not timed again."""
+    asked = []
+
+    def planned(work: Path, size: suite.Size, log: bool, sample: Path | None = None) -> Any:
+        asked.append((size, sample))
+        return results["push_plan"]
+
+    monkeypatch.setattr(suite, "_push_planning", planned)
+    alone = suite.run_push_plan(TINY, work=tmp_path, log=False, sample=sample_db)
+    assert asked == [(TINY, sample_db)]
+    assert set(alone) == {"machine", "size", "push_plan", "targets"}
+    rows = report.push_plan_rows(alone["push_plan"])
     assert [row.figure.split(": ")[1].split(" (")[0] for row in rows] == [
         "to the first batch",
         "the whole day",
     ]
-    assert len(results["targets"]) == 2
+    assert len(alone["targets"]) == 2
 
 
 def test_child_processes_report_memory_and_start_up(results: dict[str, Any]) -> None:
