@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -21,7 +22,7 @@ from handlers.core.sessions import HONG_KONG, Sessions
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "xhkg-sessions-"
+PREFIX = "xhkg-sessions-v1-"  # v1: the layout of Sessions.to_json, from CALENDAR_START
 
 
 def default_folder() -> Path | None:
@@ -46,11 +47,12 @@ def cached_sessions(
         if folder is None:
             return Sessions.from_exchange_calendars()
         path = folder / f"{PREFIX}{_calendar_version()}-{now().date().isoformat()}.json"
+        # json.loads decodes every nesting as deep as it is: a damaged file may be too deep
         try:
             return Sessions.from_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, RecursionError) as error:
             logger.info(
                 "the exchange sessions kept in %s are unreadable (%s): made again", path, error
             )
@@ -69,14 +71,20 @@ def _calendar_version() -> str:
 
 
 def _write(path: Path, sessions: Sessions) -> None:
-    """Written whole under another name, then renamed: a process reading it at the same
-    moment sees the old file or the new one. Files of other days and versions are removed."""
+    """Written whole under a name of its own, then renamed: a process or thread reading it at
+    the same moment sees the old file or the new one. Earlier days' files of the same release
+    are removed (another release beside it keeps its own)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_text(sessions.to_json(), encoding="utf-8")
-        os.replace(partial, path)
-        for old in path.parent.glob(f"{PREFIX}*.json"):
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(sessions.to_json())
+            os.replace(partial, path)
+        finally:
+            Path(partial).unlink(missing_ok=True)
+        release = path.name.rsplit("-", 3)[0]  # the prefix and the version, without the day
+        for old in path.parent.glob(f"{release}-*.json"):
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError as error:

@@ -6,6 +6,7 @@ PostgreSQL, the store several processes on several machines can share.
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 from pathlib import Path
 
@@ -81,6 +82,9 @@ def open_postgres(url: str) -> Store:
 
         from store.engine import PostgresEngine
         from store.postgres_schema import migrate_postgres
+
+        if importlib.util.find_spec("yoyo") is None:  # imported only when there is work
+            raise ImportError("yoyo-migrations")
     except ImportError as error:
         raise StoreError(
             "CLOSEBOT_DB names a PostgreSQL database, but its driver is not installed: "

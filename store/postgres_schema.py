@@ -42,7 +42,8 @@ def _up_to_date(url: str) -> bool:
     wanted = {path.stem for path in MIGRATIONS.glob("*.sql")}
     with psycopg.connect(url, autocommit=True) as connection:
         recorded = connection.execute(
-            "SELECT to_regclass('_yoyo_migration') IS NOT NULL"
+            # yoyo keeps its tables in the first schema of the search path, as here
+            "SELECT to_regclass(format('%I._yoyo_migration', current_schema())) IS NOT NULL"
         ).fetchone()
         if not recorded or not recorded[0]:
             return False

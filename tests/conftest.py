@@ -177,13 +177,14 @@ def one_matcher_per_securities() -> Iterator[None]:
     and rebuilt when a load changes the securities, is still what runs (test_match,
     test_answers)."""
     built: dict[tuple[tuple[Security, ...], tuple[str, ...]], Matcher] = {}
+    build_for_store = handlers.services.build_matcher
 
     def build(store: Store) -> Matcher:
         key = (tuple(store.market.securities()), tuple(store.market.sectors()))
         if key not in built:
             if len(built) >= 4:  # a few sets at a time are all a test uses
                 del built[next(iter(built))]
-            built[key] = Matcher.from_securities(*key)
+            built[key] = build_for_store(store)
         return built[key]
 
     with pytest.MonkeyPatch.context() as patch:

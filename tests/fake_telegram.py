@@ -255,7 +255,7 @@ class _OpenTag:
     name: str
     argument: str
     utf16_offset: int
-    result_index: int  # index into the output characters, for <a> without href
+    result_index: int  # index into the output's pieces (runs of text), for <a> without href
 
 
 def parse_html(text: str) -> tuple[str, list[dict[str, Json]]]:

@@ -77,11 +77,13 @@ def test_the_next_day_builds_them_again_and_removes_the_old_file(tmp_path, built
 
 def test_a_damaged_file_is_made_again_and_an_unwritable_folder_still_answers(tmp_path, built):
     kept = tmp_path / f"{PREFIX}{_version()}-2025-06-04.json"
-    kept.write_text('{"regular": ["2025-06-0')
-    assert TradingCalendar(cached_sessions(tmp_path, now=lambda: TODAY)).is_session(
-        date(2025, 6, 4)
-    )
-    assert Sessions.from_json(kept.read_text()).bells == built[0].bells
+    for damaged in ('{"regular": ["2025-06-0', '{"others": []}', "[" * 100_000 + "]" * 100_000):
+        kept.write_text(damaged)
+        assert TradingCalendar(cached_sessions(tmp_path, now=lambda: TODAY)).is_session(
+            date(2025, 6, 4)
+        )
+        assert Sessions.from_json(kept.read_text()).bells == built[-1].bells
+    assert len(built) == 3
 
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")

@@ -68,8 +68,16 @@ class Sessions:
 
     @classmethod
     def from_json(cls, text: str) -> Sessions:
-        """Raises ValueError (or KeyError, TypeError) on text `to_json` did not write."""
+        """Raises ValueError on text `to_json` did not write."""
         data = json.loads(text)
+        if not (
+            isinstance(data, dict)
+            and isinstance(data.get("regular"), list)
+            and isinstance(data.get("others"), dict)
+            and all(isinstance(day, str) for day in data["regular"])
+            and all(isinstance(bell, str) for bell in data["others"].values())
+        ):
+            raise ValueError("not a list of sessions")
         bells = dict.fromkeys(map(date.fromisoformat, data["regular"]), REGULAR_BELL)
         bells.update(
             (date.fromisoformat(day), time.fromisoformat(bell))
@@ -112,9 +120,7 @@ class TradingCalendar:
 
     def final_close(self, day: date) -> datetime:
         """When the day's closing prices are final: 16:10, or 12:10 on a half day."""
-        bell = REGULAR_BELL
-        if self.is_session(day) and self._in_range(day):
-            bell = self._sessions.bells[day]
+        bell = self._sessions.bells.get(day, REGULAR_BELL) if self._in_range(day) else REGULAR_BELL
         return datetime.combine(day, bell, HONG_KONG) + AUCTION
 
     def is_half_day(self, day: date) -> bool:
