@@ -46,18 +46,19 @@ def cached_sessions(
     def load() -> Sessions:
         if folder is None:
             return Sessions.from_exchange_calendars()
-        path = folder / f"{PREFIX}{_calendar_version()}-{now().date().isoformat()}.json"
-        # json.loads decodes every nesting as deep as it is: a damaged file may be too deep
+        release = f"{PREFIX}{_calendar_version()}"
+        path = folder / f"{release}-{now().date().isoformat()}.json"
         try:
             return Sessions.from_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             pass
+        # json.loads decodes every nesting as deep as it is: a damaged file may be too deep
         except (OSError, ValueError, RecursionError) as error:
             logger.info(
                 "the exchange sessions kept in %s are unreadable (%s): made again", path, error
             )
         sessions = Sessions.from_exchange_calendars()
-        _write(path, sessions)
+        _write(path, sessions, release)
         return sessions
 
     return load
@@ -70,7 +71,7 @@ def _calendar_version() -> str:
         return "unknown"
 
 
-def _write(path: Path, sessions: Sessions) -> None:
+def _write(path: Path, sessions: Sessions, release: str) -> None:
     """Written whole under a name of its own, then renamed: a process or thread reading it at
     the same moment sees the old file or the new one. Earlier days' files of the same release
     are removed (another release beside it keeps its own)."""
@@ -83,7 +84,6 @@ def _write(path: Path, sessions: Sessions) -> None:
             os.replace(partial, path)
         finally:
             Path(partial).unlink(missing_ok=True)
-        release = path.name.rsplit("-", 3)[0]  # the prefix and the version, without the day
         for old in path.parent.glob(f"{release}-*.json"):
             if old != path:
                 old.unlink(missing_ok=True)
